@@ -1,0 +1,3 @@
+"""Vigil: self-hosted operations intelligence."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Vigil api routers package."""

@@ -1,0 +1,30 @@
+"""Helpers shared by CLI commands: errors with exit code 2, output formats, progress."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+err_console = Console(stderr=True)
+
+
+class OutputFormat(str, Enum):
+    """Output formats common to data-producing commands."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+def fail_usage(message: str) -> NoReturn:
+    """Print a clear error on stderr and exit with code 2 (usage or input error)."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code=2)
+
+
+def show_progress() -> bool:
+    """True when stderr is a terminal, so progress bars are shown; quiet when piped."""
+    return sys.stderr.isatty()

@@ -1,0 +1,29 @@
+"""The `vigil` command: one Typer app with a sub-app per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from vigil.cli import db, keys, serve
+
+app = typer.Typer(
+    name="vigil",
+    help="Vigil: self-hosted operations intelligence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+app.command("serve")(serve.serve)
+app.add_typer(db.app, name="db")
+app.add_typer(keys.app, name="keys")
+# Command groups of the other services, one line each, below this comment.
+
+
+def main() -> None:
+    """Entry point of the `vigil` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Settings from the environment (VIGIL_*) and the operator's YAML file (VIGIL_CONFIG)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Deployment settings, read from VIGIL_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="VIGIL_", extra="ignore")
+
+    data_dir: Path = Path("vigil-data")
+    database_url: str = ""
+    redis_url: str = ""
+    config: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    retention_days: int = Field(default=30, ge=1)
+    retention_batch_size: int = Field(default=5000, ge=1)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_points_per_request: int = Field(default=100_000, ge=1)
+    max_series_per_request: int = Field(default=10_000, ge=1)
+    max_labels_per_series: int = Field(default=32, ge=1)
+    max_label_length: int = Field(default=1024, ge=1)
+    future_tolerance_seconds: int = Field(default=86_400, ge=0)
+    scheduler_enabled: bool = True
+    log_level: str = "INFO"
+    tls_proxy: bool = False
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'vigil.db').as_posix()}"
+
+    @property
+    def is_postgres(self) -> bool:
+        """True when the configured database is PostgreSQL."""
+        return self.effective_database_url().startswith("postgresql")
+
+
+class ConfigError(ValueError):
+    """The operator's YAML file is invalid; the message names the file and line."""
+
+
+class OperatorConfig(BaseModel):
+    """What operators edit in the YAML file: watches, rules, policies, notifiers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def load_operator_config(path: Path | None) -> OperatorConfig:
+    """Read and validate the YAML file, raising ConfigError that names the offending line."""
+    if path is None:
+        return OperatorConfig()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise ConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: the top level must be a mapping")
+    try:
+        return OperatorConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [str(p) for p in first["loc"]]
+        line = _line_of(node, loc)
+        where = f"{path}:{line}" if line else str(path)
+        raise ConfigError(f"{where}: {'.'.join(loc)}: {first['msg']}") from exc
+
+
+def _line_of(node: Any, loc: list[str]) -> int | None:
+    """Find the 1-based line of the YAML node at a pydantic error location."""
+    best = getattr(node, "start_mark", None)
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if str(k.value) == part), None)
+            if nxt is None:
+                break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+        else:
+            break
+        best = node.start_mark
+    return best.line + 1 if best is not None else None

@@ -1,0 +1,3 @@
+"""Import every models module so Base.metadata knows all tables (for Alembic autogenerate)."""
+
+from vigil.storage import models  # noqa: F401

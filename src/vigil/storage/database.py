@@ -1,0 +1,137 @@
+"""Engines, sessions and the runbook's database checks: `test_connection`, `health_check`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from vigil.config import Settings
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or answered with a connection-level error."""
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database schema is not at the version this Vigil expects."""
+
+
+@dataclass
+class Database:
+    """One engine plus its session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine: SQLite in WAL mode (creating its folder), or PostgreSQL via psycopg."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"connect_timeout": 3},
+    )
+
+
+def open_database(settings: Settings | None = None) -> Database:
+    """Open the database the settings name (SQLite under the data directory by default)."""
+    settings = settings or Settings()
+    engine = make_engine(settings.effective_database_url())
+    return Database(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def test_connection(settings: Settings | None = None) -> bool:
+    """Connect and run `SELECT 1`; True on success, raises DatabaseUnavailable with the reason."""
+    db = open_database(settings)
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable(_reason(exc)) from exc
+    finally:
+        db.dispose()
+
+
+def health_check(settings: Settings | None = None) -> dict[str, Any]:
+    """Report database health: status, dialect, latency, schema revision and whether it is current.
+
+    Never raises: `status` is "ok", "degraded" (reachable, schema not current) or "down".
+    """
+    from vigil.storage.migrate import current_revisions, expected_revisions
+
+    db = open_database(settings)
+    started = time.perf_counter()
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            current = current_revisions(conn)
+        latency_ms = (time.perf_counter() - started) * 1000
+        expected = expected_revisions()
+        status = "ok" if current == expected else "degraded"
+        return {"status": status, "dialect": db.dialect, "latency_ms": round(latency_ms, 2),
+                "schema_revision": sorted(current), "expected_revision": sorted(expected),
+                "schema_current": current == expected}
+    except SQLAlchemyError as exc:
+        return {"status": "down", "dialect": db.dialect, "error": _reason(exc)}
+    finally:
+        db.dispose()
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True for errors that mean the database is unreachable (retryable), not bad SQL or data."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        name = type(exc.orig).__name__ if exc.orig is not None else ""
+        return name in {"OperationalError", "InterfaceError"} and "locked" not in str(exc.orig)
+    return isinstance(exc, (DatabaseUnavailable, ConnectionError, TimeoutError))
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    msg = str(orig if orig is not None else exc).strip().splitlines()
+    return msg[0] if msg else type(exc).__name__
