@@ -1,0 +1,1 @@
+"""Notification transports (adapters that do I/O): webhook, Slack, email, Alertmanager."""
