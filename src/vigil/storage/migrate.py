@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -35,10 +36,15 @@ def upgrade(url: str) -> None:
         engine.dispose()
 
 
+@cache
+def _script_heads() -> frozenset[str]:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(script.get_heads())
+
+
 def expected_revisions() -> set[str]:
     """The head revisions this version of Vigil ships."""
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    return set(script.get_heads())
+    return set(_script_heads())
 
 
 def current_revisions(conn: Connection) -> set[str]:

@@ -1,0 +1,52 @@
+"""The FastAPI application: middleware, problem handlers, routers, start-up and shutdown."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from vigil import __version__
+from vigil.api.middleware import BodyLimitMiddleware, MetricsMiddleware
+from vigil.api.problems import install_problem_handlers
+from vigil.api.routers import data, keys, system
+from vigil.config import OperatorConfig, Settings, load_operator_config
+from vigil.services.runtime import Runtime
+from vigil.storage.database import Database, open_database
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None,
+               config: OperatorConfig | None = None, background: bool = True) -> FastAPI:
+    """Build the app; `background=False` leaves the scheduler and workers off (tests)."""
+    settings = settings or Settings()
+    config = config if config is not None else load_operator_config(settings.config)
+    db = db or open_database(settings)
+    runtime = Runtime(db, settings, config)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if background:
+            runtime.start()
+        try:
+            yield
+        finally:
+            runtime.stop()
+
+    app = FastAPI(title="Vigil", version=__version__, lifespan=lifespan,
+                  description="Self-hosted operations intelligence. Every /api/v1 route needs "
+                              "'Authorization: Bearer <API key>'. Errors are RFC 9457 "
+                              "application/problem+json.")
+    app.state.settings = settings
+    app.state.db = db
+    app.state.config = config
+    app.state.runtime = runtime
+    runtime.install_hooks(app.state)
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware)
+    app.include_router(system.router)
+    app.include_router(data.router)
+    app.include_router(keys.router)
+    # Routers of the other services, one line each, below this comment.
+    return app

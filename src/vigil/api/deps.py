@@ -1,0 +1,90 @@
+"""FastAPI dependencies: settings, database, operator config and API-key authentication."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Request
+
+from vigil.api.problems import ProblemError
+from vigil.config import OperatorConfig, Settings
+from vigil.core.types import Role
+from vigil.services.keys import AuthError, Principal, authenticate
+from vigil.storage.database import Database
+from vigil.telemetry.logging import log_event
+from vigil.telemetry.metrics import AUTH_FAILURES, AUTH_WINDOW
+
+__all__ = ["Principal", "get_config", "get_database", "get_settings", "require_role"]
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    """The shared database handle."""
+    db: Database = request.app.state.db
+    return db
+
+
+def get_config(request: Request) -> OperatorConfig:
+    """The validated operator YAML config."""
+    config: OperatorConfig = request.app.state.config
+    return config
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _fail(request: Request, reason: str, status: int, detail: str,
+          principal: Principal | None = None) -> ProblemError:
+    AUTH_FAILURES.labels(reason=reason).inc()
+    AUTH_WINDOW.record(True)
+    client = request.client.host if request.client else None
+    token = _bearer(request)
+    context: dict[str, object] = {"client_ip": client, "reason": reason,
+                                  "method": request.method, "path": request.url.path}
+    if token and token.startswith("vgl_"):
+        context["key_prefix"] = token[:8]
+    if principal is not None:
+        context["key_name"] = principal.name
+        context["role"] = principal.role.value
+    log_event("AUTH_FAILED", "WARNING", **context)
+    hook = getattr(request.app.state, "on_auth_failed", None)
+    if hook is not None:
+        hook(context)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    slug = "unauthorized" if status == 401 else "forbidden"
+    title = "Unauthorized" if status == 401 else "Forbidden"
+    return ProblemError(status, slug, title, detail, headers=headers)
+
+
+def require_role(role: Role) -> Callable[[Request], Principal]:
+    """A dependency that authenticates the bearer key and checks it allows `role`."""
+
+    def dependency(request: Request) -> Principal:
+        db = get_database(request)
+        try:
+            principal = authenticate(db, _bearer(request))
+        except AuthError as exc:
+            messages = {"missing": "send an API key as 'Authorization: Bearer <key>'",
+                        "invalid": "the API key is not valid",
+                        "revoked": "the API key has been revoked"}
+            raise _fail(request, exc.reason, 401, messages.get(exc.reason, "not authorised")) \
+                from None
+        if not principal.role.allows(role):
+            raise _fail(request, "forbidden", 403,
+                        f"this action needs the {role.value} role; the key has "
+                        f"{principal.role.value}", principal)
+        AUTH_WINDOW.record(False)
+        request.state.principal = principal
+        return principal
+
+    return dependency

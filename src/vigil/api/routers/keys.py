@@ -1,0 +1,47 @@
+"""API key management (admin role)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from vigil.api.deps import Principal, get_database, require_role
+from vigil.api.pagination import iso
+from vigil.api.problems import ProblemError
+from vigil.api.schemas import KeyCreate, KeyCreated, KeyOut
+from vigil.core.types import Role
+from vigil.services import keys
+from vigil.storage.database import Database
+from vigil.storage.keys_repo import ApiKeyRecord
+
+router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+
+
+def _out(record: ApiKeyRecord) -> KeyOut:
+    return KeyOut(id=record.id, name=record.name, prefix=record.prefix, role=record.role,
+                  created_at=iso(record.created_at) or "", last_used_at=iso(record.last_used_at),
+                  revoked_at=iso(record.revoked_at))
+
+
+@router.get("", response_model=list[KeyOut])
+def list_keys(include_revoked: bool = False, db: Database = Depends(get_database),
+              _p: Principal = Depends(require_role(Role.ADMIN))) -> list[KeyOut]:
+    """Every key (without secrets)."""
+    return [_out(r) for r in keys.list_keys(db, include_revoked)]
+
+
+@router.post("", response_model=KeyCreated, status_code=201)
+def create_key(body: KeyCreate, db: Database = Depends(get_database),
+               principal: Principal = Depends(require_role(Role.ADMIN))) -> KeyCreated:
+    """Create a key; its secret is in this response only."""
+    new = keys.create_key(db, body.name, Role(body.role), actor=f"key:{principal.name}")
+    return KeyCreated(**_out(new.record).model_dump(), key=new.secret)
+
+
+@router.delete("/{key_id}", response_model=KeyOut, responses={404: {"description": "No such key"}})
+def revoke_key(key_id: int, db: Database = Depends(get_database),
+               principal: Principal = Depends(require_role(Role.ADMIN))) -> KeyOut:
+    """Revoke a key; it stops working at once."""
+    record = keys.revoke_key(db, key_id, actor=f"key:{principal.name}")
+    if record is None:
+        raise ProblemError(404, "not-found", "Not found", f"there is no key {key_id}")
+    return _out(record)

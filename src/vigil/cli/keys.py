@@ -1,0 +1,83 @@
+"""`vigil keys create|list|revoke`: manage API keys."""
+
+from __future__ import annotations
+
+import getpass
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from vigil.cli.common import OutputFormat, fail_usage
+from vigil.cli.context import cli_database, cli_settings
+from vigil.core.types import Role
+from vigil.services import keys
+from vigil.storage.database import Database
+from vigil.storage.migrate import upgrade
+
+app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _ready_db() -> Database:
+    settings = cli_settings()
+    try:
+        upgrade(settings.effective_database_url())
+    except SQLAlchemyError as exc:
+        typer.echo(f"error: database unavailable: {getattr(exc, 'orig', exc)}", err=True)
+        raise typer.Exit(1) from None
+    return cli_database(settings)
+
+
+@app.command("create")
+def create(
+    role: Role = typer.Option(..., "--role", help="viewer, operator or admin"),
+    name: str = typer.Option(..., "--name", help="Who or what uses the key"),
+) -> None:
+    """Create a key and print it once; store it safely, it cannot be shown again."""
+    if not name.strip():
+        fail_usage("--name must not be empty")
+    new = keys.create_key(_ready_db(), name, role, actor=_actor())
+    typer.echo(new.secret)
+    typer.echo(f"created key {new.record.id} ({new.record.name}, {new.record.role}); "
+               "it is shown only now", err=True)
+
+
+@app.command("list")
+def list_cmd(
+    include_revoked: bool = typer.Option(False, "--all", help="Include revoked keys"),
+    fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
+) -> None:
+    """List keys (never their secrets)."""
+    records = keys.list_keys(_ready_db(), include_revoked)
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps([{
+            "id": r.id, "name": r.name, "prefix": r.prefix, "role": r.role,
+            "created_at": r.created_at.isoformat(),
+            "last_used_at": r.last_used_at.isoformat() if r.last_used_at else None,
+            "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None} for r in records]))
+        return
+    table = Table("id", "name", "role", "prefix", "created", "last used", "revoked")
+    for r in records:
+        table.add_row(str(r.id), r.name, r.role, r.prefix + "…",
+                      r.created_at.strftime("%Y-%m-%d %H:%M"),
+                      r.last_used_at.strftime("%Y-%m-%d %H:%M") if r.last_used_at else "-",
+                      r.revoked_at.strftime("%Y-%m-%d %H:%M") if r.revoked_at else "-")
+    Console().print(table)
+
+
+@app.command("revoke")
+def revoke(key_id: int = typer.Argument(..., help="The key's id (see `vigil keys list`)")) -> None:
+    """Revoke a key; requests with it fail from now on."""
+    record = keys.revoke_key(_ready_db(), key_id, actor=_actor())
+    if record is None:
+        fail_usage(f"there is no key {key_id}")
+    typer.echo(f"revoked key {record.id} ({record.name})")

@@ -1,0 +1,47 @@
+"""`vigil serve`: migrate, create the first admin key if needed, and serve the API."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
+
+from vigil.api.app import create_app
+from vigil.cli.common import err_console, fail_usage
+from vigil.cli.context import cli_database, cli_settings
+from vigil.config import ConfigError, load_operator_config
+from vigil.services.keys import ensure_bootstrap_admin
+from vigil.storage.migrate import upgrade
+from vigil.telemetry.logging import configure_logging, log_event
+
+
+def serve(
+    host: str = typer.Option(None, "--host", help="Address to bind (default 127.0.0.1)"),
+    port: int = typer.Option(None, "--port", help="Port (default 8000)", min=0, max=65535),
+) -> None:
+    """Run Vigil: the API, the detection worker and the scheduler in one process."""
+    settings = cli_settings()
+    configure_logging(settings.log_level)
+    try:
+        config = load_operator_config(settings.config)
+    except ConfigError as exc:
+        fail_usage(str(exc))
+    try:
+        upgrade(settings.effective_database_url())
+    except SQLAlchemyError as exc:
+        err_console.print(f"error: cannot prepare the database: {getattr(exc, 'orig', exc)}")
+        raise typer.Exit(1) from None
+    db = cli_database(settings)
+    secret = ensure_bootstrap_admin(db, settings)
+    if secret is not None:
+        err_console.print(
+            f"[bold]First start: created an admin API key[/]\n  {secret}\n"
+            f"  (also written to {settings.data_dir / 'admin.key'} with mode 0600; "
+            "it is not shown again)", highlight=False)
+    bind_host = host or settings.host
+    bind_port = settings.port if port is None else port
+    log_event("server_starting", host=bind_host, port=bind_port,
+              database=settings.effective_database_url().split(":")[0])
+    app = create_app(settings, db=db, config=config)
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False,
+                server_header=False)

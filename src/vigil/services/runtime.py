@@ -1,0 +1,48 @@
+"""Everything that runs beside the API in one process: the scheduler and its jobs.
+
+Later services register their jobs and hooks here, in `register_jobs` and `install_hooks`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from vigil.config import OperatorConfig, Settings
+from vigil.services.retention import apply_retention
+from vigil.services.scheduler import Scheduler
+from vigil.storage.database import Database
+from vigil.telemetry.metrics import RETENTION_DELETED
+
+
+class Runtime:
+    """Owns the scheduler and the background jobs of one Vigil process."""
+
+    def __init__(self, db: Database, settings: Settings, config: OperatorConfig) -> None:
+        self.db = db
+        self.settings = settings
+        self.config = config
+        self.scheduler = Scheduler(db)
+        self.register_jobs()
+
+    def register_jobs(self) -> None:
+        """Register every scheduled job with its interval."""
+        self.scheduler.register("retention", 3600.0, self._retention, delay=60.0)
+
+    def install_hooks(self, state: Any) -> None:
+        """Attach callbacks the API calls (after ingest, on auth failure)."""
+
+    def _retention(self, now: datetime) -> str:
+        deleted = apply_retention(self.db, self.settings.retention_days,
+                                  self.settings.retention_batch_size, now)
+        RETENTION_DELETED.inc(deleted)
+        return f"deleted {deleted} samples"
+
+    def start(self) -> None:
+        """Start background work (when enabled in the settings)."""
+        if self.settings.scheduler_enabled:
+            self.scheduler.start()
+
+    def stop(self) -> None:
+        """Stop background work."""
+        self.scheduler.stop()

@@ -1,0 +1,98 @@
+"""API keys (hashed) and the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from vigil.storage.models import ApiKeyRow, AuditRow
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    """A stored key without its secret."""
+
+    id: int
+    name: str
+    prefix: str
+    role: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    bootstrap: bool
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _record(row: ApiKeyRow) -> ApiKeyRecord:
+    created = _aware(row.created_at)
+    assert created is not None
+    return ApiKeyRecord(row.id, row.name, row.prefix, row.role, created,
+                        _aware(row.last_used_at), _aware(row.revoked_at), row.bootstrap)
+
+
+def add_key(session: Session, name: str, prefix: str, key_hash: str, role: str,
+            bootstrap: bool = False) -> ApiKeyRecord:
+    """Store a new key hash."""
+    row = ApiKeyRow(name=name, prefix=prefix, key_hash=key_hash, role=role,
+                    created_at=datetime.now(UTC), bootstrap=bootstrap)
+    session.add(row)
+    session.flush()
+    return _record(row)
+
+
+def find_by_hash(session: Session, key_hash: str) -> ApiKeyRecord | None:
+    """The key with this hash, revoked or not."""
+    row = session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash))
+    return _record(row) if row is not None else None
+
+
+def touch(session: Session, key_id: int, now: datetime, min_interval: timedelta) -> None:
+    """Record use of a key, at most once per `min_interval` (keeps reads write-free)."""
+    session.execute(update(ApiKeyRow).where(
+        ApiKeyRow.id == key_id,
+        (ApiKeyRow.last_used_at.is_(None)) | (ApiKeyRow.last_used_at < now - min_interval),
+    ).values(last_used_at=now))
+
+
+def list_keys(session: Session, include_revoked: bool = False) -> list[ApiKeyRecord]:
+    """Every key, oldest first."""
+    stmt = select(ApiKeyRow).order_by(ApiKeyRow.id)
+    if not include_revoked:
+        stmt = stmt.where(ApiKeyRow.revoked_at.is_(None))
+    return [_record(r) for r in session.scalars(stmt)]
+
+
+def revoke(session: Session, key_id: int) -> ApiKeyRecord | None:
+    """Revoke a key by id; None when there is no such key."""
+    row = session.get(ApiKeyRow, key_id)
+    if row is None:
+        return None
+    if row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+    session.flush()
+    return _record(row)
+
+
+def count_keys(session: Session) -> int:
+    """How many keys were ever created."""
+    return int(session.scalar(select(func.count()).select_from(ApiKeyRow)) or 0)
+
+
+def record_audit(session: Session, actor: str, action: str, target: str,
+                 details: dict[str, object] | None = None) -> None:
+    """Append one entry to the audit log."""
+    session.add(AuditRow(ts=datetime.now(UTC), actor=actor, action=action, target=target,
+                         details=details or {}))
+
+
+def list_audit(session: Session, limit: int = 100) -> list[AuditRow]:
+    """The newest audit entries first."""
+    return list(session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)))

@@ -1,0 +1,155 @@
+"""Series and samples: resolve identities to ids, bulk-append points, read them back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from vigil.storage.models import SampleRow, SeriesRow
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRecord:
+    """A stored series as the API shows it."""
+
+    id: int
+    name: str
+    labels: dict[str, str]
+    created_at: datetime
+
+
+class SeriesIdCache:
+    """Process-local map of (name, labels_key) to series id; series ids never change."""
+
+    def __init__(self, max_entries: int = 200_000) -> None:
+        self._ids: dict[tuple[str, str], int] = {}
+        self._max = max_entries
+
+    def get(self, name: str, key: str) -> int | None:
+        """The cached id, if any."""
+        return self._ids.get((name, key))
+
+    def put(self, name: str, key: str, series_id: int) -> None:
+        """Remember an id, dropping everything when the cache is full."""
+        if len(self._ids) >= self._max:
+            self._ids.clear()
+        self._ids[(name, key)] = series_id
+
+    def clear(self) -> None:
+        """Forget every id (after a database reset)."""
+        self._ids.clear()
+
+
+def resolve_series_ids(
+    session: Session, wanted: Sequence[tuple[str, str, dict[str, str]]], cache: SeriesIdCache
+) -> list[int]:
+    """Ids for (name, labels_key, labels) triples, creating missing series idempotently."""
+    ids: list[int | None] = [cache.get(name, key) for name, key, _ in wanted]
+    missing = [(i, w) for i, w in enumerate(wanted) if ids[i] is None]
+    if missing:
+        now = datetime.now(UTC)
+        rows = [{"name": n, "labels_key": k, "labels": lab, "created_at": now}
+                for _, (n, k, lab) in missing]
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(SeriesRow).values(rows).on_conflict_do_nothing(
+            index_elements=["name", "labels_key"]))
+        pairs = [(n, k) for _, (n, k, _lab) in missing]
+        found: dict[tuple[str, str], int] = {}
+        for chunk_start in range(0, len(pairs), 500):
+            chunk = pairs[chunk_start:chunk_start + 500]
+            stmt = select(SeriesRow.id, SeriesRow.name, SeriesRow.labels_key).where(
+                tuple_(SeriesRow.name, SeriesRow.labels_key).in_(chunk))
+            for sid, name, key in session.execute(stmt):
+                found[(name, key)] = sid
+        for i, (name, key, _lab) in missing:
+            ids[i] = found[(name, key)]
+            cache.put(name, key, found[(name, key)])
+    return [i for i in ids if i is not None]
+
+
+def append_samples(session: Session, series_ids: list[int], ts: list[float],
+                   values: list[float]) -> int:
+    """Append points, ignoring ones already stored (idempotent); returns how many were new."""
+    if not ts:
+        return 0
+    conn: Connection = session.connection()
+    if conn.dialect.name == "postgresql":
+        result = conn.exec_driver_sql(
+            "INSERT INTO samples (series_id, ts, value) "
+            "SELECT * FROM unnest(%s::bigint[], %s::float8[], %s::float8[]) "
+            "ON CONFLICT DO NOTHING",
+            (series_ids, ts, values),
+        )
+        return int(result.rowcount)
+    result = conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO samples (series_id, ts, value) VALUES (?, ?, ?)",
+        list(zip(series_ids, ts, values, strict=True)),
+    )
+    return int(result.rowcount)
+
+
+def _label_clause(key: str, value: str) -> Any:
+    import orjson
+
+    pair = orjson.dumps({key: value}).decode()[1:-1]
+    escaped = pair.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(SeriesRow.labels_key.like(f"%{escaped},%", escape="\\"),
+               SeriesRow.labels_key.like(f"%{escaped}}}", escape="\\"))
+
+
+def list_series(session: Session, name: str | None, labels: dict[str, str],
+                after_id: int, limit: int) -> list[SeriesRecord]:
+    """Series filtered by exact name and label pairs, ordered by id, after a cursor id."""
+    stmt = select(SeriesRow).where(SeriesRow.id > after_id)
+    if name:
+        stmt = stmt.where(SeriesRow.name == name)
+    for key, value in labels.items():
+        stmt = stmt.where(_label_clause(key, value))
+    rows = session.scalars(stmt.order_by(SeriesRow.id).limit(limit)).all()
+    return [_record(r) for r in rows]
+
+
+def get_series(session: Session, series_id: int) -> SeriesRecord | None:
+    """One series by id."""
+    row = session.get(SeriesRow, series_id)
+    return _record(row) if row is not None else None
+
+
+def read_points(session: Session, series_id: int, start: float | None, end: float | None,
+                after_ts: float | None, limit: int) -> list[tuple[float, float]]:
+    """Points of a series in [start, end], ordered by time, after a cursor timestamp."""
+    conds = [SampleRow.series_id == series_id]
+    if start is not None:
+        conds.append(SampleRow.ts >= start)
+    if end is not None:
+        conds.append(SampleRow.ts <= end)
+    if after_ts is not None:
+        conds.append(SampleRow.ts > after_ts)
+    stmt = select(SampleRow.ts, SampleRow.value).where(and_(*conds)).order_by(SampleRow.ts)
+    return [(float(t), float(v)) for t, v in session.execute(stmt.limit(limit))]
+
+
+def count_samples(session: Session) -> int:
+    """How many samples are stored in all."""
+    return int(session.scalar(select(func.count()).select_from(SampleRow)) or 0)
+
+
+def delete_samples_before(session: Session, cutoff: float, batch_size: int) -> int:
+    """Delete at most `batch_size` samples older than `cutoff`; returns how many went."""
+    victims = (select(SampleRow.series_id, SampleRow.ts).where(SampleRow.ts < cutoff)
+               .limit(batch_size))
+    result = session.execute(
+        delete(SampleRow).where(tuple_(SampleRow.series_id, SampleRow.ts).in_(victims)))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _record(row: SeriesRow) -> SeriesRecord:
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    return SeriesRecord(row.id, row.name, dict(row.labels), created)
