@@ -1,0 +1,216 @@
+"""The remote_write decoder against real Prometheus bytes, the protobuf runtime and bad input."""
+
+from __future__ import annotations
+
+import math
+import struct
+from pathlib import Path
+
+import cramjam
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from prom_pb_reference import WriteRequest, reference_decode
+
+from vigil.core.remote_write import (
+    STALE_NAN_BITS,
+    DecodeLimits,
+    LabelCache,
+    RemoteWriteError,
+    decode_body,
+    decode_write_request,
+    encode_body,
+    encode_write_request,
+)
+
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "prometheus" / \
+    "prometheus-2.42.0-write-request.snappy"
+
+
+def _as_tuples(decoded: object) -> list[tuple[str, dict[str, str], list[tuple[float, float]]]]:
+    return [(s.name, s.labels, list(s.points)) for s in decoded.series]  # type: ignore[attr-defined]
+
+
+def _comparable(rows: list[tuple[str, dict[str, str], list[tuple[float, float]]]]) -> list[object]:
+    """Rows with values as repr, so NaN (common in real summaries) compares equal to NaN."""
+    return [(n, lab, [(t, repr(v)) for t, v in pts]) for n, lab, pts in rows]
+
+
+def test_real_prometheus_body_decodes_like_the_protobuf_runtime() -> None:
+    body = FIXTURE.read_bytes()
+    decoded = decode_body(body, cache=LabelCache())
+    reference = reference_decode(bytes(cramjam.snappy.decompress_raw(body)))
+    assert _comparable(_as_tuples(decoded)) == _comparable(reference)
+    assert decoded.samples == 353
+    assert any(math.isnan(float(p[1])) for s in decoded.series for p in s.points)
+    first = decoded.series[0]
+    assert first.name == "go_gc_duration_seconds"
+    assert first.labels == {"instance": "127.0.0.1:19290", "job": "prometheus", "quantile": "0"}
+    assert first.points == [(1795710205.936, 2.4746e-05)]
+
+
+def test_cached_and_uncached_decoding_agree_and_labels_are_not_shared() -> None:
+    body = FIXTURE.read_bytes()
+    cache = LabelCache()
+    cold = decode_body(body, cache=cache)
+    warm = decode_body(body, cache=cache)
+    assert _comparable(_as_tuples(cold)) == _comparable(_as_tuples(warm))
+    assert len(cache) == len(cold.series)
+    warm.series[0].labels["mutated"] = "yes"
+    assert "mutated" not in decode_body(body, cache=cache).series[0].labels
+
+
+def test_cache_is_bounded() -> None:
+    cache = LabelCache(max_entries=10)
+    series = [({"__name__": "m", "i": str(i)}, [(1000, 1.0)]) for i in range(25)]
+    decode_write_request(encode_write_request(series), cache=cache)
+    assert len(cache) <= 10
+
+
+def test_field_order_unknown_fields_exemplars_histograms_and_metadata() -> None:
+    wr = WriteRequest()
+    ts = wr.timeseries.add()
+    ts.samples.add(value=1.5, timestamp=1_700_000_000_000)
+    ts.labels.add(name="job", value="api")
+    ts.exemplars.add(value=3.0, timestamp=5)
+    ts.labels.add(name="__name__", value="http_requests_total")
+    ts.samples.add(value=2.5, timestamp=1_700_000_015_000)
+    ts.labels.add(name="empty", value="")
+    hist = wr.timeseries.add()
+    hist.labels.add(name="__name__", value="native_histogram")
+    hist.histograms.add(count_int=4, sum=1.0, timestamp=7)
+    wr.metadata.add(type=1, metric_family_name="http_requests_total", help="x")
+    decoded = decode_write_request(wr.SerializeToString(), cache=LabelCache())
+    assert _as_tuples(decoded) == [
+        ("http_requests_total", {"job": "api"},
+         [(1_700_000_000.0, 1.5), (1_700_000_015.0, 2.5)])]
+    assert decoded.histograms == 1
+    assert decoded.metadata == 1
+    assert decoded.samples == 2
+
+
+def test_default_field_values_negative_timestamps_and_nan() -> None:
+    wr = WriteRequest()
+    ts = wr.timeseries.add()
+    ts.labels.add(name="__name__", value="m")
+    ts.samples.add()  # value 0.0 and timestamp 0 are omitted on the wire
+    ts.samples.add(value=-1.0, timestamp=-5000)
+    ts.samples.add(value=float("nan"), timestamp=1000)
+    decoded = decode_write_request(wr.SerializeToString(), cache=LabelCache())
+    points = decoded.series[0].points
+    assert points[:2] == [(0.0, 0.0), (-5.0, -1.0)]
+    assert points[2][0] == 1.0 and math.isnan(float(points[2][1]))
+
+
+def test_stale_markers_are_dropped_and_counted() -> None:
+    stale = struct.unpack("<d", struct.pack("<Q", STALE_NAN_BITS))[0]
+    raw = encode_write_request([
+        ({"__name__": "up", "job": "a"}, [(1000, 1.0), (2000, stale)]),
+        ({"__name__": "up", "job": "b"}, [(2000, stale)]),
+    ])
+    decoded = decode_write_request(raw, cache=LabelCache())
+    assert _as_tuples(decoded) == [("up", {"job": "a"}, [(1.0, 1.0)])]
+    assert decoded.stale_markers == 2
+    assert decoded.samples == 1
+
+
+def test_encoder_round_trips_through_the_runtime() -> None:
+    series = [({"__name__": "cpu_usage_percent", "host": "web-1"}, [(1_764_000_000_123, 42.0)]),
+              ({"__name__": "x", "ü": "ß" * 200}, [(1, 1.0), (2, 2.0)])]
+    raw = encode_write_request(series)
+    assert reference_decode(raw) == [
+        ("cpu_usage_percent", {"host": "web-1"}, [(1_764_000_000.123, 42.0)]),
+        ("x", {"ü": "ß" * 200}, [(0.001, 1.0), (0.002, 2.0)])]
+    assert _as_tuples(decode_body(encode_body(series), cache=LabelCache())) == \
+        reference_decode(raw)
+
+
+def test_empty_write_request_is_valid() -> None:
+    decoded = decode_body(bytes(cramjam.snappy.compress_raw(b"")))
+    assert decoded.series == [] and decoded.samples == 0
+
+
+@pytest.mark.parametrize(
+    "body", [b"", b"not snappy at all, just text", b"\xff\xff\xff\xff\xff\xff"])
+def test_bodies_that_are_not_snappy_are_400(body: bytes) -> None:
+    with pytest.raises(RemoteWriteError) as info:
+        decode_body(body)
+    assert info.value.status == 400
+
+
+def test_every_truncation_inside_a_series_is_400() -> None:
+    raw = encode_write_request([({"__name__": "m", "a": "b"}, [(1_700_000_000_000, 1.0)])])
+    for cut in range(1, len(raw)):
+        with pytest.raises(RemoteWriteError) as info:
+            decode_write_request(raw[:cut], cache=LabelCache())
+        assert info.value.status == 400
+        assert "protobuf" in info.value.reason
+
+
+def test_truncated_snappy_block_is_400() -> None:
+    body = FIXTURE.read_bytes()
+    with pytest.raises(RemoteWriteError) as info:
+        decode_body(body[: len(body) // 2])
+    assert info.value.status == 400
+    assert "snappy" in info.value.reason
+
+
+def test_declared_decompressed_size_over_the_limit_is_413_before_decompressing() -> None:
+    body = encode_body([({"__name__": "m"}, [(1, 1.0)])] * 100)
+    with pytest.raises(RemoteWriteError) as info:
+        decode_body(body, DecodeLimits(max_decompressed_bytes=100))
+    assert info.value.status == 413
+    huge_claim = b"\xff\xff\xff\xff\x0f" + b"\x00" * 10  # declares 4 GiB
+    with pytest.raises(RemoteWriteError) as info:
+        decode_body(huge_claim)
+    assert info.value.status == 413
+
+
+def test_series_and_sample_limits_are_413() -> None:
+    raw = encode_write_request([({"__name__": "m", "i": str(i)}, [(1, 1.0), (2, 2.0)])
+                                for i in range(5)])
+    with pytest.raises(RemoteWriteError) as info:
+        decode_write_request(raw, DecodeLimits(max_series=4), LabelCache())
+    assert info.value.status == 413 and "series" in info.value.reason
+    with pytest.raises(RemoteWriteError) as info:
+        decode_write_request(raw, DecodeLimits(max_samples=9), LabelCache())
+    assert info.value.status == 413 and "samples" in info.value.reason
+    assert decode_write_request(raw, DecodeLimits(max_series=5, max_samples=10),
+                                LabelCache()).samples == 10
+
+
+def test_invalid_utf8_duplicate_labels_and_bad_wire_types_are_400() -> None:
+    bad_utf8 = b"\x0a\x08\x0a\x06\x0a\x01\xff\x12\x01x"
+    dup_labels = b"\x0a\x06\x0a\x01a\x12\x01b"
+    dup = b"\x0a" + bytes([len(dup_labels) * 2]) + dup_labels * 2
+    group = b"\x0b\x0c"
+    for raw, word in ((bad_utf8, "UTF-8"), (dup, "twice"), (group, "wire type")):
+        with pytest.raises(RemoteWriteError) as info:
+            decode_write_request(raw, cache=LabelCache())
+        assert info.value.status == 400
+        assert word in info.value.reason
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_only_ever_raise_remote_write_error(raw: bytes) -> None:
+    try:
+        decoded = decode_write_request(raw, cache=LabelCache())
+    except RemoteWriteError as exc:
+        assert exc.status in (400, 413)
+    else:
+        assert decoded.samples == sum(len(s.points) for s in decoded.series)
+
+
+_label_text = st.text(min_size=1, max_size=30)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(
+    st.dictionaries(_label_text, _label_text, max_size=6),
+    st.lists(st.tuples(st.integers(-(2**62), 2**62), st.floats(allow_nan=False)),
+             min_size=1, max_size=4)), max_size=6))
+def test_decoder_matches_the_protobuf_runtime(
+        series: list[tuple[dict[str, str], list[tuple[int, float]]]]) -> None:
+    raw = encode_write_request(series)
+    assert _as_tuples(decode_write_request(raw, cache=LabelCache())) == reference_decode(raw)
