@@ -9,6 +9,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vigil.services.remote_write_config import RemoteWriteConfig
+
 
 class Settings(BaseSettings):
     """Deployment settings, read from VIGIL_* environment variables."""
@@ -55,6 +57,7 @@ class OperatorConfig(BaseModel):
     """What operators edit in the YAML file: watches, rules, policies, notifiers."""
 
     model_config = ConfigDict(extra="forbid")
+    remote_write: RemoteWriteConfig = Field(default_factory=RemoteWriteConfig)
 
 
 def load_operator_config(path: Path | None) -> OperatorConfig:
