@@ -1,75 +1,23 @@
-"""Retry with exponential back-off for notification deliveries."""
+"""HTTP delivery helpers for notifiers; retry logic lives in `vigil.alerting.retry`."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
 
 import httpx
 
-T = TypeVar("T")
+from vigil.alerting.retry import DeliveryError, RetryOutcome, RetryPolicy
+from vigil.alerting.retry import with_retry as _with_retry
+
+__all__ = ["DeliveryError", "RetryOutcome", "RetryPolicy", "check_response", "post_json",
+           "with_retry"]
 
 
-class DeliveryError(RuntimeError):
-    """A notification could not be delivered; `retryable` says whether trying again may help."""
-
-    def __init__(self, message: str, retryable: bool = True) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently to retry: attempts, first delay, factor and cap (seconds)."""
-
-    attempts: int = 4
-    initial_delay: float = 0.5
-    factor: float = 2.0
-    max_delay: float = 10.0
-
-    def delays(self) -> list[float]:
-        """The sleeps between attempts (one fewer than the attempts)."""
-        out: list[float] = []
-        delay = self.initial_delay
-        for _ in range(max(0, self.attempts - 1)):
-            out.append(min(delay, self.max_delay))
-            delay *= self.factor
-        return out
-
-
-@dataclass
-class RetryOutcome:
-    """What happened: number of attempts made and the last error (None on success)."""
-
-    attempts: int
-    error: str | None
-
-    @property
-    def ok(self) -> bool:
-        """True when the delivery succeeded."""
-        return self.error is None
-
-
-def with_retry(
-    send: Callable[[], None],
-    policy: RetryPolicy | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> RetryOutcome:
-    """Call `send` until it succeeds, retrying retryable DeliveryErrors with back-off."""
-    policy = policy or RetryPolicy()
-    delays = policy.delays()
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            send()
-            return RetryOutcome(attempt, None)
-        except DeliveryError as exc:
-            if not exc.retryable or attempt > len(delays):
-                return RetryOutcome(attempt, str(exc))
-            sleep(delays[attempt - 1])
+def with_retry(send: Callable[[], None], policy: RetryPolicy | None = None,
+               sleep: Callable[[float], None] = time.sleep) -> RetryOutcome:
+    """`vigil.alerting.retry.with_retry` with real sleeping by default."""
+    return _with_retry(send, policy, sleep)
 
 
 def check_response(response: httpx.Response) -> None:

@@ -1,0 +1,297 @@
+"""The `alerting:` section of the operator YAML: rules, priorities, on-call, notifications.
+
+Shipped runbook defaults (`vigil.alerting.defaults`) are merged in unless switched off;
+an operator entry with the same name replaces the default one. Cross-references (users,
+schedules, policies, receivers) and regexes are checked when the file is loaded, so a
+bad file stops Vigil at start-up instead of at 3 a.m.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from vigil.alerting.durations import Duration
+from vigil.alerting.matchers import parse_matchers
+from vigil.core.types import Priority, Severity
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_:.-]*$")
+Comparison = Literal[">", ">=", "<", "<=", "==", "!="]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _check_matchers(value: list[str]) -> list[str]:
+    parse_matchers(value)
+    return value
+
+
+class ThresholdRuleConfig(_Strict):
+    """Fire when the latest value of a matching series compares true against a threshold."""
+
+    name: str
+    metric: str
+    selector: list[str] = Field(default_factory=list, description="matchers on series labels")
+    op: Comparison = ">"
+    threshold: float
+    for_: Duration = Field(default=timedelta(0), alias="for")
+    severity: Severity = Severity.WARNING
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+    check_selector = field_validator("selector")(_check_matchers)
+
+
+class AnomalyRuleConfig(_Strict):
+    """Fire when a watched series has an open anomaly detection at or above a score/severity."""
+
+    name: str
+    metric: str | None = None
+    selector: list[str] = Field(default_factory=list)
+    min_score: float | None = None
+    min_severity: Severity | None = Severity.WARNING
+    lookback: Duration = timedelta(minutes=15)
+    for_: Duration = Field(default=timedelta(0), alias="for")
+    severity: Severity = Severity.WARNING
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+    check_selector = field_validator("selector")(_check_matchers)
+
+
+class PriorityRuleConfig(_Strict):
+    """Alerts whose labels match get this priority (first matching rule wins)."""
+
+    matchers: list[str]
+    priority: Priority
+
+    check_matchers = field_validator("matchers")(_check_matchers)
+
+
+class PriorityConfig(_Strict):
+    """Severity and labels to P1–P4: explicit rules first, then the severity table."""
+
+    rules: list[PriorityRuleConfig] = Field(default_factory=list)
+    by_severity: dict[Severity, Priority] = Field(default_factory=lambda: {
+        Severity.CRITICAL: Priority.P2, Severity.WARNING: Priority.P3, Severity.INFO: Priority.P4})
+
+
+class PersonConfig(_Strict):
+    """Someone who can be paged, with contact data."""
+
+    name: str
+    role: str = ""
+    email: str = ""
+    phone: str = ""
+    slack: str = ""
+
+
+class LayerConfig(_Strict):
+    """One rotation: users take turns of `rotation` length, handing off at `handoff_at`."""
+
+    users: list[str] = Field(min_length=1)
+    handoff_at: datetime
+    rotation: Duration = timedelta(days=7)
+
+    @field_validator("handoff_at")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("handoff_at needs a timezone, e.g. 2026-01-05T09:00:00Z")
+        return v
+
+    @field_validator("rotation")
+    @classmethod
+    def _positive(cls, v: timedelta) -> timedelta:
+        if v <= timedelta(0):
+            raise ValueError("rotation must be longer than zero")
+        return v
+
+
+class OverrideConfig(_Strict):
+    """`user` is on call instead of the rotation between `start` and `end`."""
+
+    user: str
+    start: datetime
+    end: datetime
+
+
+class ScheduleConfig(_Strict):
+    """An on-call schedule: layers (later layers take precedence) and overrides."""
+
+    description: str = ""
+    layers: list[LayerConfig] = Field(default_factory=list)
+    overrides: list[OverrideConfig] = Field(default_factory=list)
+
+
+class EscalationLevelConfig(_Strict):
+    """Who to page at this level (`user:ID` or `schedule:ID`) and how long to wait for an ack."""
+
+    targets: list[str] = Field(min_length=1)
+    timeout: Duration
+
+    @field_validator("targets")
+    @classmethod
+    def _kinds(cls, v: list[str]) -> list[str]:
+        for t in v:
+            kind, _, ident = t.partition(":")
+            if kind not in ("user", "schedule") or not ident:
+                raise ValueError(f"target {t!r} must be user:ID or schedule:ID")
+        return v
+
+
+class EscalationPolicyConfig(_Strict):
+    """Ordered levels; after the last one the policy starts over `repeat` more times."""
+
+    description: str = ""
+    levels: list[EscalationLevelConfig] = Field(min_length=1)
+    repeat: int = Field(default=1, ge=0)
+    receiver: str | None = None
+
+
+class EscalationRouteConfig(_Strict):
+    """Alerts matching these label matchers escalate with `policy` (first match wins)."""
+
+    matchers: list[str] = Field(default_factory=list)
+    policy: str
+
+    check_matchers = field_validator("matchers")(_check_matchers)
+
+
+class ReceiverConfig(_Strict):
+    """A notification channel."""
+
+    type: Literal["webhook", "slack", "email", "alertmanager"]
+    url: str = ""
+    headers: dict[str, str] = Field(default_factory=dict)
+    to: list[str] = Field(default_factory=list)
+    from_addr: str = "vigil@localhost"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password_env: str = ""
+    timeout: Duration = timedelta(seconds=10)
+    send_resolved: bool = True
+
+    @model_validator(mode="after")
+    def _needs_url(self) -> ReceiverConfig:
+        if self.type != "email" and not self.url:
+            raise ValueError(f"a {self.type} receiver needs a url")
+        return self
+
+
+class RouteConfig(_Strict):
+    """Alerts matching `matchers` go to `receiver`, grouped by `group_by`."""
+
+    receiver: str
+    matchers: list[str] = Field(default_factory=list)
+    group_by: list[str] = Field(default_factory=lambda: ["alertname"])
+    group_wait: Duration = timedelta(seconds=30)
+    repeat_interval: Duration = timedelta(hours=4)
+    continue_: bool = Field(default=False, alias="continue")
+
+    check_matchers = field_validator("matchers")(_check_matchers)
+
+
+class InhibitRuleConfig(_Strict):
+    """While a source alert fires, target alerts with equal `equal` labels are muted."""
+
+    source_matchers: list[str]
+    target_matchers: list[str]
+    equal: list[str] = Field(default_factory=list)
+
+    check_matchers = field_validator("source_matchers", "target_matchers")(_check_matchers)
+
+
+class MaintenanceWindowConfig(_Strict):
+    """Planned work: matching alerts are muted (no notifications, no pages) in [start, end)."""
+
+    name: str
+    matchers: list[str] = Field(default_factory=list)
+    start: datetime
+    end: datetime
+    comment: str = ""
+
+    check_matchers = field_validator("matchers")(_check_matchers)
+
+
+class AlertingConfig(_Strict):
+    """Everything alerting reads from the operator file; an empty section is valid."""
+
+    use_defaults: bool = True
+    evaluation_interval: Duration = timedelta(seconds=30)
+    stale_after: Duration = timedelta(minutes=10)
+    rules: list[ThresholdRuleConfig] = Field(default_factory=list)
+    anomaly_rules: list[AnomalyRuleConfig] = Field(default_factory=list)
+    priorities: PriorityConfig | None = None
+    people: dict[str, PersonConfig] = Field(default_factory=dict)
+    schedules: dict[str, ScheduleConfig] = Field(default_factory=dict)
+    escalation_policies: dict[str, EscalationPolicyConfig] = Field(default_factory=dict)
+    escalation_routes: list[EscalationRouteConfig] | None = None
+    receivers: dict[str, ReceiverConfig] = Field(default_factory=dict)
+    routes: list[RouteConfig] = Field(default_factory=list)
+    inhibit_rules: list[InhibitRuleConfig] | None = None
+    maintenance_windows: list[MaintenanceWindowConfig] = Field(default_factory=list)
+    external_url: str = "http://localhost:8000"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("use_defaults", True) is False:
+            return data
+        from vigil.alerting.defaults import DEFAULTS
+
+        merged = dict(data)
+        for key in ("rules", "anomaly_rules"):
+            own = list(data.get(key) or [])
+            names = {r.get("name") for r in own if isinstance(r, dict)}
+            merged[key] = [r for r in DEFAULTS[key] if r["name"] not in names] + own
+        for key in ("people", "schedules", "escalation_policies"):
+            merged[key] = {**DEFAULTS[key], **(data.get(key) or {})}
+        for key in ("priorities", "escalation_routes", "inhibit_rules"):
+            if data.get(key) is None:
+                merged[key] = DEFAULTS[key]
+        return merged
+
+    @model_validator(mode="after")
+    def _check_references(self) -> AlertingConfig:
+        seen: set[str] = set()
+        rules: list[ThresholdRuleConfig | AnomalyRuleConfig] = [*self.rules, *self.anomaly_rules]
+        for rule in rules:
+            if not _NAME.match(rule.name):
+                raise ValueError(f"rule name {rule.name!r} must be an identifier")
+            key = f"{rule.name}/{rule.severity.value}"
+            if key in seen:
+                raise ValueError(f"rule {rule.name!r} with severity {rule.severity.value} "
+                                 "is defined twice")
+            seen.add(key)
+        for sid, sched in self.schedules.items():
+            users = [u for layer in sched.layers for u in layer.users]
+            users += [o.user for o in sched.overrides]
+            for user in users:
+                if user not in self.people:
+                    raise ValueError(f"schedule {sid!r} names unknown user {user!r}")
+        for pid, policy in self.escalation_policies.items():
+            if policy.receiver and policy.receiver not in self.receivers:
+                raise ValueError(f"escalation policy {pid!r} names unknown receiver "
+                                 f"{policy.receiver!r}")
+            for level in policy.levels:
+                for target in level.targets:
+                    kind, _, ident = target.partition(":")
+                    pool = self.people if kind == "user" else self.schedules
+                    if ident not in pool:
+                        raise ValueError(f"escalation policy {pid!r} names unknown {kind} "
+                                         f"{ident!r}")
+        for esc in self.escalation_routes or []:
+            if esc.policy not in self.escalation_policies:
+                raise ValueError(f"escalation route names unknown policy {esc.policy!r}")
+        for route in self.routes:
+            if route.receiver not in self.receivers:
+                raise ValueError(f"route names unknown receiver {route.receiver!r}")
+        return self

@@ -1,0 +1,229 @@
+"""Rule evaluation in memory over the latest value of each series, indexed by metric name.
+
+`SeriesTable` holds one numpy array of latest values (and timestamps) per metric name;
+a threshold rule is one vectorised comparison over its metric's array, masked by its label
+selector (the mask is computed once per selector and cached) and by staleness.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from vigil.alerting.config import AnomalyRuleConfig, ThresholdRuleConfig
+from vigil.alerting.fingerprint import fingerprint, series_text
+from vigil.alerting.matchers import Matcher, matches_all, parse_matchers
+from vigil.core.types import Severity
+
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
+    "==": operator.eq, "!=": operator.ne,
+}
+
+
+@dataclass(frozen=True)
+class LatestSample:
+    """The newest sample of one series."""
+
+    series_id: int
+    name: str
+    labels: Mapping[str, str]
+    ts: float
+    value: float
+
+
+@dataclass(frozen=True)
+class AnomalySignal:
+    """The strongest open anomaly detection of one series within a rule's look-back."""
+
+    series_id: int
+    name: str
+    labels: Mapping[str, str]
+    ts: float
+    score: float
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A rule whose condition holds for one series right now: a candidate alert."""
+
+    rule: str
+    severity: Severity
+    for_: timedelta
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    value: float
+    series_id: int
+    fingerprint: str
+
+
+@dataclass
+class _MetricBlock:
+    """Latest values of every series of one metric name."""
+
+    ids: npt.NDArray[np.int64]
+    ts: npt.NDArray[np.float64]
+    values: npt.NDArray[np.float64]
+    labels: list[Mapping[str, str]]
+    masks: dict[tuple[Matcher, ...], npt.NDArray[np.bool_]] = field(default_factory=dict)
+
+    def mask(self, selector: tuple[Matcher, ...]) -> npt.NDArray[np.bool_]:
+        """Which series match the selector (cached per selector)."""
+        if not selector:
+            return np.ones(len(self.ids), dtype=bool)
+        cached = self.masks.get(selector)
+        if cached is None:
+            cached = np.fromiter((matches_all(selector, lab) for lab in self.labels),
+                                 dtype=bool, count=len(self.labels))
+            self.masks[selector] = cached
+        return cached
+
+
+class SeriesTable:
+    """Latest samples grouped by metric name into numpy arrays."""
+
+    def __init__(self, samples: Iterable[LatestSample]) -> None:
+        """Group samples by metric name."""
+        grouped: dict[str, list[LatestSample]] = {}
+        for s in samples:
+            grouped.setdefault(s.name, []).append(s)
+        self.blocks: dict[str, _MetricBlock] = {
+            name: _MetricBlock(
+                ids=np.fromiter((s.series_id for s in rows), dtype=np.int64, count=len(rows)),
+                ts=np.fromiter((s.ts for s in rows), dtype=np.float64, count=len(rows)),
+                values=np.fromiter((s.value for s in rows), dtype=np.float64, count=len(rows)),
+                labels=[s.labels for s in rows],
+            )
+            for name, rows in grouped.items()
+        }
+
+    def __len__(self) -> int:
+        """Number of series in the table."""
+        return sum(len(b.ids) for b in self.blocks.values())
+
+
+class _SafeFormat(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(template: str, context: Mapping[str, str]) -> str:
+    """Fill `{name}` placeholders; unknown placeholders are left as they are."""
+    try:
+        return template.format_map(_SafeFormat(context))
+    except (ValueError, IndexError, AttributeError):
+        return template
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def alert_labels(rule_name: str, severity: Severity, metric: str,
+                 series_labels: Mapping[str, str],
+                 rule_labels: Mapping[str, str]) -> dict[str, str]:
+    """The labels of an alert: series labels, then identity labels, then the rule's labels."""
+    labels = dict(series_labels)
+    labels.update({"alertname": rule_name, "severity": severity.value,
+                   "series": series_text(metric, series_labels)})
+    labels.update(rule_labels)
+    return labels
+
+
+class ThresholdRule:
+    """A compiled threshold rule."""
+
+    def __init__(self, cfg: ThresholdRuleConfig) -> None:
+        """Compile the selector and comparison of a configured rule."""
+        self.cfg = cfg
+        self.selector = parse_matchers(cfg.selector)
+        self.compare = _OPS[cfg.op]
+
+    def evaluate(self, table: SeriesTable, now: datetime,
+                 stale_after: timedelta) -> list[Observation]:
+        """Observations for every fresh series of the rule's metric whose value breaches."""
+        block = table.blocks.get(self.cfg.metric)
+        if block is None:
+            return []
+        fresh = block.ts >= now.timestamp() - stale_after.total_seconds()
+        hit = self.compare(block.values, self.cfg.threshold) & fresh & block.mask(self.selector)
+        out: list[Observation] = []
+        for i in np.flatnonzero(hit):
+            out.append(self._observation(int(block.ids[i]), block.labels[i],
+                                         float(block.values[i])))
+        return out
+
+    def _observation(self, series_id: int, series_labels: Mapping[str, str],
+                     value: float) -> Observation:
+        cfg = self.cfg
+        labels = alert_labels(cfg.name, cfg.severity, cfg.metric, series_labels, cfg.labels)
+        ctx = {**labels, "value": _fmt(value), "threshold": _fmt(cfg.threshold), "op": cfg.op,
+               "metric": cfg.metric}
+        annotations = {k: render(v, ctx) for k, v in cfg.annotations.items()}
+        return Observation(cfg.name, cfg.severity, cfg.for_, labels, annotations, value,
+                           series_id, fingerprint(labels))
+
+
+class AnomalyRule:
+    """A compiled anomaly rule over the stored anomaly detections."""
+
+    def __init__(self, cfg: AnomalyRuleConfig) -> None:
+        """Compile the selector of a configured anomaly rule."""
+        self.cfg = cfg
+        self.selector = parse_matchers(cfg.selector)
+
+    def evaluate(self, signals: Sequence[AnomalySignal], now: datetime) -> list[Observation]:
+        """Observations for series whose strongest recent anomaly meets the rule."""
+        cfg = self.cfg
+        since = (now - cfg.lookback).timestamp()
+        out = []
+        for s in signals:
+            if s.ts < since or (cfg.metric is not None and s.name != cfg.metric):
+                continue
+            if cfg.min_score is not None and s.score < cfg.min_score:
+                continue
+            if cfg.min_severity is not None and s.severity.rank < cfg.min_severity.rank:
+                continue
+            if not matches_all(self.selector, s.labels):
+                continue
+            labels = alert_labels(cfg.name, cfg.severity, s.name, s.labels, cfg.labels)
+            ctx = {**labels, "value": _fmt(s.score), "metric": s.name,
+                   "anomaly_severity": s.severity.value}
+            annotations = {k: render(v, ctx) for k, v in cfg.annotations.items()}
+            out.append(Observation(cfg.name, cfg.severity, cfg.for_, labels, annotations,
+                                   s.score, s.series_id, fingerprint(labels)))
+        return out
+
+
+class RuleSet:
+    """All compiled rules; evaluates them in one pass."""
+
+    def __init__(self, threshold: Iterable[ThresholdRuleConfig],
+                 anomaly: Iterable[AnomalyRuleConfig] = ()) -> None:
+        """Compile the configured rules."""
+        self.threshold = [ThresholdRule(c) for c in threshold]
+        self.anomaly = [AnomalyRule(c) for c in anomaly]
+
+    @property
+    def metrics(self) -> set[str]:
+        """The metric names threshold rules read."""
+        return {r.cfg.metric for r in self.threshold}
+
+    def evaluate(self, table: SeriesTable, signals: Sequence[AnomalySignal], now: datetime,
+                 stale_after: timedelta) -> dict[str, Observation]:
+        """Every observation keyed by fingerprint (the same labels are one alert)."""
+        out: dict[str, Observation] = {}
+        for rule in self.threshold:
+            for obs in rule.evaluate(table, now, stale_after):
+                out[obs.fingerprint] = obs
+        for arule in self.anomaly:
+            for obs in arule.evaluate(signals, now):
+                out[obs.fingerprint] = obs
+        return out
