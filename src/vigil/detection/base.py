@@ -1,0 +1,153 @@
+"""The one interface every Vigil detector keeps, river-like, plus its result types.
+
+A detector is fed points one at a time (`update`) or as numpy arrays
+(`update_batch`); both paths give the same numbers. Its whole state serialises
+to bytes (`get_state`) and a detector rebuilt from them (`from_state`) continues
+exactly where the original left off, so a worker can keep one detector per
+series and persist it between restarts.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from vigil.core.types import Severity
+
+FloatArray = npt.NDArray[np.float64]
+
+# Score cut-offs for severities; the default detector's score is calibrated so
+# that 0.5 is its operating point on NAB (see docs/detection.md).
+INFO_AT = 0.3
+WARNING_AT = 0.5
+CRITICAL_AT = 0.9
+
+
+def severity_of(score: float, warming_up: bool = False) -> Severity | None:
+    """Severity of a score: None for normal (and always while warming up)."""
+    if warming_up or not score >= INFO_AT:
+        return None
+    if score >= CRITICAL_AT:
+        return Severity.CRITICAL
+    if score >= WARNING_AT:
+        return Severity.WARNING
+    return Severity.INFO
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionResult:
+    """What a detector says about one point."""
+
+    timestamp: float
+    value: float
+    score: float  # anomaly likelihood in [0, 1], comparable across series
+    expected: float
+    lower: float
+    upper: float
+    severity: Severity | None
+    warming_up: bool
+    explanation: str
+
+    @property
+    def is_anomaly(self) -> bool:
+        """True when the point deserves attention (warning or worse)."""
+        return self.severity is not None and self.severity.rank >= Severity.WARNING.rank
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """Per-point results of a batch as parallel arrays (same order as the input)."""
+
+    timestamps: FloatArray
+    values: FloatArray
+    scores: FloatArray
+    expected: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    warming_up: npt.NDArray[np.bool_]
+    kinds: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        """Number of points."""
+        return len(self.scores)
+
+    def severities(self) -> list[Severity | None]:
+        """Severity of every point."""
+        return [severity_of(float(s), bool(w)) for s, w in
+                zip(self.scores, self.warming_up, strict=True)]
+
+    def result(self, i: int, explain: ExplainFn | None = None) -> DetectionResult:
+        """The i-th point as a DetectionResult (with an explanation if `explain` is given)."""
+        score = float(self.scores[i])
+        warming = bool(self.warming_up[i])
+        text = explain(self, i) if explain is not None else ""
+        return DetectionResult(
+            timestamp=float(self.timestamps[i]), value=float(self.values[i]), score=score,
+            expected=float(self.expected[i]), lower=float(self.lower[i]),
+            upper=float(self.upper[i]), severity=severity_of(score, warming),
+            warming_up=warming, explanation=text)
+
+
+ExplainFn = Callable[[BatchResult, int], str]
+
+
+class Detector(ABC):
+    """Streaming + batch anomaly detector with serialisable state."""
+
+    name: ClassVar[str] = "detector"
+
+    @abstractmethod
+    def update_batch(self, timestamps: npt.ArrayLike, values: npt.ArrayLike) -> BatchResult:
+        """Score and learn a batch of points (seconds since epoch, values), in order."""
+
+    def update(self, timestamp: float, value: float) -> DetectionResult:
+        """Score and learn one point; same numbers as the batch path."""
+        batch = self.update_batch(np.array([timestamp], dtype=np.float64),
+                                  np.array([value], dtype=np.float64))
+        return batch.result(0, self.explain)
+
+    def explain(self, batch: BatchResult, i: int) -> str:
+        """One-line human explanation of point i of a batch."""
+        return explain_generic(batch, i)
+
+    @abstractmethod
+    def get_state(self) -> bytes:
+        """The detector's whole state (configuration included) as bytes."""
+
+    @classmethod
+    @abstractmethod
+    def from_state(cls, state: bytes) -> Detector:
+        """Rebuild a detector from `get_state()` bytes; it continues exactly."""
+
+
+def fmt(x: float) -> str:
+    """Short human number: 97.2, 0.0031, 1.2e+09."""
+    if not np.isfinite(x):
+        return str(x)
+    ax = abs(x)
+    if ax != 0 and (ax >= 1e6 or ax < 1e-3):
+        return f"{x:.3g}"
+    return f"{x:.4g}" if ax < 1000 else f"{x:,.0f}"
+
+
+def explain_generic(batch: BatchResult, i: int, context: str = "recent values") -> str:
+    """Explanation from value, band and score only."""
+    v = float(batch.values[i])
+    lo, hi = float(batch.lower[i]), float(batch.upper[i])
+    if bool(batch.warming_up[i]):
+        return f"{fmt(v)}: still learning this series (warming up)"
+    if not np.isfinite(v):
+        return "missing value: skipped"
+    band = f"the expected {fmt(lo)}–{fmt(hi)} for {context}"
+    if v > hi:
+        where = f"is above {band}"
+    elif v < lo:
+        where = f"is below {band}"
+    else:
+        where = f"is within {band}"
+    return f"{fmt(v)} {where} (score {float(batch.scores[i]):.2f})"

@@ -1,0 +1,172 @@
+"""Vigil's default detector: range, contextual and time-of-day novelty with rarity.
+
+One configuration serves every series (see `DefaultConfig`); nothing looks at
+labels or at the future. How it works and how it scores on NAB is in
+docs/detection.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from vigil.detection import kernel as K
+from vigil.detection.base import BatchResult, Detector, explain_generic, fmt
+from vigil.detection.state import StateError, dump_state, load_state
+
+_DAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultConfig:
+    """The knobs of the default detector; the defaults are the one fixed configuration."""
+
+    learn: int = 150
+    rest: int = 30
+    range_saturation: float = 30.0
+    pattern_weight: float = 0.8
+    pattern_rarity: float = 600.0
+    range_rarity: float = 100.0
+    time_of_day_weight: float = 0.5
+    time_of_day_min_days: int = 2
+    time_of_day_rarity: float = 1500.0
+    context_order: int = 3
+    grid1: int = 6
+    grid2: int = 10
+    time_of_day_levels: int = 6
+    baseline_rate: float = 0.05
+    band_sigmas: float = 3.0
+    calibration: float = 0.135
+    gap_steps: float = 12.0
+    fire_at: float = 0.3
+    residual_weight: float = 0.0
+    residual_z: float = 6.0
+    counters: bool = True
+
+    def params(self) -> npt.NDArray[np.float64]:
+        """The configuration as the kernel's parameter vector."""
+        p = np.zeros(K.N_PARAMS)
+        p[K.P_LEARN] = max(self.learn, 1)
+        p[K.P_REST] = self.rest
+        p[K.P_REXP] = self.range_saturation
+        p[K.P_CNOV] = self.pattern_weight
+        p[K.P_TAU] = max(self.pattern_rarity, 1e-9)
+        p[K.P_TAU_R] = max(self.range_rarity, 1e-9)
+        p[K.P_WTOD] = self.time_of_day_weight
+        p[K.P_MINDAYS] = self.time_of_day_min_days
+        p[K.P_TAU_T] = max(self.time_of_day_rarity, 1e-9)
+        p[K.P_K] = min(max(self.context_order, 1), K.MAX_K)
+        p[K.P_G1] = max(self.grid1, 2)
+        p[K.P_G2] = self.grid2 if self.grid2 >= 2 else 0
+        p[K.P_TODLEV] = max(self.time_of_day_levels, 2)
+        p[K.P_ALPHA] = self.baseline_rate
+        p[K.P_BANDK] = self.band_sigmas
+        p[K.P_CAL] = max(self.calibration, 1e-9)
+        p[K.P_GAP] = self.gap_steps
+        p[K.P_FIRE] = self.fire_at
+        p[K.P_WRES] = self.residual_weight
+        p[K.P_ZRES] = max(self.residual_z, 1e-9)
+        p[K.P_COUNTER] = 1.0 if self.counters else 0.0
+        return p
+
+
+_REASONS = {
+    K.K_NEW_HIGH: "above every value seen before",
+    K.K_NEW_LOW: "below every value seen before",
+    K.K_PATTERN: "a sequence of values not seen before",
+    K.K_TIME_OF_DAY: "a level never seen at this time of day",
+    K.K_RESIDUAL: "far from the seasonal expectation",
+}
+
+
+def context_label(ts: float, ctx: int) -> str:
+    """Human name of the seasonal context of a timestamp ("Tuesdays 14:00")."""
+    if ctx == K.CTX_FLAT or not np.isfinite(ts):
+        return "recent values"
+    d = datetime.fromtimestamp(ts, tz=UTC)
+    if ctx == K.CTX_WEEK:
+        return f"{_DAYS[d.weekday()]} {d.hour:02d}:00"
+    half = 30 if d.minute >= 30 else 0
+    return f"{d.hour:02d}:{half:02d}"
+
+
+class NoveltyDetector(Detector):
+    """The default detector (NAB name "vigil"); see the module docstring."""
+
+    name: ClassVar[str] = "vigil"
+
+    def __init__(self, config: DefaultConfig | None = None) -> None:
+        """Create a fresh detector with `config` (the fixed defaults when None)."""
+        self.config = config or DefaultConfig()
+        self._params = self.config.params()
+        self._arrays = K.new_state(int(self._params[K.P_K]))
+
+    def update_batch(self, timestamps: npt.ArrayLike, values: npt.ArrayLike) -> BatchResult:
+        """Score and learn a batch of points in order (the compiled loop)."""
+        ts = np.ascontiguousarray(timestamps, dtype=np.float64).reshape(-1)
+        xs = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+        if ts.shape != xs.shape:
+            raise ValueError(f"{len(ts)} timestamps but {len(xs)} values")
+        n = len(xs)
+        out = BatchResult(ts, xs, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n),
+                          np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.int64))
+        if n:
+            a = self._arrays
+            K.run(ts, xs, self._params, a["fs"], a["ist"], a["hist"], a["table"], a["ttab"],
+                  a["tdays"], a["tlastday"], a["dprof"], a["dcnt"], a["wprof"], a["wcnt"],
+                  out.scores, out.expected, out.lower, out.upper, out.warming_up, out.kinds)
+        return out
+
+    def explain(self, batch: BatchResult, i: int) -> str:
+        """One line: value vs expected band in its seasonal context, and why."""
+        code = int(batch.kinds[i])
+        kind, ctx = code & 15, code >> 4
+        text = explain_generic(batch, i, context_label(float(batch.timestamps[i]), ctx))
+        reason = _REASONS.get(kind)
+        if reason and float(batch.scores[i]) > 0.0:
+            text += f": {reason}"
+        return text
+
+    @property
+    def points_seen(self) -> int:
+        """Valid points learned so far."""
+        return int(self._arrays["ist"][K.I_NSEEN])
+
+    @property
+    def is_counter(self) -> bool:
+        """True once the series was recognised as a monotone counter (its rate is scored)."""
+        return int(self._arrays["ist"][K.I_COUNTER]) == 1
+
+    def expected_now(self) -> float:
+        """Current baseline level (without season)."""
+        return float(self._arrays["fs"][K.F_LEVEL])
+
+    def get_state(self) -> bytes:
+        """Configuration and every state array, as bytes."""
+        return dump_state(self.name, {"config": asdict(self.config)}, self._arrays)
+
+    @classmethod
+    def from_state(cls, state: bytes) -> NoveltyDetector:
+        """Rebuild from get_state() bytes."""
+        kind, meta, arrays = load_state(state)
+        if kind != cls.name:
+            raise StateError(f"state of a {kind!r} detector, not {cls.name!r}")
+        names = {f.name for f in fields(DefaultConfig)}
+        cfg: dict[str, Any] = {k: v for k, v in meta.get("config", {}).items() if k in names}
+        det = cls(replace(DefaultConfig(), **cfg))
+        expected = K.new_state(int(det._params[K.P_K]))
+        for key, ref in expected.items():
+            arr = arrays.get(key)
+            if arr is None or arr.shape != ref.shape or arr.dtype != ref.dtype:
+                raise StateError(f"state array {key!r} missing or malformed")
+            det._arrays[key] = np.ascontiguousarray(arr)
+        return det
+
+
+def describe_value(v: float) -> str:
+    """Format a value the way explanations do."""
+    return fmt(v)

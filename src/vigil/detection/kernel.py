@@ -1,0 +1,408 @@
+"""The compiled core of the default detector: one numba loop used by both paths.
+
+Streaming calls the same function with arrays of length one, so streaming and
+batch give bit-identical numbers. All state lives in a handful of numpy arrays
+(`KernelState`) that the loop mutates in place and that serialise as they are.
+
+Per point the kernel computes, causally:
+
+* range novelty: how far the value lies beyond every value seen so far
+  (relative to that range), damped when such events come in quick succession;
+* contextual novelty (after CAD OSE): the value is discretised on two grids over
+  the running range; a transition context (the last 1..K levels) never seen
+  before is novel; damped by the time since the previous novelty ("rarity");
+* time-of-day novelty: a (half-hour of day, level) pair never seen although that
+  half-hour has been seen on at least `mindays` days;
+* a seasonal robust baseline (level + daily or weekly profile, chosen by which
+  predicts best) that gives the expected value and band, and a residual score.
+
+The strongest signal is the raw score r in [0, 1]; the reported score is
+1 - exp(-r / cal), and after an alert the output is held at 0 for `rest` points
+(NAB counts only the earliest detection; repeats are false positives).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+import numpy.typing as npt
+
+# Parameter indices (float64 vector).
+P_LEARN = 0      # points before scores are emitted (warming up)
+P_REST = 1       # points held at 0 after an alert
+P_REXP = 2       # range exceedance (fraction of range) that saturates the range score
+P_CNOV = 3       # weight of contextual novelty
+P_TAU = 4        # rarity time constant of contextual novelty (points)
+P_TAU_R = 5      # rarity time constant of range novelty (points)
+P_WTOD = 6       # weight of time-of-day novelty
+P_MINDAYS = 7    # days a half-hour bin must have been seen before its novelty counts
+P_TAU_T = 8      # rarity time constant of time-of-day novelty (points)
+P_K = 9          # context order
+P_G1 = 10        # levels of grid 1
+P_G2 = 11        # levels of grid 2 (0: off)
+P_TODLEV = 12    # levels of the time-of-day grid
+P_ALPHA = 13     # learning rate of the baseline level and scale
+P_BANDK = 14     # band half-width in robust standard deviations
+P_CAL = 15       # calibration: score = 1 - exp(-raw / cal)
+P_GAP = 16       # a gap longer than this many typical steps resets the context
+P_FIRE = 17      # raw score that starts a rest period
+P_WRES = 18      # weight of the seasonal residual score
+P_ZRES = 19      # residual z at which the residual score starts
+P_COUNTER = 20   # 1: detect monotone counters and score their rate
+N_PARAMS = 21
+
+# Float state indices.
+F_LO = 0
+F_HI = 1
+F_LEVEL = 2
+F_SFLAT = 3      # EW |residual| without season
+F_SDAY = 4       # EW |residual| with the daily profile
+F_SWEEK = 5      # EW |residual| with the weekly profile
+F_LAST_TS = 6
+F_EWDT = 7
+F_FIRST_TS = 8
+F_PREV_RAW = 9   # previous raw value (counter mode)
+F_PREV_TS_RAW = 10
+N_FLOAT = 11
+
+# Int state indices.
+I_N = 0          # valid points learned (since the last reset)
+I_LAST_FIRE = 1
+I_LAST_NOV = 2
+I_LAST_RNG = 3
+I_LAST_TOD = 4
+I_HLEN = 5       # valid context length
+I_COUNTER = 6    # -1 undecided, 0 plain, 1 counter
+I_NDEC = 7
+I_NINC = 8
+I_NSEEN = 9      # points seen in total (valid)
+N_INT = 10
+
+TABLE_BITS = 16
+TABLE_SIZE = 1 << TABLE_BITS
+DAY_BINS = 48
+WEEK_BINS = 168
+TOD_BINS = 48
+TOD_LEVELS_MAX = 24
+MAX_K = 6
+VMAX = 1e150
+
+# Kinds of finding (low 4 bits of `kinds`); the seasonal context is kinds >> 4.
+K_NONE = 0
+K_NEW_HIGH = 1
+K_NEW_LOW = 2
+K_PATTERN = 3
+K_TIME_OF_DAY = 4
+K_MISSING = 5
+K_RESIDUAL = 6
+CTX_FLAT = 0
+CTX_DAY = 1
+CTX_WEEK = 2
+
+
+def new_state(k: int) -> dict[str, npt.NDArray[np.generic]]:
+    """Fresh kernel state arrays for context order k."""
+    fs = np.zeros(N_FLOAT)
+    fs[F_LO] = np.inf
+    fs[F_HI] = -np.inf
+    fs[F_LAST_TS] = np.nan
+    fs[F_FIRST_TS] = np.nan
+    fs[F_PREV_RAW] = np.nan
+    ist = np.zeros(N_INT, dtype=np.int64)
+    ist[I_LAST_FIRE] = -(10 ** 12)
+    ist[I_COUNTER] = -1
+    return {
+        "fs": fs,
+        "ist": ist,
+        "hist": np.zeros((2, max(k, 1) + 1), dtype=np.int64),
+        "table": np.zeros(TABLE_SIZE, dtype=np.uint8),
+        "ttab": np.zeros(TOD_BINS * (TOD_LEVELS_MAX + 2), dtype=np.uint8),
+        "tdays": np.zeros(TOD_BINS, dtype=np.int64),
+        "tlastday": np.full(TOD_BINS, -(10 ** 12), dtype=np.int64),
+        "dprof": np.zeros(DAY_BINS),
+        "dcnt": np.zeros(DAY_BINS),
+        "wprof": np.zeros(WEEK_BINS),
+        "wcnt": np.zeros(WEEK_BINS),
+    }
+
+
+@nb.njit(cache=True, nogil=True)
+def _reset_learning(fs: npt.NDArray[np.float64], ist: npt.NDArray[np.int64],
+                    table: npt.NDArray[np.uint8], ttab: npt.NDArray[np.uint8],
+                    tdays: npt.NDArray[np.int64], tlastday: npt.NDArray[np.int64],
+                    dprof: npt.NDArray[np.float64], dcnt: npt.NDArray[np.float64],
+                    wprof: npt.NDArray[np.float64], wcnt: npt.NDArray[np.float64]) -> None:
+    """Forget what was learned (used when a series turns out to be a counter)."""
+    fs[F_LO] = np.inf
+    fs[F_HI] = -np.inf
+    fs[F_LEVEL] = 0.0
+    fs[F_SFLAT] = 0.0
+    fs[F_SDAY] = 0.0
+    fs[F_SWEEK] = 0.0
+    fs[F_FIRST_TS] = np.nan
+    ist[I_N] = 0
+    ist[I_HLEN] = 0
+    table[:] = 0
+    ttab[:] = 0
+    tdays[:] = 0
+    tlastday[:] = -(10 ** 12)
+    dprof[:] = 0.0
+    dcnt[:] = 0.0
+    wprof[:] = 0.0
+    wcnt[:] = 0.0
+
+
+@nb.njit(cache=True, nogil=True)
+def _level_of(v: float, lo: float, rng: float, nlev: int) -> int:
+    """Discretise v on an nlev grid over [lo, lo + rng]."""
+    if rng <= 0.0:
+        return 0
+    q = (v - lo) / rng * (nlev - 1) + 0.5
+    if q < 0.0:
+        return 0
+    if q > nlev:
+        return nlev
+    return int(q)
+
+
+@nb.njit(cache=True, nogil=True)
+def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
+        p: npt.NDArray[np.float64],
+        fs: npt.NDArray[np.float64], ist: npt.NDArray[np.int64],
+        hist: npt.NDArray[np.int64], table: npt.NDArray[np.uint8],
+        ttab: npt.NDArray[np.uint8], tdays: npt.NDArray[np.int64],
+        tlastday: npt.NDArray[np.int64],
+        dprof: npt.NDArray[np.float64], dcnt: npt.NDArray[np.float64],
+        wprof: npt.NDArray[np.float64], wcnt: npt.NDArray[np.float64],
+        out_score: npt.NDArray[np.float64], out_exp: npt.NDArray[np.float64],
+        out_lo: npt.NDArray[np.float64], out_hi: npt.NDArray[np.float64],
+        out_warm: npt.NDArray[np.bool_], out_kind: npt.NDArray[np.int64]) -> None:
+    """Score and learn every point of (ts, xs) in order, mutating the state arrays."""
+    learn = int(p[P_LEARN])
+    rest = int(p[P_REST])
+    rexp = p[P_REXP]
+    cnov = p[P_CNOV]
+    tau = p[P_TAU]
+    tau_r = p[P_TAU_R]
+    wtod = p[P_WTOD]
+    mindays = int(p[P_MINDAYS])
+    tau_t = p[P_TAU_T]
+    k_ord = min(int(p[P_K]), hist.shape[1] - 1)
+    g1 = int(p[P_G1])
+    g2 = int(p[P_G2])
+    todlev = min(int(p[P_TODLEV]), TOD_LEVELS_MAX)
+    alpha = p[P_ALPHA]
+    bandk = p[P_BANDK]
+    cal = p[P_CAL]
+    gapf = p[P_GAP]
+    fire = p[P_FIRE]
+    wres = p[P_WRES]
+    zres = p[P_ZRES]
+    counter_on = p[P_COUNTER] > 0.0
+    ngrid = 2 if g2 > 0 else 1
+    mask = TABLE_SIZE - 1
+    for j in range(len(xs)):
+        t = ts[j]
+        if not math.isfinite(t):
+            t = fs[F_LAST_TS] if math.isfinite(fs[F_LAST_TS]) else 0.0
+        raw_v = xs[j]
+        # ---- counters: decide once, then score the rate -----------------
+        if counter_on and math.isfinite(raw_v):
+            prev = fs[F_PREV_RAW]
+            prev_t = fs[F_PREV_TS_RAW]
+            fs[F_PREV_RAW] = raw_v
+            fs[F_PREV_TS_RAW] = t
+            if ist[I_COUNTER] == -1 and math.isfinite(prev):
+                if raw_v < prev:
+                    ist[I_NDEC] += 1
+                elif raw_v > prev:
+                    ist[I_NINC] += 1
+                seen = ist[I_NDEC] + ist[I_NINC]
+                if ist[I_NDEC] > 0:
+                    ist[I_COUNTER] = 0
+                elif seen >= learn and ist[I_NINC] * 10 >= seen * 9:
+                    ist[I_COUNTER] = 1
+                    _reset_learning(fs, ist, table, ttab, tdays, tlastday,
+                                    dprof, dcnt, wprof, wcnt)
+            if ist[I_COUNTER] == 1:
+                if not math.isfinite(prev):
+                    raw_v = np.nan
+                else:
+                    dtc = t - prev_t
+                    inc = raw_v - prev if raw_v >= prev else raw_v  # a drop is a reset
+                    raw_v = inc / dtc if dtc > 0 else np.nan
+        v = raw_v
+        if math.isfinite(v):
+            v = min(max(v, -VMAX), VMAX)
+        lo = fs[F_LO]
+        hi = fs[F_HI]
+        level = fs[F_LEVEL]
+        n = ist[I_N]
+        # ---- seasonal context and expected value -------------------------
+        day_b = int((t % 86400.0) // (86400.0 / DAY_BINS)) % DAY_BINS
+        week_b = int(((t + 3 * 86400.0) % (7 * 86400.0)) // 3600.0) % WEEK_BINS  # Monday 00:00 = 0
+        span_days = (t - fs[F_FIRST_TS]) / 86400.0 if math.isfinite(fs[F_FIRST_TS]) else 0.0
+        sflat = fs[F_SFLAT]
+        sday = fs[F_SDAY]
+        sweek = fs[F_SWEEK]
+        ctx = CTX_FLAT
+        sadj = 0.0
+        scale = sflat
+        if span_days >= 2.0 and dcnt[day_b] > 0 and sday < 0.8 * sflat:
+            ctx = CTX_DAY
+            sadj = dprof[day_b]
+            scale = sday
+        if span_days >= 14.0 and wcnt[week_b] > 0 and sweek < 0.8 * min(sflat, sday):
+            ctx = CTX_WEEK
+            sadj = wprof[week_b]
+            scale = sweek
+        expected = level + sadj
+        warm = n < learn
+        width = bandk * 1.2533 * scale
+        if warm:
+            width = width * 2.0 + (hi - lo if hi > lo else 0.0) * 0.5
+        if width <= 0.0:
+            width = 1e-9 * max(abs(expected), 1.0)
+        out_exp[j] = expected
+        out_lo[j] = expected - width
+        out_hi[j] = expected + width
+        out_warm[j] = warm
+        if not math.isfinite(v):
+            out_score[j] = 0.0
+            out_kind[j] = K_MISSING + 16 * ctx
+            continue
+        # ---- gaps reset the context --------------------------------------
+        last_t = fs[F_LAST_TS]
+        if math.isfinite(last_t):
+            dt = t - last_t
+            if dt > 0.0:
+                ew = fs[F_EWDT]
+                if ew > 0.0 and dt > gapf * ew:
+                    ist[I_HLEN] = 0
+                fs[F_EWDT] = dt if ew <= 0.0 else 0.95 * ew + 0.05 * min(dt, 10.0 * ew)
+        if not math.isfinite(fs[F_FIRST_TS]):
+            fs[F_FIRST_TS] = t
+        if not (math.isfinite(last_t) and t < last_t):
+            fs[F_LAST_TS] = t
+        # ---- range novelty ------------------------------------------------
+        rng_old = hi - lo
+        newrange = 0.0
+        kind = K_NONE
+        if n >= learn and rng_old > 0.0:
+            if v > hi:
+                newrange = min(1.0, (v - hi) / rng_old * rexp)
+                kind = K_NEW_HIGH
+            elif v < lo:
+                newrange = min(1.0, (lo - v) / rng_old * rexp)
+                kind = K_NEW_LOW
+        elif n >= learn and rng_old == 0.0 and v != hi:
+            # a constant series that moves: relative change decides
+            rel = abs(v - hi) / max(abs(hi), 1e-12)
+            newrange = min(1.0, rel * rexp)
+            kind = K_NEW_HIGH if v > hi else K_NEW_LOW
+        if newrange > 0.0:
+            gap = n - ist[I_LAST_RNG]
+            newrange *= 1.0 - math.exp(-gap / tau_r)
+            ist[I_LAST_RNG] = n
+        lo = min(lo, v)
+        hi = max(hi, v)
+        fs[F_LO] = lo
+        fs[F_HI] = hi
+        rng = hi - lo
+        # ---- contextual novelty -------------------------------------------
+        hlen = min(ist[I_HLEN] + 1, k_ord + 1)
+        ist[I_HLEN] = hlen
+        novelty = 0.0
+        for g in range(ngrid):
+            nlev = g1 if g == 0 else g2
+            lev = _level_of(v, lo, rng, nlev)
+            for kk in range(k_ord, 0, -1):
+                hist[g, kk] = hist[g, kk - 1]
+            hist[g, 0] = lev
+            novel = 0.0
+            tot = 0.0
+            h = np.int64(1469598103 + 7919 * g)
+            for kk in range(hlen):
+                h = (h * np.int64(1000003)) ^ np.int64(hist[g, kk] + 7)
+                idx = h & mask
+                if kk >= 1:
+                    tot += 1.0
+                    if table[idx] == 0:
+                        novel += 1.0
+                if table[idx] < 255:
+                    table[idx] += 1
+            novelty += (novel / tot if tot > 0.0 else 0.0) / ngrid
+        if novelty > 0.0:
+            gap = n - ist[I_LAST_NOV]
+            novelty *= 1.0 - math.exp(-gap / tau)
+            ist[I_LAST_NOV] = n
+        # ---- time-of-day novelty ------------------------------------------
+        tscore = 0.0
+        if wtod > 0.0:
+            tb = int((t % 86400.0) // (86400.0 / TOD_BINS)) % TOD_BINS
+            tl = min(_level_of(v, lo, rng, todlev), TOD_LEVELS_MAX + 1)
+            key = tb * (TOD_LEVELS_MAX + 2) + tl
+            if tdays[tb] >= mindays and ttab[key] == 0:
+                gap = n - ist[I_LAST_TOD]
+                tscore = wtod * (1.0 - math.exp(-gap / tau_t))
+                ist[I_LAST_TOD] = n
+            if ttab[key] < 255:
+                ttab[key] += 1
+            day = np.int64(t // 86400.0)
+            if tlastday[tb] != day:
+                tlastday[tb] = day
+                tdays[tb] += 1
+        # ---- seasonal residual ---------------------------------------------
+        resid = v - expected
+        rscore = 0.0
+        if wres > 0.0 and scale > 0.0 and n >= learn:
+            z = abs(resid) / (1.2533 * scale)
+            if z > zres:
+                rscore = wres * min(1.0, (z - zres) / zres)
+        # ---- combine ----------------------------------------------------------
+        raw = newrange
+        if cnov * novelty > raw:
+            raw = cnov * novelty
+            kind = K_PATTERN
+        if tscore > raw:
+            raw = tscore
+            kind = K_TIME_OF_DAY
+        if rscore > raw:
+            raw = rscore
+            kind = K_RESIDUAL
+        score = 0.0
+        if n >= learn and n - ist[I_LAST_FIRE] > rest:
+            score = 1.0 - math.exp(-raw / cal)
+            if raw >= fire:
+                ist[I_LAST_FIRE] = n
+        if score <= 0.0:
+            kind = K_NONE
+        out_score[j] = score
+        out_kind[j] = kind + 16 * ctx
+        # ---- learn the baseline ------------------------------------------------
+        if n == 0:
+            fs[F_LEVEL] = v
+        else:
+            clip = 4.0 * max(scale, 1e-300)
+            r_flat = v - level
+            a = alpha if n >= 20 else 1.0 / (n + 1.0)
+            rc = min(max(resid, -clip), clip) if scale > 0.0 else resid
+            fs[F_LEVEL] = level + a * rc
+            rf = min(abs(r_flat), clip) if scale > 0.0 else abs(r_flat)
+            fs[F_SFLAT] = (1.0 - a) * sflat + a * rf
+            rd = v - level - dprof[day_b] if dcnt[day_b] > 0 else r_flat
+            rw = v - level - wprof[week_b] if wcnt[week_b] > 0 else rd
+            fs[F_SDAY] = (1.0 - a) * sday + a * (min(abs(rd), clip) if scale > 0.0 else abs(rd))
+            fs[F_SWEEK] = (1.0 - a) * sweek + a * (min(abs(rw), clip) if scale > 0.0 else abs(rw))
+            dev = v - level
+            dev = min(max(dev, -clip - abs(sadj)), clip + abs(sadj)) if scale > 0.0 else dev
+            ad = max(0.1, 1.0 / (dcnt[day_b] + 1.0))
+            dprof[day_b] += ad * (dev - dprof[day_b])
+            dcnt[day_b] += 1.0
+            aw = max(0.2, 1.0 / (wcnt[week_b] + 1.0))
+            wprof[week_b] += aw * (dev - wprof[week_b])
+            wcnt[week_b] += 1.0
+        ist[I_N] = n + 1
+        ist[I_NSEEN] += 1
