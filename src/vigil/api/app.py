@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from vigil import __version__
 from vigil.api.middleware import BodyLimitMiddleware, MetricsMiddleware
 from vigil.api.problems import install_problem_handlers
-from vigil.api.routers import data, keys, system
+from vigil.api.routers import data, keys, prometheus, system
 from vigil.config import OperatorConfig, Settings, load_operator_config
 from vigil.services.runtime import Runtime
 from vigil.storage.database import Database, open_database
@@ -49,4 +49,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app.include_router(data.router)
     app.include_router(keys.router)
     # Routers of the other services, one line each, below this comment.
+    app.include_router(prometheus.router)
     return app

@@ -5,7 +5,9 @@ messages remote_write uses (faster than the protobuf runtime for Prometheus' typ
 one-sample-per-series requests, because label sets repeat and are cached by their
 encoded bytes). Every malformation raises `RemoteWriteError` with a reason and the
 HTTP status the receiver should answer (400, or 413 for limits); nothing partial is
-returned from a body that fails to decode.
+returned from a body that fails to decode. NaN samples are dropped and counted: the
+staleness marker ends a series, and any other NaN means "no value" in Prometheus
+(e.g. a summary quantile without observations) and cannot be stored.
 
     WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
     TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2;
@@ -57,6 +59,7 @@ class DecodedWrite:
     series: list[SeriesInput] = field(default_factory=list)
     samples: int = 0
     stale_markers: int = 0
+    nan_values: int = 0
     histograms: int = 0
     metadata: int = 0
 
@@ -240,8 +243,11 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
                         else:
                             pos += 1
                         pos = _skip(buf, pos, send, k & 7)
-                if raw_bits == STALE_NAN_BITS:
-                    out.stale_markers += 1
+                if raw_bits != -1:
+                    if raw_bits == STALE_NAN_BITS:
+                        out.stale_markers += 1
+                    else:
+                        out.nan_values += 1
                     continue
                 points.append((ts / 1000.0, value))
             elif tag == 0x0A:

@@ -10,7 +10,7 @@ import cramjam
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from prom_pb_reference import WriteRequest, reference_decode
+from tests.unit.prometheus.prom_pb_reference import WriteRequest, reference_decode
 
 from vigil.core.remote_write import (
     STALE_NAN_BITS,
@@ -40,9 +40,10 @@ def test_real_prometheus_body_decodes_like_the_protobuf_runtime() -> None:
     body = FIXTURE.read_bytes()
     decoded = decode_body(body, cache=LabelCache())
     reference = reference_decode(bytes(cramjam.snappy.decompress_raw(body)))
-    assert _comparable(_as_tuples(decoded)) == _comparable(reference)
-    assert decoded.samples == 353
-    assert any(math.isnan(float(p[1])) for s in decoded.series for p in s.points)
+    without_nan = [(n, lab, [p for p in pts if not math.isnan(p[1])]) for n, lab, pts in reference]
+    assert _as_tuples(decoded) == [row for row in without_nan if row[2]]
+    assert decoded.nan_values == 26
+    assert decoded.samples + decoded.nan_values == 353
     first = decoded.series[0]
     assert first.name == "go_gc_duration_seconds"
     assert first.labels == {"instance": "127.0.0.1:19290", "job": "prometheus", "quantile": "0"}
@@ -55,7 +56,7 @@ def test_cached_and_uncached_decoding_agree_and_labels_are_not_shared() -> None:
     cold = decode_body(body, cache=cache)
     warm = decode_body(body, cache=cache)
     assert _comparable(_as_tuples(cold)) == _comparable(_as_tuples(warm))
-    assert len(cache) == len(cold.series)
+    assert len(cache) == 353  # every label set, including all-NaN series
     warm.series[0].labels["mutated"] = "yes"
     assert "mutated" not in decode_body(body, cache=cache).series[0].labels
 
@@ -89,28 +90,27 @@ def test_field_order_unknown_fields_exemplars_histograms_and_metadata() -> None:
     assert decoded.samples == 2
 
 
-def test_default_field_values_negative_timestamps_and_nan() -> None:
+def test_default_field_values_and_negative_timestamps() -> None:
     wr = WriteRequest()
     ts = wr.timeseries.add()
     ts.labels.add(name="__name__", value="m")
     ts.samples.add()  # value 0.0 and timestamp 0 are omitted on the wire
     ts.samples.add(value=-1.0, timestamp=-5000)
-    ts.samples.add(value=float("nan"), timestamp=1000)
+    ts.samples.add(value=float("inf"), timestamp=1000)
     decoded = decode_write_request(wr.SerializeToString(), cache=LabelCache())
-    points = decoded.series[0].points
-    assert points[:2] == [(0.0, 0.0), (-5.0, -1.0)]
-    assert points[2][0] == 1.0 and math.isnan(float(points[2][1]))
+    assert decoded.series[0].points == [(0.0, 0.0), (-5.0, -1.0), (1.0, float("inf"))]
 
 
-def test_stale_markers_are_dropped_and_counted() -> None:
+def test_stale_markers_and_other_nans_are_dropped_and_counted() -> None:
     stale = struct.unpack("<d", struct.pack("<Q", STALE_NAN_BITS))[0]
     raw = encode_write_request([
-        ({"__name__": "up", "job": "a"}, [(1000, 1.0), (2000, stale)]),
+        ({"__name__": "up", "job": "a"}, [(1000, 1.0), (2000, stale), (3000, float("nan"))]),
         ({"__name__": "up", "job": "b"}, [(2000, stale)]),
     ])
     decoded = decode_write_request(raw, cache=LabelCache())
     assert _as_tuples(decoded) == [("up", {"job": "a"}, [(1.0, 1.0)])]
     assert decoded.stale_markers == 2
+    assert decoded.nan_values == 1
     assert decoded.samples == 1
 
 

@@ -1,0 +1,110 @@
+"""Prometheus remote_write 1.0 receiver: `POST /api/v1/write`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from vigil.api.deps import Principal, get_config, get_database, get_settings, require_role
+from vigil.api.problems import ProblemError
+from vigil.core.remote_write import RemoteWriteError
+from vigil.core.types import Role
+from vigil.services.remote_write import (
+    REMOTE_WRITE_REQUESTS,
+    RemoteWriteReport,
+    receive_remote_write,
+)
+from vigil.telemetry.logging import log_event
+from vigil.telemetry.metrics import INGEST_POINTS
+
+router = APIRouter(prefix="/api/v1", tags=["prometheus"])
+
+_WRITE_DOC = {
+    "requestBody": {"required": True, "content": {"application/x-protobuf": {
+        "schema": {"type": "string", "format": "binary",
+                   "description": "snappy block-compressed prometheus.WriteRequest"}}}},
+}
+
+
+def _check_headers(request: Request) -> None:
+    """Refuse (415) encodings and protobuf messages other than remote_write 1.0's."""
+    encoding = request.headers.get("content-encoding", "snappy").strip().lower()
+    if encoding != "snappy":
+        raise ProblemError(415, "unsupported-media-type", "Unsupported media type",
+                           f"Content-Encoding {encoding[:40]!r} is not supported; "
+                           "remote_write bodies are snappy block-compressed")
+    content_type = request.headers.get("content-type", "application/x-protobuf").lower()
+    media, _, params = content_type.partition(";")
+    proto = next((p.split("=", 1)[1].strip() for p in params.split(";")
+                  if p.strip().startswith("proto=")), "prometheus.WriteRequest")
+    if media.strip() != "application/x-protobuf" or proto != "prometheus.WriteRequest":
+        raise ProblemError(415, "unsupported-media-type", "Unsupported media type",
+                           f"Content-Type {content_type[:80]!r} is not supported; send "
+                           "remote_write 1.0 (application/x-protobuf, prometheus.WriteRequest)")
+
+
+def _count(status: int) -> None:
+    REMOTE_WRITE_REQUESTS.labels(str(status)).inc()
+
+
+@router.post("/write", status_code=204, response_class=Response, openapi_extra=_WRITE_DOC,
+             responses={204: {"description": "Stored (rejected points, if any, are logged)"},
+                        400: {"description": "Not snappy, malformed protobuf, or every "
+                                             "point rejected: never retry"},
+                        404: {"description": "remote_write is disabled in the operator config"},
+                        413: {"description": "Body, decompressed size, series or samples "
+                                             "over the limit"},
+                        415: {"description": "Not remote_write 1.0"},
+                        503: {"description": "Database unavailable; nothing written, retry"}})
+async def remote_write(request: Request,
+                       principal: Principal = Depends(require_role(Role.OPERATOR))) -> Response:
+    """Store samples sent by Prometheus `remote_write` (protocol 1.0).
+
+    Series are filtered by the `remote_write.keep` selectors of the operator config,
+    then pass the same validation and storage as `/api/v1/ingest`. The whole request
+    is refused with 400/413 (nothing stored) when it cannot be decoded or passes a
+    limit; otherwise valid points are stored and rejected ones logged
+    (`REMOTE_WRITE_REJECTED`), and the answer is 204. Staleness markers are dropped.
+    """
+    config = get_config(request).remote_write
+    if not config.enabled:
+        _count(404)
+        raise ProblemError(404, "remote-write-disabled", "Not found",
+                           "remote_write is disabled in the operator config")
+    try:
+        _check_headers(request)
+    except ProblemError:
+        _count(415)
+        raise
+    body = await request.body()
+    try:
+        report: RemoteWriteReport = await run_in_threadpool(
+            receive_remote_write, get_database(request), get_settings(request), config, body)
+    except RemoteWriteError as exc:
+        _count(exc.status)
+        log_event("REMOTE_WRITE_REFUSED", "WARNING", key_name=principal.name,
+                  status=exc.status, reason=exc.reason, bytes=len(body))
+        slug = "payload-too-large" if exc.status == 413 else "malformed-remote-write"
+        title = "Payload too large" if exc.status == 413 else "Bad request"
+        raise ProblemError(exc.status, slug, title,
+                           f"{exc.reason}; nothing was stored") from None
+    outcome = report.ingest
+    INGEST_POINTS.labels("accepted").inc(outcome.accepted)
+    INGEST_POINTS.labels("duplicate").inc(outcome.duplicates)
+    INGEST_POINTS.labels("rejected").inc(len(outcome.rejected))
+    hook = getattr(request.app.state, "on_ingested", None)
+    if hook is not None and outcome.accepted:
+        hook(outcome)
+    if outcome.rejected:
+        first = outcome.rejected[0]
+        log_event("REMOTE_WRITE_REJECTED", "WARNING", key_name=principal.name,
+                  rejected=len(outcome.rejected), accepted=outcome.accepted,
+                  first_reason=first.reason)
+    if report.nothing_valid:
+        _count(400)
+        reasons = sorted({r.reason for r in outcome.rejected})[:5]
+        raise ProblemError(400, "all-points-rejected", "Bad request",
+                           "every point of the request was rejected; nothing was stored: "
+                           + "; ".join(reasons))
+    _count(204)
+    return Response(status_code=204)
