@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from typing import Annotated, Any
 
-RawNumber = StrictFloat | StrictInt | StrictStr
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+
+
+def _raw_number(value: Any) -> float | int | str:
+    """Accept a JSON number or string (parsed later, point by point); refuse anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("must be a number or a string")
+    return value
+
+
+RawNumber = Annotated[
+    float | int | str,
+    PlainValidator(_raw_number),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]}),
+]
 
 
 class IngestSeries(BaseModel):

@@ -62,8 +62,8 @@ def insert_anomalies(session: Session, rows: Sequence[dict[str, object]]) -> int
         return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(AnomalyRow).values(list(rows)).on_conflict_do_nothing(
-        index_elements=["series_id", "timestamp", "detector"])
-    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+        index_elements=["series_id", "timestamp", "detector"]).returning(AnomalyRow.id)
+    return len(session.execute(stmt).all())
 
 
 def list_anomalies(session: Session, filt: AnomalyFilter, after_id: int | None,
