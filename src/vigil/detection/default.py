@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.detection import kernel as K
-from vigil.detection.base import BatchResult, Detector, explain_generic, fmt
+from vigil.detection.base import BatchResult, Detector, explain_generic
 from vigil.detection.state import StateError, dump_state, load_state
 
 _DAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
@@ -27,7 +27,7 @@ class DefaultConfig:
 
     learn: int = 150
     rest: int = 30
-    range_saturation: float = 30.0
+    range_saturation: float = 20.0
     pattern_weight: float = 0.8
     pattern_rarity: float = 600.0
     range_rarity: float = 100.0
@@ -42,10 +42,14 @@ class DefaultConfig:
     band_sigmas: float = 3.0
     calibration: float = 0.135
     gap_steps: float = 12.0
-    fire_at: float = 0.3
+    fire_at: float = 0.1
     residual_weight: float = 0.0
     residual_z: float = 6.0
     counters: bool = True
+    novelty_min: bool = False
+    jump_weight: float = 1.0
+    jump_full: float = 0.15
+    time_of_day_distance: float = 0.0
 
     def params(self) -> npt.NDArray[np.float64]:
         """The configuration as the kernel's parameter vector."""
@@ -71,6 +75,10 @@ class DefaultConfig:
         p[K.P_WRES] = self.residual_weight
         p[K.P_ZRES] = max(self.residual_z, 1e-9)
         p[K.P_COUNTER] = 1.0 if self.counters else 0.0
+        p[K.P_NOVAGG] = 1.0 if self.novelty_min else 0.0
+        p[K.P_JUMPW] = self.jump_weight
+        p[K.P_JUMPS] = max(self.jump_full, 1e-9)
+        p[K.P_TODDIST] = self.time_of_day_distance
         return p
 
 
@@ -165,8 +173,3 @@ class NoveltyDetector(Detector):
                 raise StateError(f"state array {key!r} missing or malformed")
             det._arrays[key] = np.ascontiguousarray(arr)
         return det
-
-
-def describe_value(v: float) -> str:
-    """Format a value the way explanations do."""
-    return fmt(v)

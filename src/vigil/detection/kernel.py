@@ -24,6 +24,7 @@ The strongest signal is the raw score r in [0, 1]; the reported score is
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -51,7 +52,11 @@ P_FIRE = 17      # raw score that starts a rest period
 P_WRES = 18      # weight of the seasonal residual score
 P_ZRES = 19      # residual z at which the residual score starts
 P_COUNTER = 20   # 1: detect monotone counters and score their rate
-N_PARAMS = 21
+P_NOVAGG = 21    # 0: mean of the grids' novelty, 1: min
+P_JUMPW = 22     # share of the pattern score that depends on the jump size
+P_JUMPS = 23     # jump (fraction of range) that counts fully
+P_TODDIST = 24   # distance (levels) to the nearest level seen at that time that counts fully
+N_PARAMS = 25
 
 # Float state indices.
 F_LO = 0
@@ -65,7 +70,8 @@ F_EWDT = 7
 F_FIRST_TS = 8
 F_PREV_RAW = 9   # previous raw value (counter mode)
 F_PREV_TS_RAW = 10
-N_FLOAT = 11
+F_PREV_V = 11    # previous valid (transformed) value
+N_FLOAT = 12
 
 # Int state indices.
 I_N = 0          # valid points learned (since the last reset)
@@ -102,7 +108,7 @@ CTX_DAY = 1
 CTX_WEEK = 2
 
 
-def new_state(k: int) -> dict[str, npt.NDArray[np.generic]]:
+def new_state(k: int) -> dict[str, Any]:
     """Fresh kernel state arrays for context order k."""
     fs = np.zeros(N_FLOAT)
     fs[F_LO] = np.inf
@@ -110,6 +116,7 @@ def new_state(k: int) -> dict[str, npt.NDArray[np.generic]]:
     fs[F_LAST_TS] = np.nan
     fs[F_FIRST_TS] = np.nan
     fs[F_PREV_RAW] = np.nan
+    fs[F_PREV_V] = np.nan
     ist = np.zeros(N_INT, dtype=np.int64)
     ist[I_LAST_FIRE] = -(10 ** 12)
     ist[I_COUNTER] = -1
@@ -201,6 +208,10 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
     wres = p[P_WRES]
     zres = p[P_ZRES]
     counter_on = p[P_COUNTER] > 0.0
+    novagg = int(p[P_NOVAGG])
+    jumpw = p[P_JUMPW]
+    jumps = p[P_JUMPS]
+    toddist = p[P_TODDIST]
     ngrid = 2 if g2 > 0 else 1
     mask = TABLE_SIZE - 1
     for j in range(len(xs)):
@@ -314,7 +325,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         # ---- contextual novelty -------------------------------------------
         hlen = min(ist[I_HLEN] + 1, k_ord + 1)
         ist[I_HLEN] = hlen
-        novelty = 0.0
+        novelty = 0.0 if novagg == 0 else 1.0
         for g in range(ngrid):
             nlev = g1 if g == 0 else g2
             lev = _level_of(v, lo, rng, nlev)
@@ -333,7 +344,16 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                         novel += 1.0
                 if table[idx] < 255:
                     table[idx] += 1
-            novelty += (novel / tot if tot > 0.0 else 0.0) / ngrid
+            frac = novel / tot if tot > 0.0 else 0.0
+            if novagg == 0:
+                novelty += frac / ngrid
+            else:
+                novelty = min(novelty, frac)
+        prev_v = fs[F_PREV_V]
+        fs[F_PREV_V] = v
+        if novelty > 0.0 and jumpw > 0.0:
+            jump = abs(v - prev_v) / rng if (rng > 0.0 and math.isfinite(prev_v)) else 0.0
+            novelty *= (1.0 - jumpw) + jumpw * min(1.0, jump / jumps)
         if novelty > 0.0:
             gap = n - ist[I_LAST_NOV]
             novelty *= 1.0 - math.exp(-gap / tau)
@@ -347,6 +367,13 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
             if tdays[tb] >= mindays and ttab[key] == 0:
                 gap = n - ist[I_LAST_TOD]
                 tscore = wtod * (1.0 - math.exp(-gap / tau_t))
+                if toddist > 0.0:
+                    dmin = TOD_LEVELS_MAX + 2
+                    base = tb * (TOD_LEVELS_MAX + 2)
+                    for ll in range(TOD_LEVELS_MAX + 2):
+                        if ttab[base + ll] > 0 and abs(ll - tl) < dmin:
+                            dmin = abs(ll - tl)
+                    tscore *= min(1.0, dmin / toddist)
                 ist[I_LAST_TOD] = n
             if ttab[key] < 255:
                 ttab[key] += 1

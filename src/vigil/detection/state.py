@@ -21,7 +21,9 @@ def dump_state(kind: str, meta: dict[str, Any],
     """Serialise a detector's arrays plus JSON metadata (kind, config) to bytes."""
     header = json.dumps({"format": STATE_FORMAT, "kind": kind, **meta}, sort_keys=True)
     buf = io.BytesIO()
-    np.savez_compressed(buf, __meta__=np.frombuffer(header.encode(), dtype=np.uint8), **arrays)
+    payload: dict[str, Any] = dict(arrays)
+    payload["__meta__"] = np.frombuffer(header.encode(), dtype=np.uint8)
+    np.savez_compressed(buf, **payload)
     return buf.getvalue()
 
 

@@ -38,7 +38,9 @@ def _parse_ts(text: str) -> np.datetime64:
     return np.datetime64(text.strip().replace(" ", "T"), "ms")
 
 
-def read_nab_csv(path: Path) -> tuple[list[str], npt.NDArray[np.datetime64], npt.NDArray[np.float64]]:
+def read_nab_csv(
+    path: Path,
+) -> tuple[list[str], npt.NDArray[np.datetime64], npt.NDArray[np.float64]]:
     """Read a NAB data CSV (timestamp,value); raises CorpusError naming the bad row."""
     raw: list[str] = []
     vals: list[float] = []
