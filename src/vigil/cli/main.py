@@ -22,7 +22,6 @@ from vigil.cli import bench as bench_cli  # noqa: E402
 app.add_typer(bench_cli.app, name="bench")
 from vigil.cli import detect as detect_cli  # noqa: E402
 app.command("detect")(detect_cli.detect)
-__import__("vigil.cli.scan", fromlist=["register"]).register(app)  # scan, advisories
 
 
 def main() -> None:
