@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vigil.security.config import VulnerabilityScanningConfig
 from vigil.services.remote_write_config import RemoteWriteConfig
 
 
@@ -58,6 +59,8 @@ class OperatorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     remote_write: RemoteWriteConfig = Field(default_factory=RemoteWriteConfig)
+    vulnerability_scanning: VulnerabilityScanningConfig = Field(
+        default_factory=VulnerabilityScanningConfig)
 
 
 def load_operator_config(path: Path | None) -> OperatorConfig:

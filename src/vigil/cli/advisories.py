@@ -1,0 +1,71 @@
+"""`vigil advisories import|status`: load OSV advisories into Vigil's database, offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+from vigil.cli.common import OutputFormat, err_console, fail_usage
+from vigil.cli.context import cli_database, cli_settings
+from vigil.services import vuln_scans
+from vigil.storage.database import Database
+from vigil.storage.migrate import upgrade
+
+app = typer.Typer(help="OSV advisory database: import and status.", no_args_is_help=True)
+
+
+def ready_database() -> Database:
+    """Migrate the configured database to the current schema and open it (exit 2 if unreachable)."""
+    settings = cli_settings()
+    try:
+        upgrade(settings.effective_database_url())
+    except SQLAlchemyError as exc:
+        fail_usage(f"database unavailable: {getattr(exc, 'orig', exc)}")
+    return cli_database(settings)
+
+
+@app.command("import")
+def import_(
+    path: Path = typer.Argument(..., help="Directory, .zip, .tar.gz or single OSV JSON/YAML file."),
+    output_format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
+) -> None:
+    """Import OSV advisories (PyPA vulns/, osv.dev all.zip, GitHub advisory database)."""
+    db = ready_database()
+    try:
+        result = vuln_scans.import_advisories(db, path)
+    except vuln_scans.ScanInputError as exc:
+        fail_usage(str(exc))
+    except SQLAlchemyError as exc:
+        fail_usage(f"database error: {getattr(exc, 'orig', exc)}")
+    finally:
+        db.dispose()
+    if result.stored + result.unchanged + result.withdrawn == 0:
+        fail_usage(f"{path}: no OSV advisories found"
+                   + (f" ({len(result.errors)} unreadable files)" if result.errors else ""))
+    if output_format is OutputFormat.JSON:
+        typer.echo(json.dumps({
+            "stored": result.stored, "deleted": result.deleted, "unchanged": result.unchanged,
+            "withdrawn_skipped": result.withdrawn, "not_osv": result.not_osv,
+            "errors": result.errors, "total": result.total, "seconds": round(result.seconds, 3),
+        }, indent=2))
+    else:
+        typer.echo(f"imported {result.stored} advisories ({result.unchanged} unchanged, "
+                   f"{result.withdrawn} withdrawn skipped, {result.deleted} removed) in "
+                   f"{result.seconds:.1f}s; {result.total} in the database")
+        for err in result.errors[:20]:
+            err_console.print(f"warning: {err}", highlight=False)
+        if len(result.errors) > 20:
+            err_console.print(f"warning: ... and {len(result.errors) - 20} more unreadable files")
+
+
+@app.command("status")
+def status() -> None:
+    """How many advisories the database holds."""
+    db = ready_database()
+    try:
+        typer.echo(f"{vuln_scans.advisory_count(db)} advisories")
+    finally:
+        db.dispose()

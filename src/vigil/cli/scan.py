@@ -1,0 +1,105 @@
+"""`vigil scan PATH|env`: offline vulnerability scan of lockfiles, SBOMs, dpkg status, the env."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+from vigil.cli.advisories import ready_database
+from vigil.cli.common import err_console, fail_usage
+from vigil.security.model import ExtractError, Extraction
+from vigil.security.reporters import RENDERERS
+from vigil.services import vuln_scans
+from vigil.telemetry.security_metrics import SCAN_FAILURES
+
+
+class ScanFormat(str, Enum):
+    """Report formats of `vigil scan`."""
+
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    CYCLONEDX = "cyclonedx"
+
+
+class FailOn(str, Enum):
+    """Lowest severity that makes the scan exit 1."""
+
+    ANY = "any"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+def _default_ignore(target: Path | None) -> Path | None:
+    for base in ([target if target.is_dir() else target.parent] if target else []) + [Path.cwd()]:
+        candidate = base / ".vigilignore.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def scan(
+    target: str = typer.Argument(..., help="A file or directory to scan, or `env` for this "
+                                           "Python environment."),
+    output_format: ScanFormat = typer.Option(ScanFormat.TABLE, "--format",
+                                             help="table, json, sarif or cyclonedx."),
+    fail_on: FailOn = typer.Option(FailOn.ANY, "--fail-on",
+                                   help="Exit 1 when a finding is at or above this severity."),
+    ignore_file: Path | None = typer.Option(None, "--ignore-file",
+                                            help="Suppressions (default: .vigilignore.yaml "
+                                                 "next to the target or here)."),
+    kind: str | None = typer.Option(None, "--kind", help="Force the inventory kind, e.g. "
+                                                         "requirements or poetry.lock."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
+    record: bool = typer.Option(False, "--record", help="Store findings in the database "
+                                                        "(first seen / fixed at history)."),
+) -> None:
+    """Scan for known vulnerabilities, offline, against the imported OSV advisories."""
+    is_env = target == "env" and not Path(target).exists()
+    path = None if is_env else Path(target)
+    try:
+        extraction: Extraction = (vuln_scans.extract_environment() if path is None
+                                  else vuln_scans.extract_path(path, kind))
+        rules = vuln_scans.load_ignore_file(ignore_file or _default_ignore(path))
+    except (ExtractError, vuln_scans.ScanInputError) as exc:
+        SCAN_FAILURES.inc()
+        fail_usage(str(exc))
+    db = ready_database()
+    try:
+        report = vuln_scans.scan_extraction(db, target, extraction, rules)
+        if record:
+            vuln_scans.record_scan(db, report, "cli")
+    except vuln_scans.NoAdvisories as exc:
+        fail_usage(str(exc))
+    except SQLAlchemyError as exc:
+        SCAN_FAILURES.inc()
+        fail_usage(f"database error: {getattr(exc, 'orig', exc)}")
+    finally:
+        db.dispose()
+    text = RENDERERS[output_format.value](report)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text.rstrip("\n"))
+    if output_format is not ScanFormat.TABLE:
+        for rule in report.expired_ignores:
+            err_console.print(f"warning: ignore entry {rule.id} expired on {rule.expires}",
+                              highlight=False)
+        if report.unchecked:
+            err_console.print(f"note: {len(report.unchecked)} requirements not checked "
+                              "(see `unchecked` in the report)", highlight=False)
+    if report.fails(fail_on.value):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `vigil scan` and the `vigil advisories` group to the main app."""
+    from vigil.cli import advisories
+
+    app.command("scan")(scan)
+    app.add_typer(advisories.app, name="advisories")

@@ -1,0 +1,46 @@
+"""CycloneDX JSON SBOMs: every component (nested ones too) identified by its purl."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vigil.security.extractors.base import LineFinder, Reader, load_json, require_mapping
+from vigil.security.extractors.sbom_common import from_purl
+from vigil.security.model import ExtractError, Extraction, Location, Package
+
+KIND = "cyclonedx"
+
+
+def matches(path: str) -> bool:
+    """bom.json, *.cdx.json, *.cyclonedx.json."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return name == "bom.json" or name.endswith((".cdx.json", ".cyclonedx.json"))
+
+
+def sniff(doc: Any) -> bool:
+    """True for a decoded CycloneDX document."""
+    return isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX"
+
+
+def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
+    """Components with a purl of a known ecosystem; the rest reported as unchecked."""
+    doc = require_mapping(load_json(text, source), source, "a CycloneDX object")
+    if not sniff(doc):
+        raise ExtractError(source, 'bomFormat is not "CycloneDX"')
+    lines = LineFinder(text)
+    result = Extraction(KIND)
+    stack = list(doc.get("components") or [])
+    meta = (doc.get("metadata") or {}).get("component")
+    if isinstance(meta, dict):
+        stack.extend(meta.get("components") or [])
+    while stack:
+        comp = stack.pop(0)
+        if not isinstance(comp, dict):
+            continue
+        stack.extend(comp.get("components") or [])
+        purl = comp.get("purl")
+        line = lines.find(f'"{purl}"') if purl else lines.find(f'"{comp.get("name", "")}"')
+        item = from_purl(purl, str(comp.get("name", "")), str(comp.get("version", "")),
+                         Location(source, line))
+        (result.packages if isinstance(item, Package) else result.unchecked).append(item)  # type: ignore[arg-type]
+    return result

@@ -1,0 +1,42 @@
+"""SPDX 2.x JSON SBOMs: packages identified by their purl external reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vigil.security.extractors.base import LineFinder, Reader, load_json, require_mapping
+from vigil.security.extractors.sbom_common import from_purl
+from vigil.security.model import ExtractError, Extraction, Location, Package
+
+KIND = "spdx"
+
+
+def matches(path: str) -> bool:
+    """*.spdx.json."""
+    return path.replace("\\", "/").rsplit("/", 1)[-1].lower().endswith(".spdx.json")
+
+
+def sniff(doc: Any) -> bool:
+    """True for a decoded SPDX JSON document."""
+    return isinstance(doc, dict) and str(doc.get("spdxVersion", "")).startswith("SPDX-")
+
+
+def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
+    """Packages with a purl; packages without one are reported as unchecked."""
+    doc = require_mapping(load_json(text, source), source, "an SPDX object")
+    if not sniff(doc):
+        raise ExtractError(source, "spdxVersion missing: not an SPDX JSON document")
+    lines = LineFinder(text)
+    result = Extraction(KIND)
+    for pkg in doc.get("packages") or []:
+        if not isinstance(pkg, dict):
+            continue
+        purl = next((str(ref.get("referenceLocator")) for ref in pkg.get("externalRefs") or []
+                     if isinstance(ref, dict) and ref.get("referenceType") == "purl"), None)
+        line = lines.find(f'"{pkg.get("SPDXID", "")}"') if pkg.get("SPDXID") else None
+        if pkg.get("SPDXID", "").startswith("SPDXRef-DOCUMENT"):
+            continue
+        item = from_purl(purl, str(pkg.get("name", "")), str(pkg.get("versionInfo", "")),
+                         Location(source, line))
+        (result.packages if isinstance(item, Package) else result.unchecked).append(item)  # type: ignore[arg-type]
+    return result

@@ -1,0 +1,59 @@
+"""yarn.lock version 1 (classic): ``"name@range", name@range:`` blocks with a ``version``."""
+
+from __future__ import annotations
+
+import re
+
+from vigil.security.extractors.base import Reader
+from vigil.security.model import ExtractError, Extraction, Location, Package, Unchecked
+
+KIND = "yarn.lock"
+ECOSYSTEM = "npm"
+_VERSION = re.compile(r'^\s+version:?\s+"?([^"\s]+)"?\s*$')
+
+
+def matches(path: str) -> bool:
+    """The file is named yarn.lock."""
+    return path.replace("\\", "/").rsplit("/", 1)[-1] == "yarn.lock"
+
+
+def _name_of(spec: str) -> str:
+    """``@scope/pkg@^1.0`` -> ``@scope/pkg``; ``pkg@npm:other@1`` keeps ``pkg``."""
+    spec = spec.strip().strip('"')
+    at = spec.find("@", 1)
+    return spec if at < 0 else spec[:at]
+
+
+def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
+    """One package per block; a block's several ranges resolve to one version."""
+    if "__metadata:" in text:
+        raise ExtractError(source, "yarn.lock v2+ (Berry) is not supported; only yarn v1")
+    result = Extraction(KIND)
+    current: tuple[str, int, str] | None = None
+    for no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            if current is not None:
+                result.unchecked.append(Unchecked(current[0], current[2], ECOSYSTEM,
+                                                  Location(source, current[1]), "no version"))
+            if not line.rstrip().endswith(":"):
+                raise ExtractError(source, f"expected a package entry ending in ':': {line!r}", no)
+            specs = line.rstrip()[:-1]
+            current = (_name_of(specs.split(",")[0]), no, specs)
+            continue
+        found = _VERSION.match(line)
+        if found and current is not None:
+            name, line_no, specs = current
+            version = found.group(1)
+            if "file:" in specs or "link:" in specs or "git" in specs.split("@", 1)[-1][:4]:
+                result.unchecked.append(Unchecked(name, specs, ECOSYSTEM,
+                                                  Location(source, line_no), "non-registry source"))
+            else:
+                result.packages.append(Package(name, version, ECOSYSTEM, Location(source, line_no),
+                                               f"pkg:npm/{name.replace('@', '%40')}@{version}"))
+            current = None
+    if current is not None:
+        result.unchecked.append(Unchecked(current[0], current[2], ECOSYSTEM,
+                                          Location(source, current[1]), "no version"))
+    return result

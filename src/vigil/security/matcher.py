@@ -1,0 +1,185 @@
+"""Packages x advisories, evaluated exactly as the OSV schema specifies.
+
+A version is affected by an `affected` entry when it is listed in `versions[]` or falls
+in one of its ECOSYSTEM/SEMVER ranges. Range events are sorted in the ecosystem's order
+first (advisories often list them out of order); `introduced: "0"` is the beginning of
+time; `fixed` is excluded, `last_affected` included; `limit` caps the range. GIT ranges
+cannot be evaluated against package versions and are skipped and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from vigil.security.model import Finding, Package
+from vigil.security.names import normalize_name
+from vigil.security.osv import Advisory, Affected, Event, Range
+from vigil.security.severity import assess
+from vigil.security.versions import InvalidVersion, VersionOrder, base_ecosystem, order_for
+
+_KIND_ORDER = {"introduced": 0, "last_affected": 1, "fixed": 2, "limit": 3}
+
+
+@dataclass(slots=True)
+class MatchStats:
+    """Counters a user may want to see: what could not be evaluated and why."""
+
+    git_ranges_skipped: int = 0
+    unparsable_ranges: int = 0
+    unordered_ecosystems: set[str] = field(default_factory=set)
+
+
+def _sorted_events(events: Sequence[Event], order: VersionOrder) -> list[tuple[Any, Event]]:
+    """Events with their keys, sorted in version order; ``introduced: "0"`` first."""
+    keyed: list[tuple[int, Any, int, Event]] = []
+    for evt in events:
+        if evt.kind == "introduced" and evt.version == "0":
+            keyed.append((0, None, 0, evt))
+        elif evt.kind == "limit" and evt.version == "*":
+            keyed.append((2, None, 0, evt))
+        else:
+            keyed.append((1, order.key(evt.version), _KIND_ORDER[evt.kind], evt))
+    first = [k for k in keyed if k[0] == 0]
+    middle = sorted((k for k in keyed if k[0] == 1), key=lambda k: (k[1], k[2]))
+    last = [k for k in keyed if k[0] == 2]
+    return [(k[1], k[3]) for k in (*first, *middle, *last)]
+
+
+def in_range(version_key: Any, rng: Range, order: VersionOrder) -> bool:
+    """True when a version (given as its key) is affected by one ECOSYSTEM/SEMVER range."""
+    events = _sorted_events(rng.events, order)
+    limits = [key for key, evt in events if evt.kind == "limit"]
+    if limits and not any(key is None or version_key < key for key in limits):
+        return False
+    affected = False
+    for key, evt in events:
+        if evt.kind == "introduced":
+            if key is None or version_key >= key:
+                affected = True
+        elif evt.kind == "fixed":
+            if version_key >= key:
+                affected = False
+        elif evt.kind == "last_affected" and version_key > key:
+            affected = False
+    return affected
+
+
+def is_affected(version: str, affected: Affected, stats: MatchStats | None = None) -> bool:
+    """True when `version` is in `affected.versions` or one of its evaluable ranges."""
+    stats = stats if stats is not None else MatchStats()
+    if version in affected.versions:
+        return True
+    order = order_for(affected.ecosystem)
+    if order is None:
+        stats.unordered_ecosystems.add(base_ecosystem(affected.ecosystem))
+        return False
+    try:
+        version_key = order.key(version)
+    except InvalidVersion:
+        return False
+    for listed in affected.versions:
+        try:
+            if order.key(listed) == version_key:
+                return True
+        except InvalidVersion:
+            continue
+    for rng in affected.ranges:
+        if rng.type == "GIT":
+            stats.git_ranges_skipped += 1
+            continue
+        if rng.type not in ("ECOSYSTEM", "SEMVER"):
+            continue
+        try:
+            if in_range(version_key, rng, order):
+                return True
+        except InvalidVersion:
+            stats.unparsable_ranges += 1
+    return False
+
+
+def fixed_versions(affected: Affected) -> tuple[str, ...]:
+    """Every `fixed` version named by the entry's ranges, in document order, de-duplicated."""
+    seen: dict[str, None] = {}
+    for rng in affected.ranges:
+        if rng.type == "GIT":
+            continue
+        for evt in rng.events:
+            if evt.kind == "fixed":
+                seen.setdefault(evt.version, None)
+    return tuple(seen)
+
+
+def _version_sorted(versions: list[str], ecosystem: str) -> tuple[str, ...]:
+    """Versions in the ecosystem's order when it has one (unparsable ones last)."""
+    order = order_for(ecosystem)
+    if order is None:
+        return tuple(versions)
+    good: list[tuple[Any, str]] = []
+    bad: list[str] = []
+    for v in versions:
+        try:
+            good.append((order.key(v), v))
+        except InvalidVersion:
+            bad.append(v)
+    good.sort(key=lambda kv: kv[0])
+    return (*(v for _, v in good), *bad)
+
+
+def _ecosystem_matches(package_eco: str, advisory_eco: str) -> bool:
+    """``Debian`` packages match ``Debian:12`` advisories; a release pins it exactly."""
+    if ":" in package_eco:
+        return package_eco.lower() == advisory_eco.lower()
+    return base_ecosystem(advisory_eco).lower() == package_eco.lower()
+
+
+def match_package(
+    package: Package, advisories: Iterable[Advisory], stats: MatchStats | None = None
+) -> list[Finding]:
+    """Findings for one package against candidate advisories (not yet alias-merged)."""
+    stats = stats if stats is not None else MatchStats()
+    name = normalize_name(package.ecosystem, package.name)
+    findings = []
+    for adv in advisories:
+        if adv.withdrawn:
+            continue
+        hits = [
+            aff for aff in adv.affected
+            if _ecosystem_matches(package.ecosystem, aff.ecosystem)
+            and normalize_name(aff.ecosystem, aff.name) == name
+            and is_affected(package.version, aff, stats)
+        ]
+        if not hits:
+            continue
+        fixed: dict[str, None] = {}
+        for aff in hits:
+            fixed.update(dict.fromkeys(fixed_versions(aff)))
+        fixed_sorted = _version_sorted(list(fixed), package.ecosystem)
+        vectors = [*adv.severity, *(s for aff in hits for s in aff.severity)]
+        words = [adv.database_severity, *(aff.database_severity for aff in hits)]
+        level, score = assess(vectors, words)
+        findings.append(Finding(
+            package=package.name, version=package.version, ecosystem=package.ecosystem,
+            id=adv.id, aliases=tuple(a for a in adv.aliases if a != adv.id),
+            summary=adv.title, severity=level, score=score, fixed=fixed_sorted,
+            location=package.location, references=adv.references,
+        ))
+    return findings
+
+
+def match_all(
+    packages: Iterable[Package],
+    advisories_by_name: Mapping[tuple[str, str], Sequence[Advisory]],
+    stats: MatchStats | None = None,
+) -> list[Finding]:
+    """Match every package against the advisories indexed by (base ecosystem, normalised name)."""
+    from vigil.security.aliases import merge_findings
+
+    stats = stats if stats is not None else MatchStats()
+    raw: list[Finding] = []
+    for pkg in packages:
+        eco = base_ecosystem(pkg.ecosystem)
+        key = (eco.lower(), normalize_name(eco, pkg.name))
+        raw.extend(match_package(pkg, advisories_by_name.get(key, ()), stats))
+    return merge_findings(raw)

@@ -1,0 +1,77 @@
+"""A scan: extracted packages x advisories -> findings, after suppressions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from vigil.security.ignore import IgnoreRule, Suppression, apply_ignores
+from vigil.security.matcher import MatchStats, match_all
+from vigil.security.model import Extraction, Finding, Package, Unchecked
+from vigil.security.names import normalize_name
+from vigil.security.osv import Advisory
+from vigil.security.severity import rank
+from vigil.security.versions import base_ecosystem
+
+
+@dataclass(slots=True)
+class ScanReport:
+    """Everything a reporter shows: findings, suppressed ones, unchecked entries, counters."""
+
+    target: str
+    packages: int
+    findings: list[Finding]
+    suppressed: list[tuple[Finding, IgnoreRule]] = field(default_factory=list)
+    expired_ignores: list[IgnoreRule] = field(default_factory=list)
+    unchecked: list[Unchecked] = field(default_factory=list)
+    stats: MatchStats = field(default_factory=MatchStats)
+    advisories: int = 0
+
+    def worst(self) -> str | None:
+        """The highest severity among reported findings, or None when clean."""
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=rank)
+
+    def fails(self, threshold: str) -> bool:
+        """True when a reported finding is at or above the threshold (``any`` = any finding)."""
+        if threshold.lower() == "any":
+            return bool(self.findings)
+        return any(rank(f.severity) >= rank(threshold) for f in self.findings)
+
+
+def package_keys(packages: Iterable[Package]) -> set[tuple[str, str]]:
+    """The (lower-case base ecosystem, normalised name) lookup keys of packages."""
+    return {
+        (base_ecosystem(p.ecosystem).lower(), normalize_name(p.ecosystem, p.name))
+        for p in packages
+    }
+
+
+def index_advisories(advisories: Iterable[Advisory]) -> dict[tuple[str, str], list[Advisory]]:
+    """Advisories indexed by every (base ecosystem, normalised name) they affect."""
+    index: dict[tuple[str, str], list[Advisory]] = defaultdict(list)
+    for adv in advisories:
+        keys = {(base_ecosystem(a.ecosystem).lower(), normalize_name(a.ecosystem, a.name))
+                for a in adv.affected}
+        for key in keys:
+            index[key].append(adv)
+    return index
+
+
+def scan(target: str, extraction: Extraction,
+         advisories: Mapping[tuple[str, str], Sequence[Advisory]],
+         ignores: list[IgnoreRule] | None = None, today: date | None = None) -> ScanReport:
+    """Match an extraction against indexed advisories and apply the ignore rules."""
+    stats = MatchStats()
+    findings = match_all(extraction.packages, advisories, stats)
+    suppression = (apply_ignores(findings, ignores, today or date.today()) if ignores
+                   else Suppression(findings, [], []))
+    return ScanReport(
+        target=target, packages=len(extraction.packages), findings=suppression.reported,
+        suppressed=suppression.suppressed, expired_ignores=suppression.expired,
+        unchecked=list(extraction.unchecked), stats=stats,
+        advisories=len({a.id for advs in advisories.values() for a in advs}),
+    )

@@ -1,0 +1,181 @@
+"""Vulnerability scanner repository: advisories, scans, findings (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from vigil.storage.models_security import AdvisoryPackageRow, AdvisoryRow, FindingRow, ScanRow
+
+_CHUNK = 500
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisoryRecord:
+    """An advisory ready to store: its index keys and the serialised document."""
+
+    id: str
+    modified: str
+    aliases: list[str]
+    summary: str
+    document: str
+    packages: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class FindingRecord:
+    """A finding to record for a target."""
+
+    package: str
+    version: str
+    ecosystem: str
+    vuln_id: str
+    aliases: list[str]
+    severity: str
+    score: float | None
+    summary: str
+    fixed: list[str]
+    location: str
+
+
+def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterable[Sequence[_T]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def advisory_modified(session: Session) -> dict[str, str]:
+    """Every stored advisory id with its `modified` timestamp."""
+    return dict(session.execute(select(AdvisoryRow.id, AdvisoryRow.modified)).tuples().all())
+
+
+def delete_advisories(session: Session, ids: Sequence[str]) -> None:
+    """Remove advisories (and their package index) by id."""
+    for chunk in _chunks(list(ids)):
+        session.execute(delete(AdvisoryPackageRow).where(AdvisoryPackageRow.advisory_id.in_(chunk)))
+        session.execute(delete(AdvisoryRow).where(AdvisoryRow.id.in_(chunk)))
+
+
+def store_advisories(session: Session, records: Sequence[AdvisoryRecord], now: datetime) -> None:
+    """Insert or replace advisories with their package index."""
+    delete_advisories(session, [r.id for r in records])
+    for chunk in _chunks(list(records)):
+        session.execute(insert(AdvisoryRow), [
+            {"id": r.id, "modified": r.modified, "aliases": r.aliases, "summary": r.summary,
+             "document": r.document, "imported_at": now}
+            for r in chunk
+        ])
+        index = {(r.id, eco, name) for r in chunk for eco, name in r.packages}
+        if index:
+            session.execute(insert(AdvisoryPackageRow), [
+                {"advisory_id": a, "ecosystem": e, "name": n} for a, e, n in sorted(index)
+            ])
+
+
+def count_advisories(session: Session) -> int:
+    """How many advisories are stored."""
+    return int(session.scalar(select(func.count()).select_from(AdvisoryRow)) or 0)
+
+
+def advisory_documents(session: Session, keys: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Documents (by advisory id) of advisories affecting any (ecosystem, name) key."""
+    key_list = sorted(set(keys))
+    ids: set[str] = set()
+    for chunk in _chunks(key_list):
+        rows = session.execute(
+            select(AdvisoryPackageRow.advisory_id).where(
+                tuple_(AdvisoryPackageRow.ecosystem, AdvisoryPackageRow.name).in_(chunk)
+            )
+        ).scalars()
+        ids.update(rows)
+    docs: dict[str, str] = {}
+    for id_chunk in _chunks(sorted(ids)):
+        docs.update(session.execute(
+            select(AdvisoryRow.id, AdvisoryRow.document).where(AdvisoryRow.id.in_(id_chunk))
+        ).tuples().all())
+    return docs
+
+
+def start_scan(session: Session, target: str, trigger: str, now: datetime) -> int:
+    """Record the start of a scan and return its id."""
+    row = ScanRow(target=target, trigger=trigger, started_at=now, status="running",
+                  packages=0, findings=0, unchecked=0)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def finish_scan(session: Session, scan_id: int, now: datetime, status: str, *, packages: int = 0,
+                findings: int = 0, unchecked: int = 0, error: str | None = None) -> None:
+    """Record how a scan ended."""
+    session.execute(update(ScanRow).where(ScanRow.id == scan_id).values(
+        finished_at=now, status=status, packages=packages, findings=findings,
+        unchecked=unchecked, error=error))
+
+
+def fingerprint(target: str, rec: FindingRecord) -> str:
+    """Stable identity of a finding: target, ecosystem, package, version, vulnerability."""
+    raw = "\x1f".join([target, rec.ecosystem, rec.package.lower(), rec.version, rec.vuln_id])
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def sync_findings(session: Session, target: str, records: Sequence[FindingRecord], scan_id: int,
+                  now: datetime) -> list[FindingRecord]:
+    """Upsert a target's findings; mark the ones no longer present fixed. Returns the new ones."""
+    existing = {row.fingerprint: row for row in session.execute(
+        select(FindingRow).where(FindingRow.target == target)).scalars()}
+    seen: set[str] = set()
+    new: list[FindingRecord] = []
+    for rec in records:
+        fp = fingerprint(target, rec)
+        if fp in seen:
+            continue
+        seen.add(fp)
+        row = existing.get(fp)
+        if row is None:
+            session.add(FindingRow(
+                fingerprint=fp, target=target, package=rec.package, version=rec.version,
+                ecosystem=rec.ecosystem, vuln_id=rec.vuln_id, aliases=rec.aliases,
+                severity=rec.severity, score=rec.score, summary=rec.summary, fixed=rec.fixed,
+                location=rec.location, first_seen=now, last_seen=now, fixed_at=None,
+                last_scan_id=scan_id))
+            new.append(rec)
+        else:
+            if row.fixed_at is not None:
+                new.append(rec)
+            row.last_seen, row.fixed_at, row.last_scan_id = now, None, scan_id
+            row.severity, row.score, row.aliases = rec.severity, rec.score, rec.aliases
+            row.fixed, row.summary, row.location = rec.fixed, rec.summary, rec.location
+    for fp, row in existing.items():
+        if fp not in seen and row.fixed_at is None:
+            row.fixed_at = now
+    session.flush()
+    return new
+
+
+def list_findings(session: Session, *, target: str | None = None, severity: str | None = None,
+                  include_fixed: bool = False, after_id: int = 0,
+                  limit: int = 100) -> list[FindingRow]:
+    """Findings ordered by id, filtered, after a cursor id."""
+    stmt = select(FindingRow).where(FindingRow.id > after_id)
+    if target is not None:
+        stmt = stmt.where(FindingRow.target == target)
+    if severity is not None:
+        stmt = stmt.where(FindingRow.severity == severity.upper())
+    if not include_fixed:
+        stmt = stmt.where(FindingRow.fixed_at.is_(None))
+    return list(session.execute(stmt.order_by(FindingRow.id).limit(limit)).scalars())
+
+
+def open_counts_by_severity(session: Session) -> dict[str, int]:
+    """Number of open (not fixed) findings per severity."""
+    rows = session.execute(
+        select(FindingRow.severity, func.count()).where(FindingRow.fixed_at.is_(None))
+        .group_by(FindingRow.severity)).tuples().all()
+    return {sev: int(n) for sev, n in rows}
