@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vigil.security.config import VulnerabilityScanningConfig
+from vigil.security.threats.config import ThreatsConfig
 from vigil.services.remote_write_config import RemoteWriteConfig
 
 
@@ -61,6 +62,7 @@ class OperatorConfig(BaseModel):
     remote_write: RemoteWriteConfig = Field(default_factory=RemoteWriteConfig)
     vulnerability_scanning: VulnerabilityScanningConfig = Field(
         default_factory=VulnerabilityScanningConfig)
+    threats: ThreatsConfig = Field(default_factory=ThreatsConfig)
 
 
 def load_operator_config(path: Path | None) -> OperatorConfig:

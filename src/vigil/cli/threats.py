@@ -1,0 +1,177 @@
+"""`vigil threats scan|list`: find threats in auth and access logs, list stored ones."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from vigil.cli.common import OutputFormat, err_console, fail_usage, show_progress
+from vigil.cli.context import cli_database, cli_settings
+from vigil.config import ConfigError
+from vigil.core.types import Priority
+from vigil.security.threats import (
+    SigmaRuleError,
+    SigmaRuleSet,
+    Threat,
+    ThreatEngine,
+    ThreatsConfig,
+    suggest,
+)
+from vigil.services import threats as service
+
+app = typer.Typer(help="Threats in auth and access logs: scan files, list stored threats.",
+                  no_args_is_help=True)
+
+
+class Suggest(str, Enum):
+    """Formats of the suggested deny list."""
+
+    NGINX = "nginx"
+    IPTABLES = "iptables"
+    K8S = "k8s"
+
+
+def _console() -> Console:
+    """A console that does not squeeze tables to 80 columns when piped."""
+    return Console() if sys.stdout.isatty() else Console(width=200)
+
+
+def _table(threats: list[Threat]) -> Table:
+    table = Table("priority", "type", "source", "count", "first seen", "last seen",
+                  "technique", "targets")
+    for t in threats:
+        table.add_row(t.priority.value, t.type, t.source_ip, str(t.count),
+                      t.first_seen.strftime("%Y-%m-%d %H:%M:%S"),
+                      t.last_seen.strftime("%Y-%m-%d %H:%M:%S"), t.technique,
+                      ", ".join(t.targets[:3]) + (" …" if len(t.targets) > 3 else ""))
+    return table
+
+
+@app.command("scan")
+def scan(
+    files: list[Path] = typer.Argument(..., help="Log files: sshd/PAM syslog, access logs, JSON"),
+    fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
+    events: bool = typer.Option(False, "--events", help="Also list the auth failures (JSON)"),
+    fail_on: Priority = typer.Option(Priority.P4, "--fail-on",
+                                     help="Exit 1 when a threat at or above this priority"),
+    suggest_fmt: Suggest | None = typer.Option(None, "--suggest",
+                                               help="Print a deny list: nginx, iptables, k8s"),
+    follow: bool = typer.Option(False, "--follow", help="Keep reading appended lines"),
+    config: Path | None = typer.Option(None, "--config", help="Operator YAML file"),
+    sigma: list[Path] = typer.Option([], "--sigma", help="Sigma rule file or directory"),
+    year: int | None = typer.Option(None, "--year", help="Year of syslog lines without one"),
+    interval: float = typer.Option(5.0, "--interval", help="--follow: seconds between reports"),
+) -> None:
+    """Scan log files for threats; exit 1 when threats at or above --fail-on are found."""
+    settings = cli_settings()
+    try:
+        rules = service.threats_config(settings, config)
+        sigma_rules = service.load_sigma_paths(sigma) if sigma else None
+    except (ConfigError, SigmaRuleError, service.InputError) as exc:
+        fail_usage(str(exc))
+    reference = datetime(year, 12, 31, 23, 59, tzinfo=UTC) if year else None
+    if follow:
+        _follow(files, rules, sigma_rules, reference, interval, fmt)
+        return
+    try:
+        if show_progress():
+            total = sum(p.stat().st_size for p in files if p.is_file())
+            with Progress("[progress.description]{task.description}", BarColumn(),
+                          DownloadColumn(), TimeRemainingColumn(), console=err_console,
+                          transient=True) as bar:
+                task = bar.add_task("scanning", total=total)
+                result = service.scan_files(files, rules, sigma_rules, events, reference,
+                                            lambda n: bar.advance(task, n))
+        else:
+            result = service.scan_files(files, rules, sigma_rules, events, reference)
+    except service.InputError as exc:
+        fail_usage(str(exc))
+    service.report_threats(result.threats, "cli")
+    if suggest_fmt is not None:
+        typer.echo(suggest(result.threats, suggest_fmt.value), nl=False)
+    elif fmt is OutputFormat.JSON:
+        typer.echo(json.dumps(result.as_dict(with_events=events)))
+    else:
+        console = _console()
+        if result.threats:
+            console.print(_table(result.threats))
+        else:
+            console.print("no threats found")
+        s = result.stats
+        console.print(f"{s.lines} lines: {s.auth_events} auth events, {s.http_events} HTTP "
+                      f"requests, {s.unparseable} unparseable", highlight=False)
+    if service.at_or_above(result.threats, fail_on):
+        raise typer.Exit(1)
+
+
+def _follow(files: list[Path], rules: ThreatsConfig, sigma_rules: SigmaRuleSet | None,
+            reference: datetime | None, interval: float, fmt: OutputFormat) -> None:
+    engine = ThreatEngine(rules, reference, sigma_rules)
+    seen: dict[tuple[str, str, str], int] = {}
+    last = time.monotonic()
+    try:
+        for line in service.follow(files):
+            engine.feed_line(line)
+            if time.monotonic() - last < interval:
+                continue
+            last = time.monotonic()
+            _emit_new(engine, seen, fmt)
+    except service.InputError as exc:
+        fail_usage(str(exc))
+    except KeyboardInterrupt:
+        _emit_new(engine, seen, fmt)
+
+
+def _emit_new(engine: ThreatEngine, seen: dict[tuple[str, str, str], int],
+              fmt: OutputFormat) -> None:
+    fresh = []
+    for t in engine.finish():
+        key = (t.type, t.source_ip, t.first_seen.isoformat())
+        if seen.get(key) != t.count:
+            if key not in seen:
+                fresh.append(t)
+            seen[key] = t.count
+            if fmt is OutputFormat.JSON:
+                typer.echo(json.dumps(t.as_dict()))
+    if fresh:
+        service.report_threats(fresh, "cli-follow")
+        if fmt is OutputFormat.TABLE:
+            _console().print(_table(fresh))
+
+
+@app.command("list")
+def list_cmd(
+    fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
+    limit: int = typer.Option(50, "--limit", min=1, max=1000),
+    priority: Priority | None = typer.Option(None, "--priority"),
+    source_ip: str | None = typer.Option(None, "--source"),
+) -> None:
+    """List threats stored in the database, newest first."""
+    db = cli_database(cli_settings())
+    try:
+        rows = service.list_threats(db, limit, None, priority.value if priority else None,
+                                    source_ip)
+    except Exception as exc:
+        typer.echo(f"error: cannot read threats: {getattr(exc, 'orig', exc)}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        db.dispose()
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps([{"id": r.id, "detected_at": r.detected_at.isoformat(),
+                                "origin": r.source, **r.data} for r in rows]))
+        return
+    table = Table("id", "priority", "type", "source", "count", "first seen", "last seen")
+    for r in rows:
+        d = r.data
+        table.add_row(str(r.id), d["priority"], d["type"], d["source_ip"], str(d["count"]),
+                      d["first_seen"][:19], d["last_seen"][:19])
+    _console().print(table)

@@ -1,0 +1,57 @@
+"""nginx / Apache combined (and common) access log lines into HTTP events."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from vigil.security.threats.model import HttpEvent
+
+# Some exports wrap the whole line in double quotes; the request may hold raw quotes.
+_COMBINED = re.compile(
+    r'"?(\S+) \S+ \S+ \[([^\]]+)\] "(.*?)" (\d{3}) (?:\d+|-)(?: "(.*?)" "(.*?)")?')
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])}
+
+
+class AccessLogParser:
+    """Parse combined-format lines; `feed` returns None for lines that are not access logs."""
+
+    def __init__(self) -> None:
+        """Create a parser with a small timestamp cache."""
+        self._time_cache: dict[str, tuple[datetime, float]] = {}
+
+    def feed(self, line: str) -> HttpEvent | None:
+        """Parse one line into an HttpEvent, or None when it does not match."""
+        m = _COMBINED.match(line)
+        if m is None:
+            return None
+        ip, stamp, request, status, _, ua = m.groups()
+        timed = self._time_cache.get(stamp) or self._time(stamp)
+        if timed is None:
+            return None
+        method, _, rest = request.partition(" ")
+        target, sep, proto = rest.rpartition(" ")
+        if not sep or not proto.startswith("HTTP/"):
+            target = rest
+        path, _, query = target.partition("?")
+        return HttpEvent(timed[0], ip, method, path, query, int(status), ua or "", line,
+                         timed[1])
+
+    def _time(self, stamp: str) -> tuple[datetime, float] | None:
+        try:
+            day, mon, rest = stamp.split("/", 2)
+            year, hh, mm, rest2 = rest.split(":", 3)
+            ss, _, tz = rest2.partition(" ")
+            offset = timedelta(0)
+            if tz:
+                sign = -1 if tz[0] == "-" else 1
+                offset = sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5]))
+            value = datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss),
+                             tzinfo=timezone(offset))
+        except (ValueError, KeyError, IndexError):
+            return None
+        if len(self._time_cache) > 4096:
+            self._time_cache.clear()
+        timed = self._time_cache[stamp] = (value, value.timestamp())
+        return timed

@@ -1,0 +1,142 @@
+"""The threat engine: reads lines of any supported format, feeds the detections and
+returns threats (allowlists applied, most urgent first) with parse statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from vigil.security.threats.access import AccessLogParser
+from vigil.security.threats.apikey import ApiKeyDetector
+from vigil.security.threats.config import ThreatsConfig, allowed
+from vigil.security.threats.jsonlines import VIGIL_SERVICE, parse_json_line
+from vigil.security.threats.model import (
+    AUTH_FAILURE,
+    AuthEvent,
+    HttpEvent,
+    ParseStats,
+    Threat,
+)
+from vigil.security.threats.sigma import SigmaDetector, SigmaRuleSet
+from vigil.security.threats.ssh import SshDetector
+from vigil.security.threats.syslog import SyslogAuthParser
+from vigil.security.threats.web import WebDetector
+
+_PRIORITY_ORDER = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
+_RULE_ALLOWLISTS = {
+    "ssh_bruteforce": "ssh_bruteforce", "ssh_enumeration": "ssh_enumeration",
+    "success_after_failures": "success_after_failures",
+    "credential_stuffing": "credential_stuffing", "api_key_bruteforce": "api_key_bruteforce",
+    "web_scan": "web_scan", "injection": "injection",
+}
+
+
+class ThreatEngine:
+    """Feed lines (or parsed events), then call `finish` once for the threats."""
+
+    def __init__(self, config: ThreatsConfig | None = None, reference: datetime | None = None,
+                 sigma: SigmaRuleSet | None = None, keep_events: bool = False) -> None:
+        """Create an engine; `reference` anchors syslog year inference (default now)."""
+        self.config = config or ThreatsConfig()
+        self.stats = ParseStats()
+        self.syslog = SyslogAuthParser(reference)
+        self.access = AccessLogParser()
+        self.ssh = SshDetector(self.config)
+        self.api = ApiKeyDetector(self.config)
+        self.web = WebDetector(self.config)
+        self.sigma = SigmaDetector(sigma, self.config.evidence_limit) if sigma else None
+        self.keep_events = keep_events
+        self.events: list[AuthEvent] = []
+
+    def feed_lines(self, lines: Iterable[str]) -> None:
+        """Parse and observe many lines."""
+        for line in lines:
+            self.feed_line(line)
+
+    def feed_line(self, line: str) -> None:
+        """Parse one line of any supported format and observe what it holds."""
+        line = line.rstrip("\r\n")
+        stats = self.stats
+        stats.lines += 1
+        if not line.strip():
+            stats.lines -= 1
+            return
+        head = line[:1]
+        if head == "{":
+            parsed = parse_json_line(line)
+            if parsed is False:
+                stats.bad(line)
+            elif isinstance(parsed, AuthEvent):
+                self.observe_auth(parsed)
+            elif isinstance(parsed, HttpEvent):
+                self.observe_http(parsed)
+            return
+        if head.isalpha() and head.isupper():
+            events = self.syslog.feed(line)
+            if events is not None:
+                for ev in events:
+                    self.observe_auth(ev)
+                if self.sigma is not None:
+                    self.sigma.observe_line(line)
+                return
+        http = self.access.feed(line)
+        if http is not None:
+            self.observe_http(http)
+            return
+        stats.bad(line)
+
+    def observe_auth(self, ev: AuthEvent) -> None:
+        """Observe one authentication attempt (parsed elsewhere, e.g. the API)."""
+        self.stats.auth_events += 1
+        if self.keep_events and ev.kind == AUTH_FAILURE:
+            self.events.append(ev)
+        if ev.service == VIGIL_SERVICE:
+            self.api.observe(ev)
+        else:
+            self.ssh.observe(ev)
+        if self.sigma is not None:
+            self.sigma.observe_auth(ev)
+
+    def observe_http(self, ev: HttpEvent) -> None:
+        """Observe one HTTP request."""
+        self.stats.http_events += 1
+        self.web.observe(ev)
+        if self.sigma is not None:
+            self.sigma.observe_http(ev)
+
+    def finish(self) -> list[Threat]:
+        """Flush pending attempts and evaluate every rule; most urgent threats first."""
+        for ev in self.syslog.flush():
+            self.observe_auth(ev)
+        threats = self.ssh.finish() + self.api.finish() + self.web.finish()
+        if self.sigma is not None:
+            threats += self.sigma.finish()
+        kept = [t for t in threats if not self._allowlisted(t)]
+        kept.sort(key=lambda t: (_PRIORITY_ORDER[t.priority.value], -t.count, t.source_ip))
+        return kept
+
+    def _allowlisted(self, threat: Threat) -> bool:
+        rule_name = _RULE_ALLOWLISTS.get(threat.rule)
+        extra: list[str] = []
+        if rule_name is not None:
+            extra = list(getattr(self.config, rule_name).allowlist)
+        return allowed(threat.source_ip, self.config.networks, extra)
+
+
+def scan_lines(lines: Iterable[str], config: ThreatsConfig | None = None,
+               reference: datetime | None = None) -> tuple[list[Threat], ParseStats]:
+    """One-shot helper: threats and parse statistics for some lines."""
+    engine = ThreatEngine(config, reference)
+    engine.feed_lines(lines)
+    return engine.finish(), engine.stats
+
+
+def summary(threats: list[Threat]) -> dict[str, Any]:
+    """Counts by type and priority (for reports and metrics)."""
+    by_type: dict[str, int] = {}
+    by_priority: dict[str, int] = {}
+    for t in threats:
+        by_type[t.type] = by_type.get(t.type, 0) + 1
+        by_priority[t.priority.value] = by_priority.get(t.priority.value, 0) + 1
+    return {"total": len(threats), "by_type": by_type, "by_priority": by_priority}

@@ -1,0 +1,55 @@
+"""Suggested responses to threats: deny lists for nginx, iptables and a Kubernetes
+NetworkPolicy. Vigil only prints them; applying one is the operator's decision."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import yaml
+
+from vigil.security.threats.model import Threat
+
+FORMATS = ("nginx", "iptables", "k8s")
+
+
+def offending_ips(threats: list[Threat]) -> list[str]:
+    """Distinct source addresses of the threats that are real IPs (hostnames skipped)."""
+    seen: dict[str, None] = {}
+    for t in threats:
+        try:
+            ipaddress.ip_address(t.source_ip)
+        except ValueError:
+            continue
+        seen.setdefault(t.source_ip, None)
+    return list(seen)
+
+
+def suggest(threats: list[Threat], fmt: str, namespace: str = "default",
+            app_label: str = "vigil") -> str:
+    """A deny list in the given format (`nginx`, `iptables` or `k8s`)."""
+    ips = offending_ips(threats)
+    if fmt == "nginx":
+        lines = ["# Vigil suggested deny list (include in an http/server block)"]
+        lines += [f"deny {ip};" for ip in ips]
+        return "\n".join(lines) + "\n"
+    if fmt == "iptables":
+        lines = ["# Vigil suggested rules; review before running"]
+        for ip in ips:
+            tool = "ip6tables" if ":" in ip else "iptables"
+            lines.append(f"{tool} -I INPUT -s {ip} -j DROP")
+        return "\n".join(lines) + "\n"
+    if fmt == "k8s":
+        except_v4 = [f"{ip}/32" for ip in ips if ":" not in ip]
+        except_v6 = [f"{ip}/128" for ip in ips if ":" in ip]
+        ingress_from = [{"ipBlock": {"cidr": "0.0.0.0/0", "except": except_v4}}]
+        if except_v6:
+            ingress_from.append({"ipBlock": {"cidr": "::/0", "except": except_v6}})
+        policy = {
+            "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": "vigil-threat-denylist", "namespace": namespace,
+                         "labels": {"app.kubernetes.io/managed-by": "vigil"}},
+            "spec": {"podSelector": {"matchLabels": {"app": app_label}},
+                     "policyTypes": ["Ingress"], "ingress": [{"from": ingress_from}]},
+        }
+        return str(yaml.safe_dump(policy, sort_keys=False))
+    raise ValueError(f"unknown response format {fmt!r}; use one of {', '.join(FORMATS)}")

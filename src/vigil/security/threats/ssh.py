@@ -1,0 +1,133 @@
+"""SSH detections: brute force (fail2ban semantics), user enumeration and password
+spraying, and a successful login right after a burst of failures (P1)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from vigil.security.threats.config import ThreatsConfig
+from vigil.security.threats.model import AUTH_SUCCESS, AuthEvent, Threat
+from vigil.security.threats.windows import clusters, count_in_window, max_in_window
+
+T_BRUTE = "T1110.001"
+T_SPRAY = "T1110.003"
+T_ENUM = "T1087"
+T_VALID = "T1078"
+
+
+@dataclass(slots=True)
+class _Source:
+    """Compact per-source history: attempts as (ts, user, invalid) and successes."""
+
+    attempts: list[tuple[float, str, bool]] = field(default_factory=list)
+    successes: list[tuple[float, str]] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    success_lines: list[str] = field(default_factory=list)
+
+
+class SshDetector:
+    """Accumulates SSH (and generic) authentication attempts; `finish` yields threats."""
+
+    def __init__(self, config: ThreatsConfig) -> None:
+        """Use the rules of `config`."""
+        self.config = config
+        self._sources: dict[str, _Source] = defaultdict(_Source)
+        self.evidence_limit = config.evidence_limit
+
+    def observe(self, ev: AuthEvent) -> None:
+        """Record one attempt."""
+        src = self._sources[ev.source_ip]
+        ts = ev.time.timestamp()
+        if ev.kind == AUTH_SUCCESS:
+            src.successes.append((ts, ev.user))
+            if len(src.success_lines) < self.evidence_limit:
+                src.success_lines.extend(ev.lines[:1])
+            return
+        src.attempts.append((ts, ev.user, ev.invalid_user))
+        if len(src.evidence) < self.evidence_limit:
+            src.evidence.extend(ev.lines[: self.evidence_limit - len(src.evidence)])
+
+    def finish(self) -> list[Threat]:
+        """Evaluate every rule over what was observed."""
+        out: list[Threat] = []
+        for ip, src in self._sources.items():
+            src.attempts.sort()
+            out.extend(self._brute_force(ip, src))
+            out.extend(self._enumeration(ip, src))
+            out.extend(self._success_after(ip, src))
+        return out
+
+    def _brute_force(self, ip: str, src: _Source) -> list[Threat]:
+        rule = self.config.ssh_bruteforce
+        if not rule.enabled:
+            return []
+        times = [a[0] for a in src.attempts]
+        out = []
+        for lo, hi in clusters(times, rule.findtime):
+            if hi - lo < rule.maxretry:
+                continue
+            if max_in_window(times, rule.findtime, lo, hi) < rule.maxretry:
+                continue
+            users = sorted({a[1] for a in src.attempts[lo:hi] if a[1]})
+            out.append(Threat("ssh_brute_force", ip, _dt(times[lo]), _dt(times[hi - 1]), hi - lo,
+                              T_BRUTE, rule.priority, "ssh_bruteforce", users[:50],
+                              list(src.evidence),
+                              {"maxretry": rule.maxretry, "findtime": rule.findtime,
+                               "distinct_users": len(users)}))
+        return out
+
+    def _enumeration(self, ip: str, src: _Source) -> list[Threat]:
+        rule = self.config.ssh_enumeration
+        if not rule.enabled:
+            return []
+        times = [a[0] for a in src.attempts]
+        out = []
+        for lo, hi in clusters(times, rule.window):
+            chunk = src.attempts[lo:hi]
+            per_user: dict[str, int] = defaultdict(int)
+            invalid = 0
+            for _, user, bad in chunk:
+                per_user[user] += 1
+                invalid += bad
+            if len(per_user) < rule.min_users:
+                continue
+            if invalid * 2 >= len(chunk):
+                kind, tech = "ssh_user_enumeration", T_ENUM
+            elif max(per_user.values()) <= rule.max_attempts_per_user:
+                kind, tech = "password_spraying", T_SPRAY
+            else:
+                continue
+            users = sorted(per_user)
+            out.append(Threat(kind, ip, _dt(times[lo]), _dt(times[hi - 1]), len(chunk), tech,
+                              rule.priority, "ssh_enumeration", users[:50], list(src.evidence),
+                              {"distinct_users": len(users), "invalid_user_attempts": invalid}))
+        return out
+
+    def _success_after(self, ip: str, src: _Source) -> list[Threat]:
+        rule = self.config.success_after_failures
+        if not rule.enabled or not src.successes:
+            return []
+        times = [a[0] for a in src.attempts]
+        out = []
+        for ts, user in sorted(src.successes):
+            failures = count_in_window(times, ts, rule.window)
+            if failures < rule.min_failures:
+                continue
+            first = times[max(0, _index_after(times, ts - rule.window))]
+            out.append(Threat("login_after_brute_force", ip, _dt(first), _dt(ts), failures + 1,
+                              T_VALID, rule.priority, "success_after_failures", [user],
+                              (src.evidence[-(self.evidence_limit - 1):] + src.success_lines[:1]),
+                              {"failures_before_success": failures, "user": user}))
+        return out
+
+
+def _index_after(times: list[float], t: float) -> int:
+    from bisect import bisect_left
+
+    return bisect_left(times, t)
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)

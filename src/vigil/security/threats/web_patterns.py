@@ -1,0 +1,150 @@
+"""Signatures of web attacks: injection payloads, scanner markers and probe paths.
+
+Matching runs on the lower-cased, URL-decoded request target. Each family has a
+cheap substring prefilter so ordinary requests cost a few substring checks.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote_plus
+
+# Per family: (needle, pattern) pairs; a pattern runs only when its literal needle is in
+# the lower-cased text, which keeps ordinary requests to a few substring checks.
+_SHELL_WORDS = r"(?:cat|ls|id|whoami|uname|wget|curl|nc|bash|sh|ping|sleep|echo|nslookup)"
+_SIGNATURES: dict[str, list[tuple[str, str]]] = {
+    "sql_injection": [
+        ("union", r"\bunion\b[\s(/*+]+(?:all[\s(/*+]+)?select\b"),
+        ("select", r"\bselect\b.{1,80}?\bfrom\b"),
+        ("and", r"\band\s+['\"(]?\s*\d+\s*['\")]?\s*=\s*['\"(]?\s*\d+"),
+        ("or", r"\bor\s+['\"(]?\s*\d+\s*['\")]?\s*=\s*['\"(]?\s*\d+"),
+        ("'", r"'\s*(?:or|and)\s+'|'\s*--|'\s*;"),
+        ("sleep", r"\b(?:pg_)?sleep\s*\(\s*\d"),
+        ("benchmark", r"\bbenchmark\s*\("),
+        ("waitfor", r"\bwaitfor\s+delay\b"),
+        ("information_schema", r"information_schema"),
+        ("extractvalue", r"\bextractvalue\s*\("),
+        ("updatexml", r"\bupdatexml\s*\("),
+        ("drop", r";\s*drop\s+table"),
+        ("@@version", r"@@version"),
+        ("load_file", r"\bload_file\s*\("),
+        ("char", r"\bchar\s*\(\s*\d+\s*(?:,\s*\d+\s*)+\)"),
+    ],
+    "xss": [
+        ("script", r"<\s*/?\s*script\b"),
+        ("javascript", r"javascript\s*:"),
+        ("on", r"\bon(?:error|load|mouseover|focus|click|mouseenter)\s*="),
+        ("<", r"<\s*(?:img|svg|iframe|body|input|details|video|audio)\b[^>]*\bon\w+\s*="
+              r"|<\s*iframe\b"),
+        ("alert", r"\balert\s*\("),
+        ("prompt", r"\bprompt\s*\("),
+        ("confirm", r"\bconfirm\s*\("),
+        ("document.", r"document\.(?:cookie|domain)"),
+        ("fromcharcode", r"string\.fromcharcode"),
+    ],
+    "path_traversal": [
+        ("..", r"(?:\.\.[/\\]){2,}|\.\.[/\\].*(?:etc[/\\]passwd|win\.ini|boot\.ini|etc[/\\]shadow)"
+               r"|\.\.%2f"),
+        ("/etc/passwd", r"/etc/passwd\b"),
+        ("c:", r"\bc:[/\\]windows\b"),
+        ("file:", r"file:/{2,3}"),
+        ("%c0%ae", r"%c0%ae"),
+    ],
+    "command_injection": [
+        (";", r";\s*" + _SHELL_WORDS + r"\b(?!=)"),
+        ("|", r"\|\s*" + _SHELL_WORDS + r"\b"),
+        ("`", r"`\s*\w[^`]{0,80}`"),
+        ("&", r"&\s*(?:cat|ls|id|whoami|uname|wget|curl|nc|bash|ping|echo|nslookup)\b(?![=\w])"),
+        ("$(", r"\$\(\s*\w+"),
+        ("${ifs}", r"\$\{ifs\}"),
+        ("/bin/", r"/bin/(?:ba)?sh\b"),
+        ("cmd", r"\bcmd(?:\.exe)?\s*/c\b"),
+        ("phpinfo", r"\bphpinfo\s*\("),
+        ("md5", r"\bprint\s*\(\s*md5\s*\("),
+        ("system", r"\bsystem\s*\("),
+        ("passthru", r"\bpassthru\s*\("),
+        ("shell_exec", r"\bshell_exec\s*\("),
+    ],
+}
+INJECTIONS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    family: tuple((needle, re.compile(pattern)) for needle, pattern in pairs)
+    for family, pairs in _SIGNATURES.items()
+}
+
+# Scanner fingerprints (lower-case substrings) in user agents, paths, methods or payloads.
+SCANNERS: dict[str, tuple[str, ...]] = {
+    "acunetix": ("acunetix", "wvs_test", "acusensor", "acumonitor"),
+    "netsparker": ("netsparker",),
+    "w3af": ("w3af",),
+    "nikto": ("nikto",),
+    "sqlmap": ("sqlmap",),
+    "nmap": ("nmap scripting engine", "nmap"),
+    "masscan": ("masscan",),
+    "zgrab": ("zgrab",),
+    "nuclei": ("nuclei",),
+    "wpscan": ("wpscan",),
+    "dirbuster": ("dirbuster", "gobuster", "feroxbuster", "ffuf"),
+    "openvas": ("openvas", "greenbone"),
+    "nessus": ("nessus",),
+    "burp": ("burpsuite", "burpcollaborator"),
+    "zap": ("owasp zap", "zaproxy", "owasp_zap"),
+    "arachni": ("arachni",),
+    "skipfish": ("skipfish",),
+    "wfuzz": ("wfuzz",),
+}
+_SCANNER_NEEDLES = tuple((needle, name) for name, needles in SCANNERS.items()
+                         for needle in needles)
+
+PROBE_PATHS = re.compile(
+    r"/(?:\.git/|\.svn/|\.hg/|\.env\b|\.htaccess|\.htpasswd|\.ds_store|wp-admin|wp-login\.php"
+    r"|wp-config|phpmyadmin|pma/|myadmin|server-status|server-info|cgi-bin/|etc/passwd"
+    r"|web\.config|admin\.php|xmlrpc\.php|actuator|\.aws/|config\.php|shell\.php|phpinfo\.php"
+    r"|vendor/phpunit|boaform|hnap1|manager/html|solr/|jmx-console|owa/|autodiscover)"
+    r"|\.(?:bak|old|orig|swp|sql|tar\.gz|zip)$")
+
+
+def decode(target: str) -> str:
+    """URL-decode a request target twice (double encoding is a common evasion), lower-case."""
+    if "%" not in target and "+" not in target:
+        return target.lower()
+    once = unquote_plus(target)
+    return (unquote_plus(once) if "%" in once else once).lower()
+
+
+def injection_types(target: str) -> list[str]:
+    """The injection families whose signatures appear in a (raw) request target."""
+    return injections_in(decode(target))
+
+
+def injections_in(text: str) -> list[str]:
+    """The injection families in an already decoded, lower-cased request target."""
+    found = []
+    for name, signatures in INJECTIONS.items():
+        for needle, pattern in signatures:
+            if needle in text and pattern.search(text) is not None:
+                found.append(name)
+                break
+    return found
+
+
+def scanner_of(text: str) -> str | None:
+    """The name of the scanner whose fingerprint appears in `text`, if any."""
+    return scanner_in(text.lower())
+
+
+def scanner_in(lower: str) -> str | None:
+    """Like `scanner_of` for text that is already lower-case."""
+    for needle, name in _SCANNER_NEEDLES:
+        if needle in lower:
+            return name
+    return None
+
+
+def is_probe(path: str) -> bool:
+    """True for paths scanners request to find exposed files and admin consoles."""
+    return PROBE_PATHS.search(path.lower()) is not None
+
+
+def probe_in(lower_path: str) -> bool:
+    """Like `is_probe` for a path that is already lower-case."""
+    return PROBE_PATHS.search(lower_path) is not None

@@ -1,0 +1,252 @@
+"""Application service of threat detection: read log files, run the engine, report,
+store and list threats, and watch Vigil's own AUTH_FAILED events."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from vigil.config import Settings, load_operator_config
+from vigil.core.types import Priority
+from vigil.security.threats import (
+    AuthEvent,
+    ParseStats,
+    SigmaRuleSet,
+    Threat,
+    ThreatEngine,
+    ThreatsConfig,
+    auth_failed_event,
+    event_from_record,
+    load_sigma,
+)
+from vigil.security.threats.model import HttpEvent
+from vigil.storage import threats_repo
+from vigil.storage.database import Database
+from vigil.telemetry.logging import log_event
+from vigil.telemetry.threat_metrics import count_threat
+
+_ORDER = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
+
+
+class InputError(ValueError):
+    """A log file or rule file cannot be read; the message names it."""
+
+
+@dataclass
+class ScanResult:
+    """Threats found in some input, with parse statistics and (optionally) events."""
+
+    threats: list[Threat]
+    stats: ParseStats
+    events: list[AuthEvent] = field(default_factory=list)
+
+    def as_dict(self, with_events: bool = False) -> dict[str, Any]:
+        """JSON-friendly form printed by `vigil threats scan --format json`."""
+        out: dict[str, Any] = {"threats": [t.as_dict() for t in self.threats],
+                               "stats": self.stats.as_dict()}
+        if with_events:
+            out["events"] = [e.as_dict() for e in self.events]
+        return out
+
+
+def threats_config(settings: Settings, config_path: Path | None = None) -> ThreatsConfig:
+    """The `threats:` section of the operator YAML (VIGIL_CONFIG or an explicit file)."""
+    return load_operator_config(config_path or settings.config).threats
+
+
+def load_sigma_paths(paths: Iterable[str | Path]) -> SigmaRuleSet | None:
+    """Read Sigma YAML files (directories: every *.yml / *.yaml inside); None if no paths."""
+    texts = []
+    for raw in paths:
+        path = Path(raw)
+        files = sorted([*path.rglob("*.yml"), *path.rglob("*.yaml")]) if path.is_dir() else [path]
+        for f in files:
+            try:
+                texts.append(f.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise InputError(f"{f}: cannot read Sigma rule: {exc.strerror or exc}") from exc
+    return load_sigma(texts) if texts else None
+
+
+def _reference(path: Path) -> datetime:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        return datetime.now(UTC)
+
+
+def scan_files(paths: list[Path], config: ThreatsConfig, sigma: SigmaRuleSet | None = None,
+               keep_events: bool = False, reference: datetime | None = None,
+               on_bytes: Callable[[int], None] | None = None) -> ScanResult:
+    """Scan log files offline; syslog years are inferred from each file's mtime by default."""
+    for path in paths:
+        if not path.is_file() or not os.access(path, os.R_OK):
+            raise InputError(f"{path}: not a readable file")
+    engine = ThreatEngine(config, reference or _reference(paths[0]), sigma, keep_events)
+    for path in paths:
+        if reference is None:
+            engine.syslog.years.reference = _reference(path)
+            engine.syslog.years.year = None
+        try:
+            with path.open("r", encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    engine.feed_line(line)
+                    if on_bytes is not None:
+                        on_bytes(len(line))
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    threats = engine.finish()
+    return ScanResult(threats, engine.stats, engine.events)
+
+
+def at_or_above(threats: list[Threat], floor: Priority) -> list[Threat]:
+    """Threats whose priority is `floor` or more urgent."""
+    return [t for t in threats if _ORDER[t.priority.value] <= _ORDER[floor.value]]
+
+
+def report_threats(threats: Iterable[Threat], origin: str) -> None:
+    """Log THREAT_DETECTED (CRITICAL for P1, else WARNING) and count the metric."""
+    for t in threats:
+        level = "CRITICAL" if t.priority is Priority.P1 else "WARNING"
+        log_event("THREAT_DETECTED", level, type=t.type, source_ip=t.source_ip,
+                  priority=t.priority.value, technique=t.technique, count=t.count,
+                  first_seen=t.first_seen.isoformat(), last_seen=t.last_seen.isoformat(),
+                  targets=t.targets[:10], origin=origin,
+                  response_target=str(t.priority.response_target))
+        count_threat(t.type, t.priority.value)
+
+
+def store_threats(db: Database, threats: list[Threat], origin: str) -> tuple[int, int]:
+    """Upsert threats; returns (inserted, updated)."""
+    with db.session() as session:
+        return threats_repo.upsert_threats(session, [t.as_dict() for t in threats], origin)
+
+
+def ingest_lines(db: Database, lines: list[str], config: ThreatsConfig,
+                 records: list[dict[str, Any]] | None = None,
+                 sigma: SigmaRuleSet | None = None) -> dict[str, Any]:
+    """Analyse raw lines and/or JSON event objects, store and report the threats found."""
+    engine = ThreatEngine(config, datetime.now(UTC), sigma)
+    engine.feed_lines(lines)
+    rejected = []
+    for i, record in enumerate(records or []):
+        ev = event_from_record(record, "")
+        if isinstance(ev, AuthEvent):
+            engine.observe_auth(ev)
+        elif isinstance(ev, HttpEvent):
+            engine.observe_http(ev)
+        else:
+            rejected.append({"index": i, "reason": "not a recognised auth or HTTP event"})
+    threats = engine.finish()
+    inserted, updated = store_threats(db, threats, "api")
+    report_threats(threats, "api")
+    return {"threats": [t.as_dict() for t in threats], "stats": engine.stats.as_dict(),
+            "rejected_events": rejected, "stored": {"inserted": inserted, "updated": updated}}
+
+
+def list_threats(db: Database, limit: int = 100, after_id: int | None = None,
+                 priority: str | None = None, source_ip: str | None = None,
+                 type_: str | None = None) -> list[threats_repo.StoredThreat]:
+    """Stored threats, newest first."""
+    with db.session() as session:
+        return threats_repo.list_threats(session, limit, after_id, priority, source_ip, type_)
+
+
+class AuthFailureMonitor:
+    """Called by the API for each AUTH_FAILED event; flags API-key brute force live.
+
+    Keeps a sliding window per client (the `api_key_bruteforce` rule); when a client
+    crosses the threshold the threat is logged, counted and stored once per burst.
+    """
+
+    def __init__(self, db: Database | None, config: ThreatsConfig | None = None) -> None:
+        """Watch with `config` (defaults), storing threats in `db` when given."""
+        self.db = db
+        self.config = config or ThreatsConfig()
+        self._lock = threading.Lock()
+        self._windows: dict[str, list[float]] = {}
+        self._reported: dict[str, float] = {}
+
+    def __call__(self, context: dict[str, Any]) -> Threat | None:
+        """Record one failure (the AUTH_FAILED context); returns a threat when one starts."""
+        rule = self.config.api_key_bruteforce
+        record = {"ts": context.get("ts") or datetime.now(UTC).isoformat(), **context}
+        ev = auth_failed_event(record)
+        if ev is None or not rule.enabled:
+            return None
+        now = ev.time.timestamp()
+        with self._lock:
+            window = [t for t in self._windows.get(ev.source_ip, []) if now - t <= rule.window]
+            window.append(now)
+            self._windows[ev.source_ip] = window
+            if len(self._windows) > 100_000:
+                self._windows = {ip: w for ip, w in self._windows.items()
+                                 if now - w[-1] <= rule.window}
+            if len(window) < rule.threshold:
+                return None
+            started = self._reported.get(ev.source_ip)
+            if started is not None and now - started <= rule.window:
+                return None
+            self._reported[ev.source_ip] = now
+        engine = ThreatEngine(self.config)
+        for ts in window:
+            engine.observe_auth(AuthEvent(datetime.fromtimestamp(ts, UTC), ev.source_ip,
+                                          ev.user, ev.kind, ev.service, False, ev.lines))
+        threats = [t for t in engine.finish() if t.type == "api_key_brute_force"]
+        if not threats:
+            return None
+        report_threats(threats, "api-auth")
+        if self.db is not None:
+            store_threats(self.db, threats, "api-auth")
+        return threats[0]
+
+
+def follow(paths: list[Path], poll: float = 1.0,
+           stop: Callable[[], bool] = lambda: False) -> Iterator[str]:
+    """Yield lines appended to files, like `tail -F`: reopens a file after rotation."""
+    handles: dict[Path, Any] = {}
+    inodes: dict[Path, int] = {}
+    for p in paths:
+        try:
+            handles[p] = p.open("rb")
+            inodes[p] = os.fstat(handles[p].fileno()).st_ino
+        except OSError as exc:
+            raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        while not stop():
+            got = False
+            for p in paths:
+                fh = handles.get(p)
+                if fh is not None:
+                    for raw in iter(fh.readline, b""):
+                        if not raw.endswith(b"\n"):
+                            fh.seek(fh.tell() - len(raw))
+                            break
+                        got = True
+                        yield raw.decode("utf-8", "replace")
+                try:
+                    st = p.stat()
+                except OSError:
+                    continue
+                if fh is None or st.st_ino != inodes.get(p) or st.st_size < fh.tell():
+                    if fh is not None:
+                        for raw in iter(fh.readline, b""):
+                            yield raw.decode("utf-8", "replace")
+                        fh.close()
+                    try:
+                        handles[p] = p.open("rb")
+                        inodes[p] = st.st_ino
+                        got = True
+                    except OSError:
+                        handles.pop(p, None)
+            if not got:
+                time.sleep(poll)
+    finally:
+        for fh in handles.values():
+            fh.close()

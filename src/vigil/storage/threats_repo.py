@@ -1,0 +1,110 @@
+"""Repository of detected threats, plus the bootstrap-key query of the config audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vigil.storage.models import ApiKeyRow
+from vigil.storage.models_threats import ThreatRow
+
+
+@dataclass(frozen=True, slots=True)
+class StoredThreat:
+    """A threat as stored, with its id and detection time."""
+
+    id: int
+    data: dict[str, Any]
+    source: str
+    detected_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapKeyState:
+    """What the config audit needs to know about the bootstrap admin key."""
+
+    bootstrap_exists: bool
+    bootstrap_revoked: bool
+    other_active_admins: int
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _stored(row: ThreatRow) -> StoredThreat:
+    data = {"type": row.type, "source_ip": row.source_ip,
+            "first_seen": _aware(row.first_seen).isoformat(),
+            "last_seen": _aware(row.last_seen).isoformat(), "count": row.count,
+            "technique": row.technique, "priority": row.priority, "rule": row.rule,
+            "targets": list(row.targets or []), "evidence": list(row.evidence or []),
+            "details": dict(row.details or {})}
+    return StoredThreat(row.id, data, row.source, _aware(row.detected_at))
+
+
+def upsert_threats(session: Session, threats: Iterable[dict[str, Any]], source: str,
+                   now: datetime | None = None) -> tuple[int, int]:
+    """Insert new threats or extend stored ones (same type, source, first_seen).
+
+    Returns (inserted, updated).
+    """
+    now = now or datetime.now(UTC)
+    inserted = updated = 0
+    for t in threats:
+        first = datetime.fromisoformat(t["first_seen"])
+        last = datetime.fromisoformat(t["last_seen"])
+        row = session.scalar(select(ThreatRow).where(
+            ThreatRow.type == t["type"], ThreatRow.source_ip == t["source_ip"],
+            ThreatRow.first_seen == first))
+        if row is None:
+            session.add(ThreatRow(
+                type=t["type"], source_ip=t["source_ip"], first_seen=first, last_seen=last,
+                count=t["count"], technique=t["technique"], priority=t["priority"],
+                rule=t["rule"], targets=t["targets"], evidence=t["evidence"],
+                details=t["details"], source=source, detected_at=now))
+            inserted += 1
+        else:
+            if last > _aware(row.last_seen):
+                row.last_seen = last
+            row.count = max(row.count, int(t["count"]))
+            row.priority = min(row.priority, t["priority"])
+            row.targets, row.evidence, row.details = t["targets"], t["evidence"], t["details"]
+            updated += 1
+    session.flush()
+    return inserted, updated
+
+
+def list_threats(session: Session, limit: int = 100, after_id: int | None = None,
+                 priority: str | None = None, source_ip: str | None = None,
+                 type_: str | None = None) -> list[StoredThreat]:
+    """Threats newest first (by id), with optional filters and keyset pagination."""
+    query = select(ThreatRow).order_by(ThreatRow.id.desc()).limit(limit)
+    if after_id is not None:
+        query = query.where(ThreatRow.id < after_id)
+    if priority:
+        query = query.where(ThreatRow.priority == priority)
+    if source_ip:
+        query = query.where(ThreatRow.source_ip == source_ip)
+    if type_:
+        query = query.where(ThreatRow.type == type_)
+    return [_stored(r) for r in session.scalars(query)]
+
+
+def count_threats(session: Session) -> int:
+    """How many threats are stored."""
+    return int(session.scalar(select(func.count()).select_from(ThreatRow)) or 0)
+
+
+def bootstrap_key_state(session: Session) -> BootstrapKeyState:
+    """Whether the bootstrap admin key exists, is revoked, and how many other admins are active."""
+    boot = session.scalars(select(ApiKeyRow).where(ApiKeyRow.bootstrap.is_(True))).all()
+    others = session.scalar(select(func.count()).select_from(ApiKeyRow).where(
+        ApiKeyRow.role == "admin", ApiKeyRow.bootstrap.is_(False),
+        ApiKeyRow.revoked_at.is_(None)))
+    return BootstrapKeyState(bool(boot), bool(boot) and all(r.revoked_at for r in boot),
+                             int(others or 0))
