@@ -1,0 +1,540 @@
+"""Alerting application service: the evaluation loop and the operator's actions.
+
+`evaluate_alerts(db, settings, config, now)` is one cycle: read the latest samples and
+open anomaly detections, evaluate the rules in memory, advance each alert's life cycle,
+page along escalation policies, and send grouped notifications through the pipeline
+(inhibit → maintenance → silence → wait → dedup → notify with retry → record). Every
+decision reads state from the database, so a restart continues where the last run ended.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from vigil.alerting.config import AlertingConfig, ReceiverConfig
+from vigil.alerting.escalation import Page, advance, choose_policy
+from vigil.alerting.grouping import Route, compile_routes, routes_for
+from vigil.alerting.inhibition import InhibitRule, inhibited
+from vigil.alerting.lifecycle import (
+    Alert,
+    AlertState,
+    Event,
+    acknowledge,
+    new_alert,
+    observe,
+    resolve,
+)
+from vigil.alerting.matchers import parse_matchers
+from vigil.alerting.pipeline import (
+    Context,
+    DedupStage,
+    InhibitStage,
+    Notice,
+    NotifyStage,
+    RecordStage,
+    SilenceStage,
+    Stage,
+    TimeIntervalStage,
+    WaitStage,
+    run_pipeline,
+)
+from vigil.alerting.priority import PriorityMapper
+from vigil.alerting.retry import RetryOutcome, RetryPolicy
+from vigil.alerting.rules import RuleSet, SeriesTable
+from vigil.alerting.schedules import Contact, next_handoff, on_call, resolve_targets
+from vigil.alerting.silences import MaintenanceWindow, Silence, in_maintenance, silenced_by
+from vigil.config import Settings
+from vigil.services.notifiers.dispatch import Sender, build_sender
+from vigil.storage import alerting_repo as repo
+from vigil.storage.database import Database
+from vigil.telemetry import alert_metrics
+from vigil.telemetry.logging import log_event
+
+OPEN_FIRING = (AlertState.FIRING, AlertState.ACKNOWLEDGED)
+RESOLVED_NOTICE_WINDOW = timedelta(hours=1)
+
+
+class AlertNotFound(LookupError):
+    """No alert (or silence) with that id."""
+
+
+class ReceiverNotFound(LookupError):
+    """No receiver with that name in the configuration."""
+
+
+@dataclass
+class EvaluationReport:
+    """What one evaluation cycle did."""
+
+    series: int = 0
+    observations: int = 0
+    new: int = 0
+    firing: int = 0
+    resolved: int = 0
+    pages: int = 0
+    notifications_sent: int = 0
+    notifications_failed: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Runtime:
+    """The configuration compiled once: rules, mappings, routes, windows, senders."""
+
+    cfg: AlertingConfig
+    rules: RuleSet
+    priorities: PriorityMapper
+    inhibit_rules: list[InhibitRule]
+    routes: list[Route]
+    windows: list[MaintenanceWindow]
+    senders: dict[str, Sender] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cfg: AlertingConfig) -> Runtime:
+        """Compile a validated configuration."""
+        from vigil.alerting.config import PriorityConfig
+
+        return cls(
+            cfg=cfg,
+            rules=RuleSet(cfg.rules, cfg.anomaly_rules),
+            priorities=PriorityMapper(cfg.priorities or PriorityConfig()),
+            inhibit_rules=[InhibitRule.from_config(r) for r in cfg.inhibit_rules or []],
+            routes=compile_routes(cfg.routes),
+            windows=[MaintenanceWindow(w.name, parse_matchers(w.matchers), w.start, w.end,
+                                       w.comment) for w in cfg.maintenance_windows],
+            senders={name: build_sender(r, cfg.external_url) for name, r in cfg.receivers.items()},
+        )
+
+
+_RUNTIMES: dict[int, tuple[AlertingConfig, Runtime]] = {}
+
+
+def alerting_config(config: Any) -> AlertingConfig:
+    """The alerting section of an OperatorConfig (or an AlertingConfig itself; None: defaults)."""
+    if isinstance(config, AlertingConfig):
+        return config
+    section = getattr(config, "alerting", None)
+    return section if isinstance(section, AlertingConfig) else AlertingConfig()
+
+
+def runtime_for(config: Any) -> Runtime:
+    """The compiled runtime of a configuration, cached per configuration object."""
+    cfg = alerting_config(config)
+    cached = _RUNTIMES.get(id(cfg))
+    if cached is not None and cached[0] is cfg:
+        return cached[1]
+    rt = Runtime.of(cfg)
+    if len(_RUNTIMES) > 16:
+        _RUNTIMES.clear()
+    _RUNTIMES[id(cfg)] = (cfg, rt)
+    return rt
+
+
+@dataclass
+class _Open:
+    """An open alert during a cycle, with the row version to update it against."""
+
+    alert: Alert
+    version: int
+
+
+def _notice(alert: Alert, external_url: str) -> Notice:
+    firing = alert.state in OPEN_FIRING
+    assert alert.id is not None and alert.fired_at is not None
+    return Notice(alert.id, alert.fingerprint, "firing" if firing else "resolved", alert.labels,
+                  alert.annotations, alert.fired_at, None if firing else alert.resolved_at,
+                  alert.priority.value, f"{external_url.rstrip('/')}/api/v1/alerts/{alert.id}")
+
+
+def _log_transitions(alert: Alert, events: Sequence[Event]) -> None:
+    for ev in events:
+        if ev.kind in ("firing", "resolved"):
+            log_event(f"ALERT_{ev.kind.upper()}", "WARNING" if ev.kind == "firing" else "INFO",
+                      alert_id=alert.id, alertname=alert.rule, priority=alert.priority.value,
+                      severity=alert.severity.value, fingerprint=alert.fingerprint,
+                      series=alert.labels.get("series", ""), value=alert.value)
+
+
+def _update_lifecycle(db: Database, rt: Runtime, now: datetime,
+                      report: EvaluationReport) -> tuple[list[_Open], list[Alert], list[Silence]]:
+    """Phase 1: evaluate rules and move every alert along its life cycle (one transaction)."""
+    cfg = rt.cfg
+    with db.session() as s:
+        since_ts = now.timestamp() - cfg.stale_after.total_seconds()
+        samples = repo.latest_samples(s, rt.rules.metrics, since_ts)
+        signals = []
+        if rt.rules.anomaly:
+            lookback = max(r.cfg.lookback for r in rt.rules.anomaly)
+            signals = repo.anomaly_signals(s, now - lookback)
+        report.series = len(samples)
+        observations = rt.rules.evaluate(SeriesTable(samples), signals, now, cfg.stale_after)
+        report.observations = len(observations)
+        current: list[_Open] = []
+        for stored in repo.open_alerts(s):
+            old = stored.alert
+            obs = observations.pop(old.fingerprint, None)
+            new, events = observe(old, obs is not None, obs.value if obs else None,
+                                  obs.for_ if obs else timedelta(0), now,
+                                  obs.annotations if obs else None)
+            version = stored.version
+            if new != old:
+                if not repo.update_alert(s, new, version, now):
+                    continue  # an operator changed it meanwhile: next cycle sees it
+                version += 1
+                assert new.id is not None
+                repo.add_events(s, new.id, events)
+                _log_transitions(new, events)
+            if new.state.is_open:
+                current.append(_Open(new, version))
+            elif new.fired_at is not None:
+                report.resolved += 1
+        for fp, obs in observations.items():
+            labels = dict(obs.labels)
+            priority = rt.priorities.priority(labels)
+            labels["priority"] = priority.value
+            alert, events = new_alert(fp, obs.rule, labels, obs.annotations, obs.severity,
+                                      priority, obs.value, obs.for_, now)
+            alert = repo.insert_alert(s, alert, now)
+            assert alert.id is not None
+            repo.add_events(s, alert.id, events)
+            _log_transitions(alert, events)
+            current.append(_Open(alert, 0))
+            report.new += 1
+        open_fps = {o.alert.fingerprint for o in current}
+        resolved = [a for a in repo.recently_resolved(s, now - RESOLVED_NOTICE_WINDOW)
+                    if a.fingerprint not in open_fps]
+        silences = repo.active_silences(s, now)
+    report.firing = sum(1 for o in current if o.alert.state in OPEN_FIRING)
+    return current, resolved, silences
+
+
+@dataclass
+class _Mutes:
+    inhibited: dict[str, str]
+    silenced: dict[str, list[int]]
+    maintenance: dict[str, list[str]]
+
+    def reason(self, fp: str) -> str | None:
+        if fp in self.inhibited:
+            return "inhibited"
+        if fp in self.maintenance:
+            return "maintenance"
+        if fp in self.silenced:
+            return "silenced"
+        return None
+
+
+def _mutes(rt: Runtime, current: list[_Open], silences: list[Silence], now: datetime) -> _Mutes:
+    """Which firing alerts are inhibited, in maintenance or silenced right now."""
+    firing = {o.alert.fingerprint: o.alert.labels for o in current
+              if o.alert.state in OPEN_FIRING}
+    sil = {fp: ids for fp, labels in firing.items() if (ids := silenced_by(silences, labels, now))}
+    win = {fp: names for fp, labels in firing.items()
+           if (names := in_maintenance(rt.windows, labels, now))}
+    return _Mutes(inhibited(rt.inhibit_rules, firing), sil, win)
+
+
+@dataclass
+class _Recorder:
+    """Collects notification-log entries from RecordStage to write in one transaction."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def __call__(self, ctx: Context, notices: Sequence[Notice]) -> None:
+        outcome = ctx.outcome or RetryOutcome(0, "not sent")
+        self.entries.append({
+            "ts": ctx.now, "kind": ctx.kind, "receiver": ctx.receiver,
+            "group_key": ctx.group_key,
+            "firing": sorted(n.fingerprint for n in notices if n.status == "firing"),
+            "resolved": sorted(n.fingerprint for n in notices if n.status == "resolved"),
+            "alert_ids": sorted({n.alert_id for n in notices}),
+            "status": "sent" if outcome.ok else "failed",
+            "attempts": outcome.attempts, "error": outcome.error,
+        })
+        alert_metrics.count_notification(ctx.receiver, ctx.kind,
+                                         "sent" if outcome.ok else "failed")
+        if not outcome.ok:
+            log_event("ALERT_NOTIFICATION_FAILED", "ERROR", receiver=ctx.receiver,
+                      kind=ctx.kind, group_key=ctx.group_key, attempts=outcome.attempts,
+                      error=outcome.error)
+
+    def flush(self, session: Any) -> None:
+        for e in self.entries:
+            repo.record_notification(session, **e)
+        self.entries.clear()
+
+
+def _deliver_page(rt: Runtime, alert: Alert, page: Page, contacts: list[Contact],
+                  policy_name: str, now: datetime, recorder: _Recorder,
+                  retry: RetryPolicy, sleep: Callable[[float], None]) -> str:
+    """Send one page through the policy's receiver (or log it); returns the status."""
+    policy = rt.cfg.escalation_policies[policy_name]
+    extra: dict[str, object] = {"policy": policy_name, "level": page.level, "cycle": page.cycle,
+                                "skipped_levels": page.skipped,
+                                "contacts": [asdict(c) for c in contacts]}
+    receiver = policy.receiver or "log"
+    ctx = Context(receiver, f"page/{alert.id}/{page.cycle}/{page.level}", now, kind="page",
+                  extra=extra)
+    notices = [_notice(alert, rt.cfg.external_url)]
+    log_event("ALERT_PAGE", "WARNING", alert_id=alert.id, alertname=alert.rule,
+              priority=alert.priority.value, policy=policy_name,
+              escalation_level=page.level, cycle=page.cycle,
+              contacts=[f"{c.name} <{c.phone}>" for c in contacts])
+    if policy.receiver is None:
+        ctx.outcome = RetryOutcome(1, None)
+        RecordStage(recorder).process(ctx, notices)
+        return "logged"
+    run_pipeline([NotifyStage(rt.senders[policy.receiver], retry, sleep),
+                  RecordStage(recorder)], ctx, notices)
+    return "sent" if ctx.outcome is not None and ctx.outcome.ok else "failed"
+
+
+def _escalate(db: Database, rt: Runtime, current: list[_Open], mutes: _Mutes, now: datetime,
+              report: EvaluationReport, retry: RetryPolicy,
+              sleep: Callable[[float], None]) -> None:
+    """Phase 2: page the next level of every unacknowledged, unmuted firing alert."""
+    cfg = rt.cfg
+    for item in current:
+        alert = item.alert
+        if alert.state is not AlertState.FIRING or alert.fired_at is None:
+            continue
+        if mutes.reason(alert.fingerprint) is not None or alert.escalation.done:
+            continue
+        name = alert.escalation.policy or choose_policy(cfg.escalation_routes or [],
+                                                        alert.labels)
+        if name is None or name not in cfg.escalation_policies:
+            continue
+        state = replace(alert.escalation, policy=name)
+        new_state, page = advance(cfg.escalation_policies[name], state, alert.fired_at, now)
+        if page is None and new_state == alert.escalation:
+            continue
+        events: list[Event] = []
+        recorder = _Recorder()
+        if page is not None:
+            contacts = resolve_targets(page.targets, cfg, now)
+            status = _deliver_page(rt, alert, page, contacts, name, now, recorder, retry, sleep)
+            events.append(Event("page", now, {
+                "policy": name, "level": page.level, "cycle": page.cycle,
+                "due_at": page.due_at.isoformat(), "skipped_levels": page.skipped,
+                "targets": list(page.targets), "status": status,
+                "contacts": [{"user": c.user, "name": c.name, "role": c.role,
+                              "phone": c.phone, "email": c.email} for c in contacts]}))
+            report.pages += 1
+        updated = replace(alert, escalation=new_state)
+        with db.session() as s:
+            if repo.update_alert(s, updated, item.version, now):
+                assert alert.id is not None
+                repo.add_events(s, alert.id, events)
+                item.alert, item.version = updated, item.version + 1
+            recorder.flush(s)
+
+
+def _notify_groups(db: Database, rt: Runtime, current: list[_Open], resolved: list[Alert],
+                   mutes: _Mutes, now: datetime, report: EvaluationReport, retry: RetryPolicy,
+                   sleep: Callable[[float], None]) -> None:
+    """Phase 3: grouped notifications through each route's receiver and the pipeline."""
+    cfg = rt.cfg
+    alerts = [o.alert for o in current if o.alert.state in OPEN_FIRING] + resolved
+    groups: dict[tuple[int, str], list[Notice]] = {}
+    for alert in alerts:
+        if alert.fired_at is None:
+            continue
+        for route in routes_for(rt.routes, alert.labels):
+            gkey = (route.index, route.group_key(alert.labels))
+            groups.setdefault(gkey, []).append(_notice(alert, cfg.external_url))
+    for (idx, key), notices in groups.items():
+        route = rt.routes[idx]
+        rcfg: ReceiverConfig = cfg.receivers[route.cfg.receiver]
+        with db.session() as s:
+            last = repo.last_sent(s, route.cfg.receiver, key)
+        ctx = Context(route.cfg.receiver, key, now, group_wait=route.cfg.group_wait,
+                      repeat_interval=route.cfg.repeat_interval,
+                      send_resolved=rcfg.send_resolved, last=last)
+        recorder = _Recorder()
+        stages: list[Stage] = [
+            InhibitStage(mutes.inhibited), TimeIntervalStage(mutes.maintenance),
+            SilenceStage(mutes.silenced), WaitStage(), DedupStage(),
+            NotifyStage(rt.senders[route.cfg.receiver], retry, sleep), RecordStage(recorder)]
+        run_pipeline(stages, ctx, notices)
+        if recorder.entries:
+            if ctx.outcome is not None and ctx.outcome.ok:
+                report.notifications_sent += 1
+            else:
+                report.notifications_failed += 1
+            with db.session() as s:
+                recorder.flush(s)
+
+
+def evaluate_alerts(db: Database, settings: Settings | None, config: Any, now: datetime,
+                    *, retry: RetryPolicy | None = None,
+                    sleep: Callable[[float], None] = time.sleep) -> EvaluationReport:
+    """Run one evaluation cycle at `now` (the scheduler's clock); returns what it did."""
+    del settings  # deployment settings are not needed yet; kept for the scheduler contract
+    started = time.perf_counter()
+    rt = runtime_for(config)
+    retry = retry or RetryPolicy()
+    report = EvaluationReport()
+    current, resolved, silences = _update_lifecycle(db, rt, now, report)
+    mutes = _mutes(rt, current, silences, now)
+    _escalate(db, rt, current, mutes, now, report, retry, sleep)
+    _notify_groups(db, rt, current, resolved, mutes, now, report, retry, sleep)
+    by_prio: dict[str, int] = {}
+    for o in current:
+        if o.alert.state in OPEN_FIRING:
+            by_prio[o.alert.priority.value] = by_prio.get(o.alert.priority.value, 0) + 1
+    alert_metrics.set_firing(by_prio)
+    alert_metrics.set_escalation_levels(
+        (o.alert.rule, o.alert.fingerprint, o.alert.priority.value, o.alert.escalation.level)
+        for o in current if o.alert.state in OPEN_FIRING)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def alerting_job(db: Database, settings: Settings | None,
+                 config: Any) -> Callable[[datetime], None]:
+    """A scheduler job `job(now)` that runs `evaluate_alerts` (register every N seconds)."""
+
+    def job(now: datetime) -> None:
+        report = evaluate_alerts(db, settings, config, now)
+        if report.new or report.resolved or report.pages or report.notifications_failed:
+            log_event("ALERT_EVALUATION", "INFO", **asdict(report))
+
+    return job
+
+
+# --- operator actions ----------------------------------------------------------------------
+
+
+def list_alerts(db: Database, states: Sequence[str] | None = None, limit: int = 100,
+                before_id: int | None = None) -> list[Alert]:
+    """Alerts newest first, optionally filtered by state."""
+    with db.session() as s:
+        return repo.list_alerts(s, states, limit, before_id)
+
+
+def _change(db: Database, alert_id: int, now: datetime,
+            action: Callable[[Alert], tuple[Alert, list[Event]]]) -> Alert:
+    """Apply an operator action with optimistic retries against the evaluation loop."""
+    for _ in range(5):
+        with db.session() as s:
+            stored = repo.get_alert(s, alert_id)
+            if stored is None:
+                raise AlertNotFound(f"no alert with id {alert_id}")
+            new, events = action(stored.alert)
+            if not events:
+                return new
+            if repo.update_alert(s, new, stored.version, now):
+                repo.add_events(s, alert_id, events)
+                return new
+    raise RuntimeError(f"alert {alert_id} kept changing; try again")
+
+
+def acknowledge_alert(db: Database, alert_id: int, who: str, now: datetime) -> Alert:
+    """Acknowledge a firing alert: escalation stops (TransitionError if not firing)."""
+    alert = _change(db, alert_id, now, lambda a: acknowledge(a, who, now))
+    log_event("ALERT_ACKNOWLEDGED", "INFO", alert_id=alert_id, by=who)
+    return alert
+
+
+def resolve_alert(db: Database, alert_id: int, who: str, now: datetime) -> Alert:
+    """Resolve an open alert by hand (it fires again if its condition still holds)."""
+    alert = _change(db, alert_id, now, lambda a: resolve(a, who, now))
+    log_event("ALERT_RESOLVED", "INFO", alert_id=alert_id, by=who)
+    return alert
+
+
+@dataclass
+class AlertDetail:
+    """An alert with its escalation timeline and notification log."""
+
+    alert: Alert
+    events: list[Event]
+    notifications: list[repo.NotificationRecord]
+
+
+def alert_detail(db: Database, alert_id: int) -> AlertDetail:
+    """One alert, its timeline and every notification that included it."""
+    with db.session() as s:
+        stored = repo.get_alert(s, alert_id)
+        if stored is None:
+            raise AlertNotFound(f"no alert with id {alert_id}")
+        events = repo.events_of(s, alert_id)
+        notes = repo.notifications_of(s, alert_id, stored.alert.active_at)
+    return AlertDetail(stored.alert, events, notes)
+
+
+def create_silence(db: Database, matchers: Sequence[str], starts_at: datetime,
+                   ends_at: datetime, created_by: str, comment: str, now: datetime) -> Silence:
+    """Create a silence (ValueError for bad matchers, an empty list or an empty time range)."""
+    parse_matchers(matchers)
+    if not matchers:
+        raise ValueError("a silence needs at least one matcher")
+    if ends_at <= starts_at:
+        raise ValueError("a silence must end after it starts")
+    if ends_at <= now:
+        raise ValueError("a silence must end in the future")
+    with db.session() as s:
+        silence = repo.create_silence(s, matchers, starts_at, ends_at, created_by, comment, now)
+    log_event("SILENCE_CREATED", "INFO", silence_id=silence.id, by=created_by,
+              matchers=list(matchers), ends_at=ends_at.isoformat())
+    return silence
+
+
+def list_silences(db: Database, now: datetime, include_expired: bool = False) -> list[Silence]:
+    """Pending and active silences (plus expired ones when asked)."""
+    with db.session() as s:
+        return repo.list_silences(s, now, include_expired)
+
+
+def expire_silence(db: Database, silence_id: int, now: datetime) -> Silence:
+    """End a silence now."""
+    with db.session() as s:
+        silence = repo.expire_silence(s, silence_id, now)
+    if silence is None:
+        raise AlertNotFound(f"no silence with id {silence_id}")
+    return silence
+
+
+@dataclass
+class OnCallEntry:
+    """Who is on call for a schedule now, how to reach them, and the next hand-off."""
+
+    schedule: str
+    description: str
+    contacts: list[Contact]
+    next_handoff: datetime | None
+
+
+def on_call_now(config: Any, now: datetime) -> list[OnCallEntry]:
+    """Every schedule's on-call people right now."""
+    cfg = alerting_config(config)
+    out = []
+    for name, sched in cfg.schedules.items():
+        users = on_call(sched, now)
+        contacts = [Contact.of(u, cfg.people[u], f"schedule:{name}") for u in users]
+        nxt = next_handoff(sched.layers[-1], now) if sched.layers else None
+        out.append(OnCallEntry(name, sched.description, contacts, nxt))
+    return out
+
+
+def test_receiver(config: Any, name: str, now: datetime, retry: RetryPolicy | None = None,
+                  sleep: Callable[[float], None] = time.sleep) -> RetryOutcome:
+    """Send a test notification through a configured receiver; returns the outcome."""
+    rt = runtime_for(config)
+    if name not in rt.senders:
+        raise ReceiverNotFound(f"no receiver named {name!r}; configured: "
+                               f"{', '.join(sorted(rt.senders)) or 'none'}")
+    notice = Notice(0, "0000000000000000", "firing",
+                    {"alertname": "VigilTestNotification", "severity": "info",
+                     "priority": "P4"},
+                    {"summary": "Test notification from `vigil notify test`",
+                     "description": "If you can read this, the receiver works."},
+                    now, None, "P4", rt.cfg.external_url)
+    ctx = Context(name, "test", now, kind="test")
+    run_pipeline([NotifyStage(rt.senders[name], retry or RetryPolicy(), sleep)], ctx, [notice])
+    assert ctx.outcome is not None
+    return ctx.outcome
