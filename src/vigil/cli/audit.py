@@ -1,0 +1,98 @@
+"""`vigil audit k8s|config`: compliance audits of Kubernetes manifests and of Vigil itself."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vigil.cli.common import fail_usage
+from vigil.cli.context import cli_database, cli_settings
+from vigil.core.types import Severity
+from vigil.security.audit import CHECKS, Finding, audit_config, audit_manifests, load_manifests
+from vigil.security.audit.config_audit import CONFIG_CHECKS
+from vigil.security.audit.findings import at_or_above
+from vigil.security.audit.sarif import to_sarif
+from vigil.services import threats as service
+
+app = typer.Typer(help="Compliance audits: Kubernetes manifests, Vigil's own settings.",
+                  no_args_is_help=True)
+
+
+class AuditFormat(str, Enum):
+    """Output formats of the audits."""
+
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+
+
+def _render(findings: list[Finding], fmt: AuditFormat, descriptions: dict[str, str]) -> None:
+    if fmt is AuditFormat.JSON:
+        counts = {s.value: sum(f.severity is s for f in findings) for s in Severity}
+        typer.echo(json.dumps({"findings": [f.as_dict() for f in findings], "summary": counts}))
+        return
+    if fmt is AuditFormat.SARIF:
+        typer.echo(json.dumps(to_sarif(findings, descriptions), indent=2))
+        return
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    if not findings:
+        console.print("no findings")
+        return
+    table = Table("severity", "check", "resource", "message", "path")
+    order = sorted(findings, key=lambda f: (-f.severity.rank, f.resource, f.check_id))
+    for f in order:
+        table.add_row(f.severity.value, f.check_id, f.resource, f.message, f.path)
+    console.print(table)
+    console.print(f"{len(findings)} findings", highlight=False)
+
+
+@app.command("k8s")
+def k8s(
+    path: Path = typer.Argument(..., help="Manifest file or directory (YAML, multi-document)"),
+    fmt: AuditFormat = typer.Option(AuditFormat.TABLE, "--format"),
+    fail_on: Severity = typer.Option(Severity.WARNING, "--fail-on",
+                                     help="Exit 1 when a finding at or above this severity"),
+    skip: list[str] = typer.Option([], "--skip", help="Check id to skip (repeatable)"),
+) -> None:
+    """Audit Kubernetes manifests; exit 1 on findings at or above --fail-on."""
+    try:
+        sources = service.read_manifest_sources(path)
+    except service.InputError as exc:
+        fail_usage(str(exc))
+    if not sources:
+        fail_usage(f"{path}: no .yaml or .yml files")
+    manifests, errors = load_manifests(sources)
+    findings = [f for f in errors + audit_manifests(manifests) if f.check_id not in set(skip)]
+    _render(findings, fmt, {k: v[1] for k, v in CHECKS.items()})
+    if at_or_above(findings, fail_on):
+        raise typer.Exit(1)
+
+
+@app.command("config")
+def config(
+    fmt: AuditFormat = typer.Option(AuditFormat.TABLE, "--format"),
+    config_file: Path | None = typer.Option(None, "--config", help="Operator YAML file"),
+    no_db: bool = typer.Option(False, "--no-db", help="Skip the API-key checks"),
+) -> None:
+    """Audit Vigil's own settings: auth, bootstrap key rotated, TLS, no inline secrets."""
+    settings = cli_settings()
+    db = None if no_db else cli_database(settings)
+    try:
+        facts = service.gather_config_facts(settings, db, config_file)
+    except service.InputError as exc:
+        fail_usage(str(exc))
+    finally:
+        if db is not None:
+            db.dispose()
+    findings = audit_config(facts)
+    if no_db:
+        findings = [f for f in findings if f.check_id != "CFG006"]
+    _render(findings, fmt, {k: v[1] for k, v in CONFIG_CHECKS.items()})
+    if findings:
+        raise typer.Exit(1)
