@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +34,19 @@ from vigil.telemetry.metrics import INGEST_POINTS
 router = APIRouter(prefix="/api/v1", tags=["data"])
 
 Limit = Annotated[int, Query(ge=1, le=10_000)]
+MAX_ID = 2**63 - 1
+SeriesIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+AnomalyIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _id_cursor(cursor: str | None) -> int | None:
+    """Decode a cursor that must hold a database id."""
+    after = decode_cursor(cursor)
+    if after is None:
+        return None
+    if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_ID:
+        raise ProblemError(422, "invalid-cursor", "Invalid input", "the cursor is not valid")
+    return after
 _INGEST_DOC = {
     "requestBody": {"required": True, "content": {
         "application/json": {"schema": IngestRequest.model_json_schema(
@@ -133,9 +146,7 @@ def list_series(
     _p: Principal = Depends(require_role(Role.VIEWER)),
 ) -> SeriesPage:
     """Series filtered by exact name and label pairs, paginated in creation order."""
-    after = decode_cursor(cursor)
-    if after is not None and not isinstance(after, int):
-        raise ProblemError(422, "invalid-cursor", "Invalid input", "the cursor is not valid")
+    after = _id_cursor(cursor)
     labels = _parse_label_filters(label or [])
     rows = queries.series_page(db, name, labels, after or 0, limit)
     nxt = encode_cursor(rows[-1].id) if len(rows) == limit else None
@@ -145,7 +156,7 @@ def list_series(
 @router.get("/series/{series_id}/points", response_model=PointsPage,
             responses={404: {"description": "No such series"}})
 def series_points(
-    series_id: int,
+    series_id: SeriesIdPath,
     start: str | None = None,
     end: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
@@ -155,8 +166,10 @@ def series_points(
 ) -> PointsPage:
     """Points of one series in [start, end] (RFC 3339 or Unix seconds), oldest first."""
     after = decode_cursor(cursor)
-    if after is not None and not isinstance(after, int | float):
+    if after is not None and (isinstance(after, bool) or not isinstance(after, int | float)):
         raise ProblemError(422, "invalid-cursor", "Invalid input", "the cursor is not valid")
+    if after is not None:
+        after = float(after)
     found = queries.points_page(db, series_id, query_time(start, "start"),
                                 query_time(end, "end"), after, limit)
     if found is None:
@@ -179,7 +192,7 @@ def anomaly_out(record: AnomalyRecord) -> AnomalyOut:
 
 @router.get("/anomalies", response_model=AnomalyPage)
 def list_anomalies(
-    series_id: int | None = None,
+    series_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     start: str | None = None,
     end: str | None = None,
     severity: Annotated[str | None, Query(pattern="^(info|warning|critical)$")] = None,
@@ -190,9 +203,7 @@ def list_anomalies(
     _p: Principal = Depends(require_role(Role.VIEWER)),
 ) -> AnomalyPage:
     """Stored anomalies, newest first, filtered by series, time range, severity and status."""
-    after = decode_cursor(cursor)
-    if after is not None and not isinstance(after, int):
-        raise ProblemError(422, "invalid-cursor", "Invalid input", "the cursor is not valid")
+    after = _id_cursor(cursor)
     filt = AnomalyFilter(series_id, to_datetime(query_time(start, "start")),
                          to_datetime(query_time(end, "end")), severity, status)
     rows = queries.anomalies_page(db, filt, after, limit)
@@ -203,7 +214,7 @@ def list_anomalies(
 @router.post("/anomalies/{anomaly_id}/acknowledge", response_model=AnomalyOut,
              responses={404: {"description": "No such anomaly"}})
 def acknowledge_anomaly(
-    anomaly_id: int,
+    anomaly_id: AnomalyIdPath,
     db: Database = Depends(get_database),
     principal: Principal = Depends(require_role(Role.OPERATOR)),
 ) -> AnomalyOut:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
 
 from vigil.api.deps import Principal, get_database, require_role
 from vigil.api.pagination import iso
@@ -38,7 +40,8 @@ def create_key(body: KeyCreate, db: Database = Depends(get_database),
 
 
 @router.delete("/{key_id}", response_model=KeyOut, responses={404: {"description": "No such key"}})
-def revoke_key(key_id: int, db: Database = Depends(get_database),
+def revoke_key(key_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+               db: Database = Depends(get_database),
                principal: Principal = Depends(require_role(Role.ADMIN))) -> KeyOut:
     """Revoke a key; it stops working at once."""
     record = keys.revoke_key(db, key_id, actor=f"key:{principal.name}")
