@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from vigil.security.model import Finding
 from vigil.security.severity import rank
+from vigil.security.versions import sort_versions
 
 # Preferred primary ids: the ecosystem's own database first, then GHSA, then CVE.
 _PREFIX_PREFERENCE = ("PYSEC-", "RUSTSEC-", "GO-", "DSA-", "DLA-", "DEBIAN-", "USN-", "GHSA-",
@@ -38,7 +39,8 @@ def _merge_group(group: list[Finding]) -> Finding:
     return Finding(
         package=primary.package, version=primary.version, ecosystem=primary.ecosystem,
         id=primary.id, aliases=tuple(sorted(ids - {primary.id}, key=_preference)),
-        summary=summary, severity=worst.severity, score=worst.score, fixed=tuple(fixed),
+        summary=summary, severity=worst.severity, score=worst.score,
+        fixed=sort_versions(primary.ecosystem, fixed),
         location=primary.location, references=tuple(refs),
     )
 

@@ -17,7 +17,13 @@ from vigil.security.model import Finding, Package
 from vigil.security.names import normalize_name
 from vigil.security.osv import Advisory, Affected, Event, Range
 from vigil.security.severity import assess
-from vigil.security.versions import InvalidVersion, VersionOrder, base_ecosystem, order_for
+from vigil.security.versions import (
+    InvalidVersion,
+    VersionOrder,
+    base_ecosystem,
+    order_for,
+    sort_versions,
+)
 
 _KIND_ORDER = {"introduced": 0, "last_affected": 1, "fixed": 2, "limit": 3}
 
@@ -69,6 +75,7 @@ def in_range(version_key: Any, rng: Range, order: VersionOrder) -> bool:
 def is_affected(version: str, affected: Affected, stats: MatchStats | None = None) -> bool:
     """True when `version` is in `affected.versions` or one of its evaluable ranges."""
     stats = stats if stats is not None else MatchStats()
+    stats.git_ranges_skipped += sum(1 for rng in affected.ranges if rng.type == "GIT")
     if version in affected.versions:
         return True
     order = order_for(affected.ecosystem)
@@ -86,9 +93,6 @@ def is_affected(version: str, affected: Affected, stats: MatchStats | None = Non
         except InvalidVersion:
             continue
     for rng in affected.ranges:
-        if rng.type == "GIT":
-            stats.git_ranges_skipped += 1
-            continue
         if rng.type not in ("ECOSYSTEM", "SEMVER"):
             continue
         try:
@@ -109,22 +113,6 @@ def fixed_versions(affected: Affected) -> tuple[str, ...]:
             if evt.kind == "fixed":
                 seen.setdefault(evt.version, None)
     return tuple(seen)
-
-
-def _version_sorted(versions: list[str], ecosystem: str) -> tuple[str, ...]:
-    """Versions in the ecosystem's order when it has one (unparsable ones last)."""
-    order = order_for(ecosystem)
-    if order is None:
-        return tuple(versions)
-    good: list[tuple[Any, str]] = []
-    bad: list[str] = []
-    for v in versions:
-        try:
-            good.append((order.key(v), v))
-        except InvalidVersion:
-            bad.append(v)
-    good.sort(key=lambda kv: kv[0])
-    return (*(v for _, v in good), *bad)
 
 
 def _ecosystem_matches(package_eco: str, advisory_eco: str) -> bool:
@@ -155,7 +143,7 @@ def match_package(
         fixed: dict[str, None] = {}
         for aff in hits:
             fixed.update(dict.fromkeys(fixed_versions(aff)))
-        fixed_sorted = _version_sorted(list(fixed), package.ecosystem)
+        fixed_sorted = sort_versions(package.ecosystem, fixed)
         vectors = [*adv.severity, *(s for aff in hits for s in aff.severity)]
         words = [adv.database_severity, *(aff.database_severity for aff in hits)]
         level, score = assess(vectors, words)

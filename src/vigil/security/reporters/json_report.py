@@ -35,6 +35,7 @@ def as_dict(report: ScanReport) -> dict[str, Any]:
             "advisories_considered": report.advisories,
             "git_ranges_skipped": report.stats.git_ranges_skipped,
             "unparsable_ranges": report.stats.unparsable_ranges,
+            "ecosystems_without_version_order": sorted(report.stats.unordered_ecosystems),
         },
         "findings": [finding_dict(f) for f in report.findings],
         "suppressed": [{**finding_dict(f), "ignore": _rule(r)} for f, r in report.suppressed],

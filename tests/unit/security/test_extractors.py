@@ -1,0 +1,185 @@
+"""Each extractor against its own fixtures, including broken files (clear errors, never silence)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vigil.security import extractors
+from vigil.security.extractors import (
+    cyclonedx,
+    dpkg_status,
+    npm_lock,
+    pipfile_lock,
+    poetry_lock,
+    pylock,
+    python_env,
+    requirements,
+    spdx,
+    uv_lock,
+    yarn_lock,
+)
+from vigil.security.model import ExtractError, Extraction
+
+from .conftest import FIXTURES, read_fixture
+
+INV = FIXTURES / "inventories"
+BROKEN = FIXTURES / "broken"
+
+
+def _run(module: object, path: Path) -> Extraction:
+    result: Extraction = module.extract(path.read_text(), str(path), read_fixture)  # type: ignore[attr-defined]
+    return result
+
+
+def _pins(result: Extraction) -> set[tuple[str, str, str]]:
+    return {(p.name, p.version, p.ecosystem) for p in result.packages}
+
+
+def test_requirements_pins_includes_hashes_markers_and_unchecked() -> None:
+    result = _run(requirements, INV / "reqs" / "requirements.txt")
+    assert _pins(result) == {
+        ("Jinja2", "2.10", "PyPI"), ("pyyaml", "5.3.1", "PyPI"),
+        ("Django", "2.2.5", "PyPI"), ("legacy_pkg", "0.9-doduo", "PyPI"),
+    }
+    django = next(p for p in result.packages if p.name == "Django")
+    assert django.location.line == 4  # the first line of the continued requirement
+    jinja = next(p for p in result.packages if p.name == "Jinja2")
+    assert jinja.location.file.endswith("base-requirements.txt")
+    assert jinja.location.line == 1
+    reasons = {u.name: u.reason for u in result.unchecked}
+    assert reasons["requests"].startswith("not pinned exactly")
+    assert reasons["flask"] == "not pinned"
+    assert reasons["./local-lib"] == "editable install"
+    assert reasons["numpy"].startswith("not pinned exactly")  # wildcard pins are ranges
+    assert "URL or local path" in reasons.values()
+    assert len(result.unchecked) == 5
+
+
+def test_requirements_include_cycle_is_an_error() -> None:
+    with pytest.raises(ExtractError, match="include cycle"):
+        _run(requirements, INV / "reqs" / "cycle-requirements.txt")
+
+
+@pytest.mark.parametrize(("module", "name", "message"), [
+    (requirements, "requirements.txt", "invalid requirement"),
+    (requirements, "include-missing-requirements.txt", "cannot read included"),
+    (poetry_lock, "poetry.lock", "invalid TOML"),
+    (npm_lock, "package-lock.json", "invalid JSON"),
+    (yarn_lock, "yarn.lock", "expected a package entry"),
+    (yarn_lock, "yarn-berry.lock", "Berry"),
+    (cyclonedx, "bom.cdx.json", "CycloneDX"),
+    (spdx, "app.spdx.json", "spdxVersion"),
+    (dpkg_status, "dpkg-status", "Field: value"),
+    (pylock, "pylock.toml", "lock-version"),
+    (uv_lock, "uv.lock", "lacks a name"),
+    (pipfile_lock, "Pipfile.lock", "must be an object"),
+])
+def test_broken_files_raise_clear_errors(module: object, name: str, message: str) -> None:
+    with pytest.raises(ExtractError, match=message) as info:
+        _run(module, BROKEN / name)
+    assert info.value.file.endswith(name)
+
+
+def test_broken_requirement_names_the_line() -> None:
+    with pytest.raises(ExtractError) as info:
+        _run(requirements, BROKEN / "requirements.txt")
+    assert info.value.line == 2
+
+
+def test_poetry_lock() -> None:
+    result = _run(poetry_lock, INV / "poetry.lock")
+    assert _pins(result) == {("django", "2.2.5", "PyPI")}
+    assert result.packages[0].location.line == 4
+    assert [(u.name, u.reason) for u in result.unchecked] == [("mylib", "directory source")]
+
+
+def test_uv_lock_skips_the_project_itself() -> None:
+    result = _run(uv_lock, INV / "uv.lock")
+    assert _pins(result) == {("django", "2.2.5", "PyPI"), ("pyyaml", "5.3.1", "PyPI")}
+    assert [(u.name, u.reason) for u in result.unchecked] == [("myapp", "editable source")]
+
+
+def test_pipfile_lock_both_sections() -> None:
+    result = _run(pipfile_lock, INV / "Pipfile.lock")
+    assert _pins(result) == {("django", "2.2.5", "PyPI"), ("pytest", "8.0.0", "PyPI")}
+    assert [u.name for u in result.unchecked] == ["mylib"]
+
+
+def test_pylock_toml() -> None:
+    result = _run(pylock, INV / "pylock.toml")
+    assert _pins(result) == {("django", "2.2.5", "PyPI")}
+    assert [(u.name, u.reason) for u in result.unchecked] == [
+        ("private-tool", "no version (vcs source)")]
+
+
+def test_package_lock_v3_nested_and_links() -> None:
+    result = _run(npm_lock, INV / "node" / "package-lock.json")
+    assert _pins(result) == {("lodash", "4.17.20", "npm"), ("@scope/util", "1.0.0", "npm"),
+                             ("lodash", "4.17.21", "npm")}
+    assert {u.name for u in result.unchecked} == {"shared"}
+    assert all(p.location.line for p in result.packages)
+
+
+def test_package_lock_v1() -> None:
+    result = _run(npm_lock, INV / "node" / "package-lock-v1.json")
+    assert _pins(result) == {("lodash", "4.17.15", "npm"), ("express", "4.16.0", "npm"),
+                             ("qs", "6.5.1", "npm")}
+
+
+def test_yarn_lock_v1() -> None:
+    result = _run(yarn_lock, INV / "node" / "yarn.lock")
+    assert _pins(result) == {("@babel/code-frame", "7.12.13", "npm"),
+                             ("lodash", "4.17.19", "npm")}
+    lodash = next(p for p in result.packages if p.name == "lodash")
+    assert lodash.location.line == 11
+    assert [u.name for u in result.unchecked] == ["local-thing"]
+
+
+def test_cyclonedx_nested_components_and_deb_source() -> None:
+    result = _run(cyclonedx, INV / "bom.cdx.json")
+    assert _pins(result) == {("django", "2.2.5", "PyPI"), ("lodash", "4.17.20", "npm"),
+                             ("@scope/util", "1.0.0", "npm"),
+                             ("openssl", "3.0.11-1~deb12u1", "Debian:12")}
+    assert [(u.name, u.reason) for u in result.unchecked] == [("mystery", "no purl")]
+
+
+def test_spdx_packages_by_purl() -> None:
+    result = _run(spdx, INV / "app.spdx.json")
+    # RubyGems has no version order here: only exact `versions[]` matches are possible.
+    assert _pins(result) == {("django", "2.2.5", "PyPI"), ("rails", "5.0.0", "RubyGems")}
+    assert [(u.name, u.reason) for u in result.unchecked] == [("vendored-thing", "no purl")]
+
+
+def test_dpkg_status_reports_source_packages() -> None:
+    result = _run(dpkg_status, INV / "debian" / "var" / "lib" / "dpkg" / "status")
+    assert _pins(result) == {("openssl", "3.0.11-1~deb12u1", "Debian"),
+                             ("bash", "5.2.15-2", "Debian")}
+    assert result.packages[0].location.line == 1
+
+
+def test_python_env_distributions() -> None:
+    result = python_env.extract_distributions([("Django", "2.2.5", "/site/django"),
+                                               ("django", "2.2.5", "/other"), ("", "1", "x")])
+    assert _pins(result) == {("Django", "2.2.5", "PyPI")}
+
+
+@pytest.mark.parametrize(("path", "kind"), [
+    ("requirements.txt", "requirements"), ("requirements-dev.txt", "requirements"),
+    ("dev-requirements.txt", "requirements"), ("requirements/prod.txt", "requirements"),
+    ("poetry.lock", "poetry.lock"), ("uv.lock", "uv.lock"), ("Pipfile.lock", "Pipfile.lock"),
+    ("pylock.toml", "pylock.toml"), ("pylock.web.toml", "pylock.toml"),
+    ("package-lock.json", "package-lock.json"), ("npm-shrinkwrap.json", "package-lock.json"),
+    ("yarn.lock", "yarn.lock"), ("bom.json", "cyclonedx"), ("app.cdx.json", "cyclonedx"),
+    ("app.spdx.json", "spdx"), ("/var/lib/dpkg/status", "dpkg-status"),
+])
+def test_detect_by_file_name(path: str, kind: str) -> None:
+    found = extractors.detect(path)
+    assert found is not None
+    assert kind == found.KIND
+
+
+@pytest.mark.parametrize("path", ["README.md", "package.json", "status", "notes.txt"])
+def test_detect_ignores_other_files(path: str) -> None:
+    assert extractors.detect(path) is None

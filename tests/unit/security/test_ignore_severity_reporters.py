@@ -1,0 +1,119 @@
+"""Suppressions with expiry, severity from CVSS vectors, and the report formats."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from vigil.security.ignore import IgnoreFileError, apply_ignores, parse_ignore
+from vigil.security.model import Extraction, Finding, Location, Package, Unchecked
+from vigil.security.purl import parse_purl
+from vigil.security.reporters import RENDERERS
+from vigil.security.scanner import index_advisories, scan
+from vigil.security.severity import assess, cvss_score
+
+from .conftest import load_fixture_advisories
+
+
+def _finding(vuln_id: str = "PYSEC-1", package: str = "Django") -> Finding:
+    return Finding(package, "2.2.5", "PyPI", vuln_id, ("CVE-1",), "summary", "HIGH", 7.5,
+                   ("2.2.10",), Location("requirements.txt", 3))
+
+
+def test_ignore_by_alias_and_package_until_expiry() -> None:
+    rules = parse_ignore({"ignore": [
+        {"id": "CVE-1", "package": "django", "reason": "not reachable", "expires": "2026-12-31"},
+    ]})
+    assert apply_ignores([_finding()], rules, date(2026, 12, 31)).reported == []
+    later = apply_ignores([_finding()], rules, date(2027, 1, 1))
+    assert [f.id for f in later.reported] == ["PYSEC-1"]
+    assert [r.id for r in later.expired] == ["CVE-1"]
+    other_pkg = apply_ignores([_finding(package="flask")], rules, date(2026, 1, 1))
+    assert len(other_pkg.reported) == 1
+
+
+@pytest.mark.parametrize(("doc", "message"), [
+    ({"ignore": [{"id": "X"}]}, "reason are required"),
+    ({"ignore": [{"id": "X", "reason": "r", "expires": "soon"}]}, "YYYY-MM-DD"),
+    ({"ignore": [{"id": "X", "reason": "r", "until": "2020-01-01"}]}, "unknown keys"),
+    ({"ignores": []}, "unknown keys"),
+    ({"ignore": "X"}, "must be a list"),
+])
+def test_ignore_file_errors(doc: object, message: str) -> None:
+    with pytest.raises(IgnoreFileError, match=message):
+        parse_ignore(doc)
+
+
+def test_severity_from_vectors_then_database_words() -> None:
+    v31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N"
+    assert cvss_score("CVSS_V3", v31) == pytest.approx(5.3)
+    v40 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+    assert assess([("CVSS_V4", v40)], []) == ("CRITICAL", pytest.approx(9.3))
+    assert assess([("CVSS_V3", "garbage")], ["MODERATE"]) == ("MEDIUM", None)
+    assert assess([], [None]) == ("UNKNOWN", None)
+
+
+def test_purl_parsing() -> None:
+    p = parse_purl("pkg:npm/%40scope/util@1.0.0?foo=bar#sub")
+    assert (p.ecosystem, p.full_name, p.version) == ("npm", "@scope/util", "1.0.0")
+    deb = parse_purl("pkg:deb/debian/libssl3@3.0.11-1?distro=debian-12")
+    assert (deb.ecosystem, deb.qualifiers["distro"]) == ("Debian", "debian-12")
+    with pytest.raises(ValueError):
+        parse_purl("npm/lodash")
+
+
+def _report() -> object:
+    extraction = Extraction("test", [
+        Package("django", "2.2.5", "PyPI", Location("requirements.txt", 4)),
+        Package("lodash", "4.17.20", "npm", Location("package-lock.json", 7)),
+    ], [Unchecked("flask", "flask", "PyPI", Location("requirements.txt", 9), "not pinned")])
+    return scan("app", extraction, index_advisories(load_fixture_advisories()))
+
+
+def test_json_report_fields() -> None:
+    data = json.loads(RENDERERS["json"](_report()))  # type: ignore[arg-type]
+    assert {f["id"] for f in data["findings"]} == {"PYSEC-TEST-1", "GHSA-test-bbbb-0002"}
+    first = data["findings"][0]
+    for key in ("package", "version", "ecosystem", "id", "aliases", "severity", "fixed", "file",
+                "line"):
+        assert key in first
+    lodash = next(f for f in data["findings"] if f["package"] == "lodash")
+    assert lodash["severity"] == "MEDIUM"
+    assert lodash["fixed"] == ["4.17.21"]
+    assert data["unchecked"][0]["reason"] == "not pinned"
+    assert data["summary"]["git_ranges_skipped"] == 1
+
+
+def test_sarif_report_locates_findings() -> None:
+    data = json.loads(RENDERERS["sarif"](_report()))  # type: ignore[arg-type]
+    run = data["runs"][0]
+    assert data["version"] == "2.1.0"
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} == {"PYSEC-TEST-1",
+                                                                  "GHSA-test-bbbb-0002"}
+    django = next(r for r in run["results"] if r["ruleId"] == "PYSEC-TEST-1")
+    assert django["level"] == "error"
+    assert django["locations"][0]["physicalLocation"]["region"]["startLine"] == 4
+
+
+def test_cyclonedx_report_links_vulnerabilities_to_components() -> None:
+    data = json.loads(RENDERERS["cyclonedx"](_report()))  # type: ignore[arg-type]
+    refs = {c["bom-ref"] for c in data["components"]}
+    assert all(v["affects"][0]["ref"] in refs for v in data["vulnerabilities"])
+    assert data["bomFormat"] == "CycloneDX"
+
+
+def test_table_report_mentions_unchecked_and_findings() -> None:
+    text = RENDERERS["table"](_report())  # type: ignore[arg-type]
+    assert "PYSEC-TEST-1" in text
+    assert "flask - not pinned" in text
+
+
+def test_fail_on_threshold() -> None:
+    report = _report()
+    assert report.fails("any")  # type: ignore[attr-defined]
+    assert report.fails("critical")  # type: ignore[attr-defined]
+    clean = scan("x", Extraction("t"), {})
+    assert not clean.fails("any")
+    assert clean.worst() is None
