@@ -1,21 +1,42 @@
-"""A real local HTTP receiver (http.server on 127.0.0.1:0 in a thread) for notifier tests."""
+"""Fixtures of the alerting integration tests: real databases and real local receivers.
+
+- `db`: a migrated SQLite file or a throw-away PostgreSQL database (127.0.0.1:5432).
+- `receiver_factory`: http.server on 127.0.0.1:0 in a thread, recording requests and
+  answering queued statuses (e.g. 500s to exercise retries).
+- `smtp_server`: a tiny SMTP server (socketserver) that records delivered messages.
+"""
 
 from __future__ import annotations
 
 import json
+import socketserver
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from alembic import command
+from sqlalchemy import create_engine, text
+
+from vigil.config import Settings
+from vigil.storage.database import Database, make_engine, open_database
+from vigil.storage.migrate import alembic_config
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+# --- HTTP receiver -----------------------------------------------------------------------
 
 
 @dataclass
 class Receiver:
-    """Records every request; answers the queued statuses first, then 200."""
+    """Records every accepted request; answers the queued statuses first, then 200."""
 
     url: str
     requests: list[tuple[str, Any]] = field(default_factory=list)
@@ -59,3 +80,113 @@ def http_receiver(statuses: list[int] | None = None) -> Iterator[Receiver]:
 def receiver_factory() -> Any:
     """The `http_receiver` context manager, for tests that need a real HTTP endpoint."""
     return http_receiver
+
+
+# --- SMTP server -------------------------------------------------------------------------
+
+
+@dataclass
+class SmtpServer:
+    """Where the test SMTP server listens and what it received."""
+
+    host: str
+    port: int
+    messages: list[tuple[str, list[str], Message]] = field(default_factory=list)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A minimal SMTP server (HELO/EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) in a thread."""
+    state = SmtpServer("127.0.0.1", 0)
+
+    class Handler(socketserver.StreamRequestHandler):
+        def reply(self, line: str) -> None:
+            self.wfile.write((line + "\r\n").encode())
+
+        def handle(self) -> None:
+            self.reply("220 test ESMTP")
+            sender, rcpts = "", []
+            while True:
+                raw = self.rfile.readline()
+                if not raw:
+                    return
+                cmd = raw.decode().strip()
+                verb = cmd[:4].upper()
+                if verb in ("HELO", "EHLO"):
+                    self.reply("250 test")
+                elif verb == "MAIL":
+                    sender, rcpts = cmd.split(":", 1)[1].strip(" <>"), []
+                    self.reply("250 OK")
+                elif verb == "RCPT":
+                    rcpts.append(cmd.split(":", 1)[1].strip(" <>"))
+                    self.reply("250 OK")
+                elif verb == "DATA":
+                    self.reply("354 end with .")
+                    lines = []
+                    while (line := self.rfile.readline()) not in (b".\r\n", b".\n", b""):
+                        lines.append(line[1:] if line.startswith(b"..") else line)
+                    state.messages.append((sender, rcpts, message_from_bytes(b"".join(lines))))
+                    self.reply("250 queued")
+                elif verb == "QUIT":
+                    self.reply("221 bye")
+                    return
+                else:
+                    self.reply("250 OK")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+# --- databases ---------------------------------------------------------------------------
+
+
+def _migrate(url: str) -> None:
+    """Upgrade a fresh database to the foundation plus the alerting tables."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0004_alerting")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """A migrated database URL on SQLite or PostgreSQL, dropped afterwards."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'vigil.db'}"
+        _migrate(url)
+        yield url
+        return
+    name = f"vigil_alerting_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    try:
+        _migrate(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """An open Database on the migrated URL."""
+    database = open_database(Settings(database_url=db_url))
+    yield database
+    database.dispose()
