@@ -171,17 +171,20 @@ def _node(node: Any) -> Matcher:
         test = _value(node.value)
         return lambda f, line: name in f and test(f[name])
     if isinstance(node, ConditionValueExpression):
-        test = _value(node.value)
+        test = _value(node.value, keyword=True)
         return lambda f, line: test(line)
     raise SigmaRuleError(f"unsupported condition element {type(node).__name__}")
 
 
-def _value(value: Any) -> Callable[[Any], bool]:
+def _value(value: Any, keyword: bool = False) -> Callable[[Any], bool]:
+    """A test of one field value; keywords (no field) match anywhere in the raw line."""
     if isinstance(value, SigmaString):
         pattern = "".join(
             ".*" if p is SpecialChars.WILDCARD_MULTI else "." if p is SpecialChars.WILDCARD_SINGLE
             else re.escape(str(p)) if isinstance(p, str) else "" for p in value.s)
         rx = re.compile(pattern, re.IGNORECASE | re.DOTALL)
+        if keyword:
+            return lambda v: v is not None and rx.search(str(v)) is not None
         return lambda v: v is not None and rx.fullmatch(str(v)) is not None
     if isinstance(value, SigmaRegularExpression):
         flags = 0

@@ -1,0 +1,63 @@
+"""Operator Sigma rules: single-event detections and event_count correlations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vigil.core.types import Priority
+from vigil.security.threats import SigmaRuleError, ThreatEngine, load_sigma
+
+FIXTURES = Path(__file__).parents[3] / "fixtures" / "threats"
+
+
+def _sigma_threats() -> dict[str, list[object]]:
+    rules = load_sigma([(FIXTURES / "sigma_rules.yml").read_text()])
+    engine = ThreatEngine(sigma=rules)
+    engine.feed_lines((FIXTURES / "sigma_access.log").read_text().splitlines())
+    out: dict[str, list[object]] = {}
+    for t in engine.finish():
+        if t.type.startswith("sigma:"):
+            out.setdefault(t.type, []).append(t)
+    return out
+
+
+def test_single_event_rule_with_filter() -> None:
+    hits = _sigma_threats()["sigma:Sqlmap user agent"]
+    # 10.9.9.9 is excluded by the rule's cidr filter.
+    assert [t.source_ip for t in hits] == ["192.0.2.50"]  # type: ignore[attr-defined]
+    assert hits[0].technique == "T1190"  # type: ignore[attr-defined]
+    assert hits[0].priority is Priority.P2  # type: ignore[attr-defined]
+
+
+def test_event_count_correlation_groups_and_windows() -> None:
+    found = _sigma_threats()
+    hits = found["sigma:Many admin 404s from one client"]
+    # 192.0.2.51 has 3 within a minute; 192.0.2.52 has 2, five minutes apart.
+    assert [t.source_ip for t in hits] == ["192.0.2.51"]  # type: ignore[attr-defined]
+    assert hits[0].count == 3  # type: ignore[attr-defined]
+    # The base rule only feeds the correlation (generate is false): no own threats.
+    assert "sigma:Admin page not found" not in found
+
+
+def test_keywords_match_raw_lines() -> None:
+    rules = load_sigma(["""
+title: passwd probe
+id: 11111111-2222-4333-8444-555555555555
+logsource: {category: webserver}
+detection:
+  keywords: ['/etc/passwd']
+  condition: keywords
+level: critical
+"""])
+    engine = ThreatEngine(sigma=rules)
+    engine.feed_line('192.0.2.9 - - [10/Mar/2024:11:00:00 +0000] "GET /x?f=/etc/passwd HTTP/1.1" '
+                     '200 1 "-" "curl"')
+    threats = [t for t in engine.finish() if t.type.startswith("sigma:")]
+    assert [(t.source_ip, t.priority) for t in threats] == [("192.0.2.9", Priority.P1)]
+
+
+def test_invalid_rules_are_reported() -> None:
+    with pytest.raises(SigmaRuleError):
+        load_sigma(["title: broken\nlogsource: {}\ndetection: {condition: nothing}\n"])
