@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vigil.alerting.config import AlertingConfig
 from vigil.security.config import VulnerabilityScanningConfig
 from vigil.security.threats.config import ThreatsConfig
 from vigil.services.remote_write_config import RemoteWriteConfig
@@ -63,6 +64,7 @@ class OperatorConfig(BaseModel):
     vulnerability_scanning: VulnerabilityScanningConfig = Field(
         default_factory=VulnerabilityScanningConfig)
     threats: ThreatsConfig = Field(default_factory=ThreatsConfig)
+    alerting: AlertingConfig = Field(default_factory=AlertingConfig)
 
 
 def load_operator_config(path: Path | None) -> OperatorConfig:

@@ -18,6 +18,7 @@ app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 # Command groups of the other services, one line each, below this comment.
+__import__("vigil.cli.alerts", fromlist=["register"]).register(app)  # + silences, oncall, notify
 __import__("vigil.cli.scan", fromlist=["register"]).register(app)  # scan, advisories
 [app.add_typer(__import__(f"vigil.cli.{g}", fromlist=["app"]).app, name=g) for g in ("threats", "audit")]  # noqa: E501
 from vigil.cli import bench as bench_cli  # noqa: E402

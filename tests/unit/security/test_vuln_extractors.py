@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.unit.security.vuln_support import FIXTURES, read_fixture
 
 from vigil.security import extractors
 from vigil.security.extractors import (
@@ -21,8 +22,6 @@ from vigil.security.extractors import (
     yarn_lock,
 )
 from vigil.security.model import ExtractError, Extraction
-
-from .conftest import FIXTURES, read_fixture
 
 INV = FIXTURES / "inventories"
 BROKEN = FIXTURES / "broken"

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from tests.unit.security.vuln_support import load_fixture_advisories
 
 from vigil.security.matcher import MatchStats, is_affected, match_all, match_package
 from vigil.security.model import Location, Package
 from vigil.security.osv import Affected, Event, Range, parse_advisory
 from vigil.security.scanner import index_advisories
-
-from .conftest import load_fixture_advisories
 
 
 def _aff(events: list[tuple[str, str]], versions: tuple[str, ...] = (), eco: str = "PyPI",

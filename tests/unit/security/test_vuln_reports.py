@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import pytest
+from tests.unit.security.vuln_support import load_fixture_advisories
 
 from vigil.security.ignore import IgnoreFileError, apply_ignores, parse_ignore
 from vigil.security.model import Extraction, Finding, Location, Package, Unchecked
@@ -13,8 +14,6 @@ from vigil.security.purl import parse_purl
 from vigil.security.reporters import RENDERERS
 from vigil.security.scanner import index_advisories, scan
 from vigil.security.severity import assess, cvss_score
-
-from .conftest import load_fixture_advisories
 
 
 def _finding(vuln_id: str = "PYSEC-1", package: str = "Django") -> Finding:

@@ -1,0 +1,107 @@
+"""Vulnerability scans over HTTP: upload a lockfile or SBOM (operator), list findings (viewer)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from vigil.api.deps import Principal, get_database, require_role
+from vigil.api.pagination import decode_cursor, encode_cursor, iso
+from vigil.api.problems import ProblemError
+from vigil.core.types import Role
+from vigil.security.model import ExtractError
+from vigil.security.reporters.json_report import as_dict
+from vigil.services import vuln_scans
+from vigil.storage.database import Database
+
+router = APIRouter(prefix="/api/v1/security", tags=["security"])
+
+Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
+
+
+class FindingOut(BaseModel):
+    """A stored finding with its history."""
+
+    id: int
+    target: str
+    package: str
+    version: str
+    ecosystem: str
+    vuln_id: str
+    aliases: list[str]
+    severity: str
+    score: float | None
+    summary: str
+    fixed: list[str]
+    location: str
+    first_seen: str
+    last_seen: str
+    fixed_at: str | None
+
+
+class FindingPage(BaseModel):
+    """One page of findings and the cursor of the next one."""
+
+    items: list[FindingOut]
+    next_cursor: str | None
+
+
+@router.post(
+    "/scans", status_code=201,
+    responses={201: {"description": "The scan report: findings, unchecked entries, counters"},
+               409: {"description": "No advisories imported yet"},
+               422: {"description": "Unreadable or unrecognised lockfile/SBOM"}},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
+)
+async def create_scan(
+    request: Request,
+    filename: Annotated[str, Query(min_length=1, max_length=255,
+                                   description="File name that tells the kind, e.g. poetry.lock")],
+    kind: Annotated[str | None, Query(max_length=64, description="Force the kind")] = None,
+    db: Database = Depends(get_database),
+    _p: Principal = Depends(require_role(Role.OPERATOR)),
+) -> dict[str, Any]:
+    """Scan the request body (a lockfile or SBOM) and record its findings under `upload:<name>`."""
+    content = await request.body()
+    if not content:
+        raise ProblemError(422, "invalid-input", "Invalid input", "the request body is empty",
+                           [{"in": "body", "path": "", "message": "send the file as the body"}])
+    try:
+        report = await run_in_threadpool(vuln_scans.scan_upload, db, filename, content, kind)
+    except ExtractError as exc:
+        raise ProblemError(422, "invalid-inventory", "Unreadable inventory", str(exc),
+                           [{"in": "body", "path": f"line {exc.line}" if exc.line else "",
+                             "message": exc.reason}]) from None
+    except vuln_scans.ScanInputError as exc:
+        raise ProblemError(422, "invalid-inventory", "Unreadable inventory", str(exc),
+                           [{"in": "query", "path": "filename", "message": str(exc)}]) from None
+    except vuln_scans.NoAdvisories as exc:
+        raise ProblemError(409, "no-advisories", "No advisories", str(exc)) from None
+    return as_dict(report)
+
+
+@router.get("/findings", response_model=FindingPage)
+def list_findings(
+    target: str | None = None,
+    severity: Severity | None = None,
+    include_fixed: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+    db: Database = Depends(get_database),
+    _p: Principal = Depends(require_role(Role.VIEWER)),
+) -> FindingPage:
+    """Findings (open ones unless include_fixed), oldest first, with first-seen and fixed-at."""
+    after = decode_cursor(cursor)
+    if after is not None and (not isinstance(after, int) or isinstance(after, bool) or after < 0):
+        raise ProblemError(422, "invalid-cursor", "Invalid input", "the cursor is not valid")
+    rows = vuln_scans.list_findings(db, target=target, severity=severity,
+                                    include_fixed=include_fixed, after_id=after or 0, limit=limit)
+    items = [FindingOut(**{**r, "first_seen": iso(r["first_seen"]) or "",
+                           "last_seen": iso(r["last_seen"]) or "",
+                           "fixed_at": iso(r["fixed_at"])}) for r in rows]
+    nxt = encode_cursor(rows[-1]["id"]) if len(rows) == limit else None
+    return FindingPage(items=items, next_cursor=nxt)

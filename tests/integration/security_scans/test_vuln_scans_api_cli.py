@@ -1,0 +1,127 @@
+"""`vigil advisories import`, `vigil scan` exit codes and formats, and the HTTP routes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from vigil.cli.main import app
+from vigil.services import vuln_scans
+from vigil.storage.database import Database
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "security"
+INV = FIXTURES / "inventories"
+
+
+@pytest.fixture
+def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI runner on the test database, in an empty working directory."""
+    monkeypatch.setenv("VIGIL_DATABASE_URL", db_url)
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+def _imported(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["advisories", "import", str(FIXTURES / "advisories"),
+                              "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["stored"] == 6
+
+
+def test_scan_exit_codes_and_json(cli: CliRunner) -> None:
+    _imported(cli)
+    found = cli.invoke(app, ["scan", str(INV / "poetry.lock"), "--format", "json"])
+    assert found.exit_code == 1
+    data = json.loads(found.stdout)
+    assert [(f["package"], f["id"], f["severity"]) for f in data["findings"]] == [
+        ("django", "PYSEC-TEST-1", "CRITICAL")]
+    clean = cli.invoke(app, ["scan", str(INV / "node" / "yarn.lock"), "--fail-on", "high"])
+    assert clean.exit_code == 0, clean.output  # lodash MEDIUM is below --fail-on high
+    assert "GHSA-test-bbbb-0002" in clean.stdout
+
+
+def test_scan_unreadable_input_exits_2(cli: CliRunner) -> None:
+    _imported(cli)
+    broken = cli.invoke(app, ["scan", str(FIXTURES / "broken" / "poetry.lock")])
+    assert broken.exit_code == 2
+    assert "invalid TOML" in broken.stderr
+    missing = cli.invoke(app, ["scan", "does-not-exist.txt"])
+    assert missing.exit_code == 2
+
+
+def test_scan_before_import_exits_2(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["scan", str(INV / "uv.lock")])
+    assert result.exit_code == 2
+    assert "vigil advisories import" in result.stderr
+
+
+def test_ignore_file_suppresses_and_reports_expiry(cli: CliRunner, tmp_path: Path) -> None:
+    _imported(cli)
+    (tmp_path / ".vigilignore.yaml").write_text(
+        "ignore:\n"
+        "  - id: CVE-2099-0001\n    package: Django\n    reason: tested\n    expires: 2999-01-01\n"
+        "  - id: GHSA-test-bbbb-0002\n    reason: old entry\n    expires: 2001-01-01\n")
+    result = cli.invoke(app, ["scan", str(INV / "uv.lock"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["findings"] == []
+    assert [s["id"] for s in data["suppressed"]] == ["PYSEC-TEST-1"]
+    assert [r["id"] for r in data["expired_ignores"]] == ["GHSA-test-bbbb-0002"]
+    assert "expired" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "cyclonedx", "table"])
+def test_other_formats(cli: CliRunner, fmt: str, tmp_path: Path) -> None:
+    _imported(cli)
+    out = tmp_path / f"report.{fmt}"
+    project = tmp_path / "project"
+    (project / "web").mkdir(parents=True)
+    shutil.copy(INV / "poetry.lock", project / "poetry.lock")
+    shutil.copy(INV / "node" / "package-lock.json", project / "web" / "package-lock.json")
+    result = cli.invoke(app, ["scan", str(project), "--format", fmt, "--output", str(out)])
+    assert result.exit_code == 1
+    text = out.read_text()
+    assert "PYSEC-TEST-1" in text
+    assert "GHSA-test-bbbb-0002" in text
+    if fmt != "table":
+        json.loads(text)
+
+
+def test_scan_env_runs(cli: CliRunner) -> None:
+    _imported(cli)
+    result = cli.invoke(app, ["scan", "env", "--format", "json"])
+    assert result.exit_code in (0, 1)
+    assert json.loads(result.stdout)["summary"]["packages"] > 10
+
+
+def test_api_upload_and_findings(client: TestClient, keys: dict[str, str], db: Database) -> None:
+    vuln_scans.import_advisories(db, FIXTURES / "advisories")
+    op = {"Authorization": f"Bearer {keys['operator']}"}
+    viewer = {"Authorization": f"Bearer {keys['viewer']}"}
+    body = (INV / "node" / "package-lock.json").read_bytes()
+    denied = client.post("/api/v1/security/scans", params={"filename": "package-lock.json"},
+                         content=body, headers=viewer)
+    assert denied.status_code == 403
+    created = client.post("/api/v1/security/scans", params={"filename": "package-lock.json"},
+                          content=body, headers=op)
+    assert created.status_code == 201, created.text
+    assert [f["id"] for f in created.json()["findings"]] == ["GHSA-test-bbbb-0002"]
+    page = client.get("/api/v1/security/findings", headers=viewer,
+                      params={"severity": "MEDIUM", "limit": 1})
+    assert page.status_code == 200
+    items = page.json()["items"]
+    assert [(i["package"], i["target"]) for i in items] == [("lodash", "upload:package-lock.json")]
+    assert items[0]["first_seen"].endswith("Z")
+    bad = client.post("/api/v1/security/scans", params={"filename": "poetry.lock"},
+                      content=b"[[package]\n", headers=op)
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    unknown = client.post("/api/v1/security/scans", params={"filename": "notes.txt"},
+                          content=b"hello", headers=op)
+    assert unknown.status_code == 422
+    assert client.get("/api/v1/security/findings").status_code == 401

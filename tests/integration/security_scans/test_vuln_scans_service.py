@@ -1,0 +1,125 @@
+"""The scanner against a real database (SQLite and PostgreSQL): import, scan, findings history."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from vigil.config import OperatorConfig
+from vigil.security.config import VulnerabilityScanningConfig
+from vigil.security.model import ExtractError
+from vigil.services import vuln_scans
+from vigil.storage.database import Database
+from vigil.telemetry.security_metrics import FINDINGS, SCAN_FAILURES
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "security"
+ADVISORIES = FIXTURES / "advisories"
+INV = FIXTURES / "inventories"
+
+
+def _import(db: Database) -> vuln_scans.ImportResult:
+    return vuln_scans.import_advisories(db, ADVISORIES)
+
+
+def test_import_is_incremental_and_skips_withdrawn(db: Database) -> None:
+    first = _import(db)
+    assert first.stored == 6
+    assert first.withdrawn == 1
+    assert first.not_osv == 1
+    assert first.total == 6
+    again = _import(db)
+    assert (again.stored, again.unchanged, again.total) == (0, 6, 6)
+
+
+def test_import_from_zip_and_tarball(db: Database, tmp_path: Path) -> None:
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in (ADVISORIES / "ghsa").glob("*.json"):
+            zf.write(path, path.name)
+    assert vuln_scans.import_advisories(db, archive).stored == 3
+    import tarfile
+
+    tarball = tmp_path / "db.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tf:
+        tf.add(ADVISORIES / "vulns", arcname="advisory-database/vulns")
+    assert vuln_scans.import_advisories(db, tarball).stored == 3
+
+
+def test_newer_advisory_replaces_and_withdrawn_removes(db: Database, tmp_path: Path) -> None:
+    _import(db)
+    doc = json.loads((ADVISORIES / "ghsa" / "GHSA-test-bbbb-0002.json").read_text())
+    doc["modified"] = "2025-01-01T00:00:00Z"
+    doc["affected"][0]["ranges"][0]["events"][1]["fixed"] = "4.17.30"
+    (tmp_path / "GHSA-test-bbbb-0002.json").write_text(json.dumps(doc))
+    assert vuln_scans.import_advisories(db, tmp_path).stored == 1
+    report = vuln_scans.scan_extraction(db, "x", vuln_scans.extract_path(INV / "node"))
+    lodash = [f for f in report.findings if f.package == "lodash"]
+    assert {f.version for f in lodash} == {"4.17.20", "4.17.21", "4.17.19"}
+    doc["withdrawn"] = "2025-02-01T00:00:00Z"
+    doc["modified"] = "2025-02-01T00:00:00Z"
+    (tmp_path / "GHSA-test-bbbb-0002.json").write_text(json.dumps(doc))
+    result = vuln_scans.import_advisories(db, tmp_path)
+    assert result.deleted == 1
+    assert vuln_scans.scan_extraction(
+        db, "x", vuln_scans.extract_path(INV / "node")).findings == []
+
+
+def test_scan_directory_and_record_history(db: Database, tmp_path: Path) -> None:
+    _import(db)
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "requirements.txt").write_text("django==2.2.5\nflask\n")
+    (project / "node_modules").mkdir()
+    (project / "node_modules" / "requirements.txt").write_text("django==1.0\n")  # vendored
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    report = vuln_scans.scan_extraction(db, str(project), vuln_scans.extract_path(project))
+    assert [(f.id, f.location.line) for f in report.findings] == [("PYSEC-TEST-1", 1)]
+    assert [u.name for u in report.unchecked] == ["flask"]
+    vuln_scans.record_scan(db, report, "test", now=t0)
+    assert FINDINGS.labels(severity="CRITICAL")._value.get() >= 1
+    rows = vuln_scans.list_findings(db, target=str(project))
+    assert [(r["vuln_id"], r["first_seen"].replace(tzinfo=UTC)) for r in rows] == [
+        ("PYSEC-TEST-1", t0)]
+    # Upgrade: the finding is marked fixed, not deleted.
+    (project / "requirements.txt").write_text("django==2.2.10\n")
+    clean = vuln_scans.scan_extraction(db, str(project), vuln_scans.extract_path(project))
+    assert clean.findings == []
+    vuln_scans.record_scan(db, clean, "test", now=t0 + timedelta(days=1))
+    assert vuln_scans.list_findings(db, target=str(project)) == []
+    history = vuln_scans.list_findings(db, target=str(project), include_fixed=True)
+    assert history[0]["fixed_at"].replace(tzinfo=UTC) == t0 + timedelta(days=1)
+
+
+def test_scan_without_advisories_is_refused(db: Database) -> None:
+    with pytest.raises(vuln_scans.NoAdvisories):
+        vuln_scans.scan_extraction(db, "x", vuln_scans.extract_path(INV / "poetry.lock"))
+
+
+def test_upload_of_a_broken_file_counts_a_failure(db: Database) -> None:
+    _import(db)
+    before = SCAN_FAILURES._value.get()
+    with pytest.raises(ExtractError):
+        vuln_scans.scan_upload(db, "poetry.lock", (FIXTURES / "broken" / "poetry.lock").read_bytes())
+    assert SCAN_FAILURES._value.get() == before + 1
+
+
+def test_scheduled_scans_log_new_findings(db: Database, capsys: pytest.CaptureFixture[str],
+                                         tmp_path: Path) -> None:
+    _import(db)
+    config = OperatorConfig(vulnerability_scanning=VulnerabilityScanningConfig(
+        paths=[str(INV / "uv.lock"), str(tmp_path / "missing")]))
+    summary = vuln_scans.run_scheduled_scans(db, None, config)  # type: ignore[arg-type]
+    assert summary == {"scanned": 1, "failed": 1, "findings": 1}
+    events = [json.loads(line) for line in capsys.readouterr().err.splitlines()
+              if line.startswith("{")]
+    vulns = [e for e in events if e["event"] == "VULNERABILITY"]
+    assert [(e["package"], e["id"], e["level"]) for e in vulns] == [
+        ("django", "PYSEC-TEST-1", "WARNING")]
+    # A second run finds nothing new: no second VULNERABILITY event.
+    vuln_scans.run_scheduled_scans(db, None, config)  # type: ignore[arg-type]
+    again = [line for line in capsys.readouterr().err.splitlines() if "VULNERABILITY" in line]
+    assert again == []
