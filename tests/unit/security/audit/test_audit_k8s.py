@@ -1,0 +1,94 @@
+"""Kubernetes manifest checks on fixtures written for them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from vigil.cli.audit import app
+from vigil.core.types import Severity
+from vigil.security.audit import audit_manifests, load_manifests, to_sarif
+from vigil.security.audit.k8s import CHECKS
+
+FIXTURES = Path(__file__).parents[3] / "fixtures" / "audit"
+runner = CliRunner()
+
+
+def _audit(*files: Path) -> list:  # type: ignore[type-arg]
+    manifests, errors = load_manifests((str(f), f.read_text()) for f in files)
+    return errors + audit_manifests(manifests)
+
+
+def _ids(findings: list, resource: str) -> set[str]:  # type: ignore[type-arg]
+    return {f.check_id for f in findings if f.resource == resource}
+
+
+def test_a_hardened_deployment_passes_every_check() -> None:
+    assert _audit(FIXTURES / "good" / "app.yaml") == []
+
+
+def test_cronjob_template_and_init_containers_are_checked() -> None:
+    findings = _audit(FIXTURES / "bad" / "workloads.yaml")
+    ids = _ids(findings, "CronJob/default/report")
+    assert {"K8S001", "K8S003", "K8S006", "K8S008", "K8S009", "K8S010", "K8S011", "K8S015",
+            "K8S018", "K8S019", "K8S020", "K8S023"} <= ids
+    # Jobs are not long-running: no probe findings; CronJobs need no PDB.
+    assert not ids & {"K8S016", "K8S017", "K8S021", "K8S022"}
+    privileged = [f for f in findings if f.check_id == "K8S001"]
+    assert privileged[0].path == \
+        "spec.jobTemplate.spec.template.spec.initContainers[0].securityContext.privileged"
+    caps = next(f for f in findings if f.check_id == "K8S006")
+    assert "NET_ADMIN" in caps.message and "CHOWN" not in caps.message
+    assert caps.severity is Severity.CRITICAL and caps.line == 1
+
+
+def test_list_items_are_expanded_and_host_namespaces_flagged() -> None:
+    findings = _audit(FIXTURES / "bad" / "workloads.yaml")
+    ids = _ids(findings, "DaemonSet/kube-system/agent")
+    assert {"K8S007", "K8S012", "K8S016", "K8S017"} <= ids
+    # A tagged image, a non-default namespace, and no replica rule for DaemonSets.
+    assert not ids & {"K8S015", "K8S020", "K8S021"}
+
+
+def test_deployment_replicas_pdb_and_network_policy_are_cross_checked() -> None:
+    text = (FIXTURES / "good" / "app.yaml").read_text()
+    only_deployment = text.split("---")[0].replace("replicas: 3", "replicas: 1")
+    manifests, _ = load_manifests([("d.yaml", only_deployment)])
+    ids = {f.check_id for f in audit_manifests(manifests)}
+    assert ids == {"K8S021", "K8S022", "K8S023"}
+
+
+def test_unparseable_yaml_is_a_finding() -> None:
+    findings = _audit(FIXTURES / "bad" / "broken.yml")
+    assert [f.check_id for f in findings] == ["K8S000"]
+
+
+def test_sarif_has_rules_and_locations() -> None:
+    findings = _audit(FIXTURES / "bad" / "workloads.yaml")
+    sarif = to_sarif(findings, {k: v[1] for k, v in CHECKS.items()})
+    run = sarif["runs"][0]
+    assert sarif["version"] == "2.1.0"
+    assert len(run["results"]) == len(findings)
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    first = run["results"][0]
+    assert rule_ids[first["ruleIndex"]] == first["ruleId"]
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
+        "workloads.yaml")
+    assert {r["level"] for r in run["results"]} <= {"error", "warning", "note"}
+
+
+def test_cli_exit_codes_and_formats(tmp_path: Path) -> None:
+    good = runner.invoke(app, ["k8s", str(FIXTURES / "good"), "--format", "json"])
+    assert good.exit_code == 0 and json.loads(good.stdout)["findings"] == []
+    bad = runner.invoke(app, ["k8s", str(FIXTURES / "bad"), "--format", "json"])
+    assert bad.exit_code == 1
+    summary = json.loads(bad.stdout)["summary"]
+    assert summary["critical"] >= 6
+    only_critical = runner.invoke(app, ["k8s", str(FIXTURES / "bad"), "--fail-on", "critical",
+                                        "--skip", "K8S001", "--skip", "K8S006", "--skip",
+                                        "K8S007", "--skip", "K8S008", "--skip", "K8S009",
+                                        "--skip", "K8S011", "--format", "sarif"])
+    assert only_critical.exit_code == 0
+    assert runner.invoke(app, ["k8s", str(tmp_path / "nope")]).exit_code == 2
