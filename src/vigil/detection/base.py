@@ -23,15 +23,34 @@ FloatArray = npt.NDArray[np.float64]
 
 # Score cut-offs for severities; the default detector's score is calibrated so
 # that 0.5 is its operating point on NAB (see docs/detection.md).
+# Kinds of finding a detector reports per point (low 4 bits of BatchResult.kinds).
+K_NONE = 0
+K_NEW_HIGH = 1
+K_NEW_LOW = 2
+K_PATTERN = 3
+K_TIME_OF_DAY = 4
+K_MISSING = 5
+K_RESIDUAL = 6
+K_DRIFT = 7
+# Findings about size (not shape) are never capped by the band check.
+_SIZE_KINDS = (K_RESIDUAL, K_DRIFT)
+
 INFO_AT = 0.3
 WARNING_AT = 0.5
 CRITICAL_AT = 0.9
 
 
-def severity_of(score: float, warming_up: bool = False) -> Severity | None:
-    """Severity of a score: None for normal (and always while warming up)."""
+def severity_of(score: float, warming_up: bool = False,
+                inside_band: bool = False) -> Severity | None:
+    """Severity of a score: None for normal (and always while warming up).
+
+    A point whose value lies inside its expected band is at most INFO: it is
+    unusual in shape or order, not in size, which is rarely worth a page.
+    """
     if warming_up or not score >= INFO_AT:
         return None
+    if inside_band:
+        return Severity.INFO
     if score >= CRITICAL_AT:
         return Severity.CRITICAL
     if score >= WARNING_AT:
@@ -76,10 +95,16 @@ class BatchResult:
         """Number of points."""
         return len(self.scores)
 
+    def inside_band(self, i: int) -> bool:
+        """True when point i's value lies within its expected band (and that caps it)."""
+        if int(self.kinds[i]) & 15 in _SIZE_KINDS:
+            return False
+        return bool(self.lower[i] <= self.values[i] <= self.upper[i])
+
     def severities(self) -> list[Severity | None]:
         """Severity of every point."""
-        return [severity_of(float(s), bool(w)) for s, w in
-                zip(self.scores, self.warming_up, strict=True)]
+        return [severity_of(float(self.scores[i]), bool(self.warming_up[i]),
+                            self.inside_band(i)) for i in range(len(self.scores))]
 
     def result(self, i: int, explain: ExplainFn | None = None) -> DetectionResult:
         """The i-th point as a DetectionResult (with an explanation if `explain` is given)."""
@@ -89,7 +114,8 @@ class BatchResult:
         return DetectionResult(
             timestamp=float(self.timestamps[i]), value=float(self.values[i]), score=score,
             expected=float(self.expected[i]), lower=float(self.lower[i]),
-            upper=float(self.upper[i]), severity=severity_of(score, warming),
+            upper=float(self.upper[i]),
+            severity=severity_of(score, warming, self.inside_band(i)),
             warming_up=warming, explanation=text)
 
 

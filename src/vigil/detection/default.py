@@ -15,7 +15,17 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.detection import kernel as K
-from vigil.detection.base import BatchResult, Detector, explain_generic
+from vigil.detection.base import (
+    K_DRIFT,
+    K_NEW_HIGH,
+    K_NEW_LOW,
+    K_PATTERN,
+    K_RESIDUAL,
+    K_TIME_OF_DAY,
+    BatchResult,
+    Detector,
+    explain_generic,
+)
 from vigil.detection.state import StateError, dump_state, load_state
 
 _DAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
@@ -43,13 +53,19 @@ class DefaultConfig:
     calibration: float = 0.135
     gap_steps: float = 12.0
     fire_at: float = 0.1
-    residual_weight: float = 0.0
-    residual_z: float = 6.0
+    residual_weight: float = 0.3
+    residual_z: float = 4.0
     counters: bool = True
     novelty_min: bool = False
     jump_weight: float = 1.0
     jump_full: float = 0.15
     time_of_day_distance: float = 0.0
+    range_noise_sigmas: float = 0.0
+    residual_span: float = 6.0
+    escalate: bool = True
+    drift_weight: float = 0.3
+    drift_sigmas: float = 6.0
+    drift_rate: float = 0.002
 
     def params(self) -> npt.NDArray[np.float64]:
         """The configuration as the kernel's parameter vector."""
@@ -79,15 +95,22 @@ class DefaultConfig:
         p[K.P_JUMPW] = self.jump_weight
         p[K.P_JUMPS] = max(self.jump_full, 1e-9)
         p[K.P_TODDIST] = self.time_of_day_distance
+        p[K.P_RNOISE] = self.range_noise_sigmas
+        p[K.P_ZSPAN] = self.residual_span
+        p[K.P_ESCALATE] = 1.0 if self.escalate else 0.0
+        p[K.P_WDRIFT] = self.drift_weight
+        p[K.P_ZDRIFT] = self.drift_sigmas
+        p[K.P_DRIFT_RATE] = self.drift_rate
         return p
 
 
 _REASONS = {
-    K.K_NEW_HIGH: "above every value seen before",
-    K.K_NEW_LOW: "below every value seen before",
-    K.K_PATTERN: "a sequence of values not seen before",
-    K.K_TIME_OF_DAY: "a level never seen at this time of day",
-    K.K_RESIDUAL: "far from the seasonal expectation",
+    K_NEW_HIGH: "above every value seen before",
+    K_NEW_LOW: "below every value seen before",
+    K_PATTERN: "a sequence of values not seen before",
+    K_TIME_OF_DAY: "a level never seen at this time of day",
+    K_RESIDUAL: "far from the seasonal expectation",
+    K_DRIFT: "the level has drifted far from its usual value",
 }
 
 

@@ -30,6 +30,17 @@ import numba as nb
 import numpy as np
 import numpy.typing as npt
 
+from vigil.detection.base import (
+    K_DRIFT,
+    K_MISSING,
+    K_NEW_HIGH,
+    K_NEW_LOW,
+    K_NONE,
+    K_PATTERN,
+    K_RESIDUAL,
+    K_TIME_OF_DAY,
+)
+
 # Parameter indices (float64 vector).
 P_LEARN = 0      # points before scores are emitted (warming up)
 P_REST = 1       # points held at 0 after an alert
@@ -56,7 +67,13 @@ P_NOVAGG = 21    # 0: mean of the grids' novelty, 1: min
 P_JUMPW = 22     # share of the pattern score that depends on the jump size
 P_JUMPS = 23     # jump (fraction of range) that counts fully
 P_TODDIST = 24   # distance (levels) to the nearest level seen at that time that counts fully
-N_PARAMS = 25
+P_RNOISE = 25    # range exceedance must also reach this many noise sigmas to saturate
+P_ZSPAN = 26     # span (points) of the EW mean of the residual z (sustained deviation)
+P_ESCALATE = 27  # 1: an event stronger than the one that started the rest breaks through
+P_WDRIFT = 28    # weight of the drift onset score
+P_ZDRIFT = 29    # drift (fast level - slow level, in noise sigmas) that is an onset
+P_DRIFT_RATE = 30  # learning rate of the slow level
+N_PARAMS = 31
 
 # Float state indices.
 F_LO = 0
@@ -71,7 +88,16 @@ F_FIRST_TS = 8
 F_PREV_RAW = 9   # previous raw value (counter mode)
 F_PREV_TS_RAW = 10
 F_PREV_V = 11    # previous valid (transformed) value
-N_FLOAT = 12
+F_ZEW = 12       # EW mean of the residual z
+F_ZUP = 13       # 1 while the EW residual z is above its threshold
+F_LFLAT = 14     # level of the flat (no season) model
+F_EFLAT = 15     # slow EW |residual| of each model, used to choose the model
+F_EDAY = 16
+F_EWEEK = 17
+F_FIRE_RAW = 18  # raw score of the alert that started the current rest period
+F_LSLOW = 19     # slow level (days), the reference for drift
+F_DUP = 20       # 1 while the drift is above its threshold
+N_FLOAT = 21
 
 # Int state indices.
 I_N = 0          # valid points learned (since the last reset)
@@ -95,14 +121,7 @@ TOD_LEVELS_MAX = 24
 MAX_K = 6
 VMAX = 1e150
 
-# Kinds of finding (low 4 bits of `kinds`); the seasonal context is kinds >> 4.
-K_NONE = 0
-K_NEW_HIGH = 1
-K_NEW_LOW = 2
-K_PATTERN = 3
-K_TIME_OF_DAY = 4
-K_MISSING = 5
-K_RESIDUAL = 6
+# Kinds of finding (low 4 bits of `kinds`) and seasonal contexts (kinds >> 4).
 CTX_FLAT = 0
 CTX_DAY = 1
 CTX_WEEK = 2
@@ -212,6 +231,12 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
     jumpw = p[P_JUMPW]
     jumps = p[P_JUMPS]
     toddist = p[P_TODDIST]
+    rnoise = p[P_RNOISE]
+    zalpha = 1.0 / max(p[P_ZSPAN], 1.0)
+    escalate = p[P_ESCALATE] > 0.0
+    wdrift = p[P_WDRIFT]
+    zdrift = p[P_ZDRIFT]
+    drate = p[P_DRIFT_RATE]
     ngrid = 2 if g2 > 0 else 1
     mask = TABLE_SIZE - 1
     for j in range(len(xs)):
@@ -259,17 +284,19 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         sday = fs[F_SDAY]
         sweek = fs[F_SWEEK]
         ctx = CTX_FLAT
-        sadj = 0.0
+        expected = fs[F_LFLAT]
         scale = sflat
-        if span_days >= 2.0 and dcnt[day_b] > 0 and sday < 0.8 * sflat:
+        eflat = fs[F_EFLAT]
+        eday = fs[F_EDAY]
+        eweek = fs[F_EWEEK]
+        if span_days >= 2.0 and dcnt[day_b] > 0 and eday < 0.8 * eflat:
             ctx = CTX_DAY
-            sadj = dprof[day_b]
+            expected = level + dprof[day_b]
             scale = sday
-        if span_days >= 14.0 and wcnt[week_b] > 0 and sweek < 0.8 * min(sflat, sday):
+        if span_days >= 14.0 and wcnt[week_b] > 0 and eweek < 0.8 * min(eflat, eday):
             ctx = CTX_WEEK
-            sadj = wprof[week_b]
+            expected = level + wprof[week_b]
             scale = sweek
-        expected = level + sadj
         warm = n < learn
         width = bandk * 1.2533 * scale
         if warm:
@@ -302,11 +329,12 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         newrange = 0.0
         kind = K_NONE
         if n >= learn and rng_old > 0.0:
+            unit = max(rng_old / rexp, rnoise * 1.2533 * scale)
             if v > hi:
-                newrange = min(1.0, (v - hi) / rng_old * rexp)
+                newrange = min(1.0, (v - hi) / unit)
                 kind = K_NEW_HIGH
             elif v < lo:
-                newrange = min(1.0, (lo - v) / rng_old * rexp)
+                newrange = min(1.0, (lo - v) / unit)
                 kind = K_NEW_LOW
         elif n >= learn and rng_old == 0.0 and v != hi:
             # a constant series that moves: relative change decides
@@ -384,10 +412,27 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         # ---- seasonal residual ---------------------------------------------
         resid = v - expected
         rscore = 0.0
-        if wres > 0.0 and scale > 0.0 and n >= learn:
-            z = abs(resid) / (1.2533 * scale)
-            if z > zres:
-                rscore = wres * min(1.0, (z - zres) / zres)
+        if scale > 0.0 and n >= learn:
+            z = min(abs(resid) / (1.2533 * scale), 1e6)
+            zew = fs[F_ZEW] + zalpha * (z - fs[F_ZEW])
+            fs[F_ZEW] = zew
+            if zew > zres:
+                if fs[F_ZUP] == 0.0 and wres > 0.0 and ctx != CTX_FLAT:
+                    rscore = wres  # onset of a sustained deviation
+                fs[F_ZUP] = 1.0
+            elif zew < 0.5 * zres:
+                fs[F_ZUP] = 0.0
+        # ---- drift of the level away from its slow reference -----------------
+        dscore = 0.0
+        lvl = fs[F_LFLAT] if ctx == CTX_FLAT else level
+        if scale > 0.0 and n >= 2 * learn:
+            dz = abs(lvl - fs[F_LSLOW]) / (1.2533 * scale)
+            if dz > zdrift:
+                if fs[F_DUP] == 0.0 and wdrift > 0.0 and ctx != CTX_FLAT:
+                    dscore = wdrift
+                fs[F_DUP] = 1.0
+            elif dz < 0.5 * zdrift:
+                fs[F_DUP] = 0.0
         # ---- combine ----------------------------------------------------------
         raw = newrange
         if cnov * novelty > raw:
@@ -399,11 +444,19 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         if rscore > raw:
             raw = rscore
             kind = K_RESIDUAL
+        if dscore > raw:
+            raw = dscore
+            kind = K_DRIFT
         score = 0.0
-        if n >= learn and n - ist[I_LAST_FIRE] > rest:
+        resting = n - ist[I_LAST_FIRE] <= rest
+        onset = kind in (K_RESIDUAL, K_DRIFT)
+        if resting and escalate and raw > fs[F_FIRE_RAW] and not onset:
+            resting = False
+        if n >= learn and not resting:
             score = 1.0 - math.exp(-raw / cal)
-            if raw >= fire:
+            if raw >= fire and not onset:
                 ist[I_LAST_FIRE] = n
+                fs[F_FIRE_RAW] = raw
         if score <= 0.0:
             kind = K_NONE
         out_score[j] = score
@@ -411,24 +464,40 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         # ---- learn the baseline ------------------------------------------------
         if n == 0:
             fs[F_LEVEL] = v
+            fs[F_LFLAT] = v
+            fs[F_LSLOW] = v
         else:
-            clip = 4.0 * max(scale, 1e-300)
-            r_flat = v - level
             a = alpha if n >= 20 else 1.0 / (n + 1.0)
-            rc = min(max(resid, -clip), clip) if scale > 0.0 else resid
-            fs[F_LEVEL] = level + a * rc
-            rf = min(abs(r_flat), clip) if scale > 0.0 else abs(r_flat)
-            fs[F_SFLAT] = (1.0 - a) * sflat + a * rf
-            rd = v - level - dprof[day_b] if dcnt[day_b] > 0 else r_flat
-            rw = v - level - wprof[week_b] if wcnt[week_b] > 0 else rd
-            fs[F_SDAY] = (1.0 - a) * sday + a * (min(abs(rd), clip) if scale > 0.0 else abs(rd))
-            fs[F_SWEEK] = (1.0 - a) * sweek + a * (min(abs(rw), clip) if scale > 0.0 else abs(rw))
+            sa = 0.2 * alpha if n >= 100 else 1.0 / (n + 1.0)  # scales move slowly
+            # flat model (Huber-like: big residuals move level and scale a little)
+            lflat = fs[F_LFLAT]
+            r_flat = v - lflat
+            cf = 3.0 * sflat if sflat > 0.0 else math.inf
+            fs[F_LFLAT] = lflat + a * min(max(r_flat, -cf), cf)
+            fs[F_SFLAT] = (1.0 - sa) * sflat + sa * min(abs(r_flat), cf)
+            # seasonal models share the deseasonalised level
+            dd = dprof[day_b] if dcnt[day_b] > 0 else 0.0
+            rd = v - level - dd
+            cd = 3.0 * sday if sday > 0.0 else math.inf
+            fs[F_SDAY] = (1.0 - sa) * sday + sa * min(abs(rd), cd)
+            fs[F_LEVEL] = level + a * min(max(rd, -cd), cd)
+            ww = wprof[week_b] if wcnt[week_b] > 0 else dd
+            rw = v - level - ww
+            cw = 3.0 * sweek if sweek > 0.0 else math.inf
+            fs[F_SWEEK] = (1.0 - sa) * sweek + sa * min(abs(rw), cw)
+            lref = fs[F_LFLAT] if ctx == CTX_FLAT else fs[F_LEVEL]
+            fs[F_LSLOW] += max(drate, 1.0 / (n + 1.0)) * (lref - fs[F_LSLOW])
+            asel = max(0.01, 1.0 / (n + 1.0))
+            fs[F_EFLAT] += asel * (min(abs(r_flat), cf) - eflat)
+            fs[F_EDAY] += asel * (min(abs(rd), cd) - eday)
+            fs[F_EWEEK] += asel * (min(abs(rw), cw) - eweek)
             dev = v - level
-            dev = min(max(dev, -clip - abs(sadj)), clip + abs(sadj)) if scale > 0.0 else dev
-            ad = max(0.1, 1.0 / (dcnt[day_b] + 1.0))
+            if sday > 0.0:
+                dev = min(max(dev, dd - cd), dd + cd)
+            ad = max(0.02, 1.0 / (dcnt[day_b] + 1.0))
             dprof[day_b] += ad * (dev - dprof[day_b])
             dcnt[day_b] += 1.0
-            aw = max(0.2, 1.0 / (wcnt[week_b] + 1.0))
+            aw = max(0.05, 1.0 / (wcnt[week_b] + 1.0))
             wprof[week_b] += aw * (dev - wprof[week_b])
             wcnt[week_b] += 1.0
         ist[I_N] = n + 1
