@@ -103,7 +103,8 @@ def test_upload_of_a_broken_file_counts_a_failure(db: Database) -> None:
     _import(db)
     before = SCAN_FAILURES._value.get()
     with pytest.raises(ExtractError):
-        vuln_scans.scan_upload(db, "poetry.lock", (FIXTURES / "broken" / "poetry.lock").read_bytes())
+        broken = (FIXTURES / "broken" / "poetry.lock").read_bytes()
+        vuln_scans.scan_upload(db, "poetry.lock", broken)
     assert SCAN_FAILURES._value.get() == before + 1
 
 
