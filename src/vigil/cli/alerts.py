@@ -1,0 +1,304 @@
+"""`vigil alerts|silences|oncall|notify`: operate alerts, silences, on-call and receivers."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from vigil.alerting.durations import parse_duration
+from vigil.alerting.lifecycle import Alert, AlertState, TransitionError
+from vigil.alerting.silences import Silence
+from vigil.cli.common import OutputFormat, fail_usage
+from vigil.cli.context import cli_database, cli_settings
+from vigil.config import ConfigError, OperatorConfig, load_operator_config
+from vigil.services import alerting as svc
+from vigil.storage.database import Database
+from vigil.storage.migrate import upgrade
+
+alerts_app = typer.Typer(help="Alerts: list, acknowledge, resolve, show.", no_args_is_help=True)
+silences_app = typer.Typer(help="Silences: create, list, expire.", no_args_is_help=True)
+oncall_app = typer.Typer(help="On-call schedules: who is on call.", no_args_is_help=True)
+notify_app = typer.Typer(help="Notification receivers: send a test.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the alerts, silences, oncall and notify groups to the `vigil` app."""
+    app.add_typer(alerts_app, name="alerts")
+    app.add_typer(silences_app, name="silences")
+    app.add_typer(oncall_app, name="oncall")
+    app.add_typer(notify_app, name="notify")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _actor(given: str | None) -> str:
+    if given:
+        return given
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _config() -> OperatorConfig:
+    try:
+        return load_operator_config(cli_settings().config)
+    except ConfigError as exc:
+        fail_usage(str(exc))
+
+
+def _db() -> Database:
+    settings = cli_settings()
+    try:
+        upgrade(settings.effective_database_url())
+    except SQLAlchemyError as exc:
+        typer.echo(f"error: database unavailable: {getattr(exc, 'orig', exc)}", err=True)
+        raise typer.Exit(1) from None
+    return cli_database(settings)
+
+
+def _ts(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def alert_json(a: Alert) -> dict[str, Any]:
+    """An alert as JSON-ready data (the API uses the same shape)."""
+    iso = _iso
+    return {
+        "id": a.id, "fingerprint": a.fingerprint, "rule": a.rule, "state": a.state.value,
+        "severity": a.severity.value, "priority": a.priority.value,
+        "response_target_seconds": int(a.priority.response_target.total_seconds()),
+        "value": a.value, "labels": a.labels, "annotations": a.annotations,
+        "active_at": iso(a.active_at), "fired_at": iso(a.fired_at),
+        "acknowledged_at": iso(a.acknowledged_at), "acknowledged_by": a.acknowledged_by,
+        "resolved_at": iso(a.resolved_at), "resolved_by": a.resolved_by,
+        "escalation": {"policy": a.escalation.policy, "level": a.escalation.level,
+                       "cycle": a.escalation.cycle, "next_at": iso(a.escalation.next_at),
+                       "done": a.escalation.done},
+    }
+
+
+def silence_json(s: Silence, now: datetime) -> dict[str, Any]:
+    """A silence as JSON-ready data."""
+    return {"id": s.id, "matchers": [str(m) for m in s.matchers], "state": s.state(now),
+            "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat(),
+            "created_by": s.created_by, "comment": s.comment}
+
+
+# --- alerts ------------------------------------------------------------------------------
+
+
+@alerts_app.command("list")
+def alerts_list(
+    state: list[str] = typer.Option([], "--state", help="pending, firing, acknowledged, resolved "
+                                    "(repeatable; default: all open)"),
+    limit: int = typer.Option(100, "--limit", min=1, max=1000),
+    fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
+) -> None:
+    """List alerts, newest first."""
+    valid = {s.value for s in AlertState}
+    for s in state:
+        if s not in valid:
+            fail_usage(f"--state {s!r}: choose from {', '.join(sorted(valid))}")
+    states = state or ["pending", "firing", "acknowledged"]
+    alerts = svc.list_alerts(_db(), states, limit)
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps([alert_json(a) for a in alerts]))
+        return
+    table = Table("id", "priority", "state", "alert", "severity", "series", "value", "since",
+                  "esc. level")
+    for a in alerts:
+        table.add_row(str(a.id), a.priority.value, a.state.value, a.rule, a.severity.value,
+                      a.labels.get("series", ""), f"{a.value:.4g}", _ts(a.fired_at or a.active_at),
+                      str(a.escalation.level) if a.escalation.level >= 0 else "-")
+    Console().print(table)
+
+
+def _act(action: str, alert_id: int, by: str | None) -> None:
+    db = _db()
+    try:
+        if action == "ack":
+            alert = svc.acknowledge_alert(db, alert_id, _actor(by), _now())
+        else:
+            alert = svc.resolve_alert(db, alert_id, _actor(by), _now())
+    except svc.AlertNotFound as exc:
+        fail_usage(str(exc))
+    except TransitionError as exc:
+        fail_usage(str(exc))
+    typer.echo(f"alert {alert.id} ({alert.rule}) is {alert.state.value}")
+
+
+@alerts_app.command("ack")
+def alerts_ack(alert_id: int = typer.Argument(..., help="Alert id (see `vigil alerts list`)"),
+               by: str | None = typer.Option(None, "--by", help="Who acknowledges")) -> None:
+    """Acknowledge a firing alert: escalation stops."""
+    _act("ack", alert_id, by)
+
+
+@alerts_app.command("resolve")
+def alerts_resolve(alert_id: int = typer.Argument(..., help="Alert id"),
+                   by: str | None = typer.Option(None, "--by", help="Who resolves")) -> None:
+    """Resolve an open alert by hand (it fires again if its condition still holds)."""
+    _act("resolve", alert_id, by)
+
+
+@alerts_app.command("show")
+def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
+                fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")) -> None:
+    """Show an alert, its escalation timeline and its notification log."""
+    try:
+        detail = svc.alert_detail(_db(), alert_id)
+    except svc.AlertNotFound as exc:
+        fail_usage(str(exc))
+    events = [{"ts": e.at.isoformat(), "kind": e.kind, "detail": e.detail}
+              for e in detail.events]
+    notes = [{"ts": n.ts.isoformat(), "kind": n.kind, "receiver": n.receiver,
+              "status": n.status, "attempts": n.attempts, "error": n.error}
+             for n in detail.notifications]
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps({"alert": alert_json(detail.alert), "timeline": events,
+                               "notifications": notes}))
+        return
+    a = detail.alert
+    console = Console()
+    console.print(f"[bold]{a.rule}[/] #{a.id} {a.priority.value} {a.severity.value} "
+                  f"{a.state.value} — {a.annotations.get('summary', '')}", highlight=False)
+    console.print(f"labels: {a.labels}", highlight=False)
+    timeline = Table("time", "event", "detail", title="timeline")
+    for e in detail.events:
+        text = ", ".join(f"{k}={v}" for k, v in e.detail.items() if k != "contacts")
+        if "contacts" in e.detail:
+            text += " → " + ", ".join(f"{c['name']} ({c['role']}, {c['phone']})"
+                                      for c in e.detail["contacts"])
+        timeline.add_row(_ts(e.at), e.kind, text)
+    console.print(timeline)
+    log = Table("time", "kind", "receiver", "status", "attempts", "error",
+                title="notification log")
+    for n in detail.notifications:
+        log.add_row(_ts(n.ts), n.kind, n.receiver, n.status, str(n.attempts), n.error or "")
+    console.print(log)
+
+
+@alerts_app.command("evaluate")
+def alerts_evaluate() -> None:
+    """Run one evaluation cycle now (what the scheduler does every interval)."""
+    report = svc.evaluate_alerts(_db(), cli_settings(), _config(), _now())
+    typer.echo(json.dumps(report.__dict__))
+
+
+# --- silences ----------------------------------------------------------------------------
+
+
+def _parse_time(text: str, option: str) -> datetime:
+    try:
+        ts = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        fail_usage(f"{option} {text!r}: use ISO 8601, e.g. 2026-11-26T18:00:00Z")
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+@silences_app.command("create")
+def silences_create(
+    matcher: list[str] = typer.Option(..., "--matcher", "-m",
+                                      help='Label matcher, e.g. alertname="HighCpuUsage" '
+                                           "(repeatable; all must match)"),
+    duration: str = typer.Option("2h", "--duration", help="How long, e.g. 30m, 2h, 1d"),
+    start: str | None = typer.Option(None, "--start", help="ISO 8601 start (default: now)"),
+    end: str | None = typer.Option(None, "--end", help="ISO 8601 end (overrides --duration)"),
+    comment: str = typer.Option(..., "--comment", help="Why (shown to other operators)"),
+    author: str | None = typer.Option(None, "--author", help="Who (default: your user)"),
+) -> None:
+    """Create a silence: matching alerts send no notifications and page nobody."""
+    now = _now()
+    starts = _parse_time(start, "--start") if start else now
+    if end:
+        ends = _parse_time(end, "--end")
+    else:
+        try:
+            ends = starts + parse_duration(duration)
+        except ValueError as exc:
+            fail_usage(f"--duration: {exc}")
+    try:
+        silence = svc.create_silence(_db(), matcher, starts, ends, _actor(author), comment, now)
+    except ValueError as exc:
+        fail_usage(str(exc))
+    typer.echo(f"silence {silence.id} until {silence.ends_at.isoformat()}")
+
+
+@silences_app.command("list")
+def silences_list(include_expired: bool = typer.Option(False, "--all", help="Include expired"),
+                  fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")) -> None:
+    """List pending and active silences."""
+    now = _now()
+    silences = svc.list_silences(_db(), now, include_expired)
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps([silence_json(s, now) for s in silences]))
+        return
+    table = Table("id", "state", "matchers", "starts", "ends", "by", "comment")
+    for s in silences:
+        table.add_row(str(s.id), s.state(now), " ".join(str(m) for m in s.matchers),
+                      _ts(s.starts_at), _ts(s.ends_at), s.created_by, s.comment)
+    Console().print(table)
+
+
+@silences_app.command("expire")
+def silences_expire(silence_id: int = typer.Argument(..., help="Silence id")) -> None:
+    """End a silence now."""
+    try:
+        silence = svc.expire_silence(_db(), silence_id, _now())
+    except svc.AlertNotFound as exc:
+        fail_usage(str(exc))
+    typer.echo(f"silence {silence.id} expired")
+
+
+# --- on-call and notify --------------------------------------------------------------------
+
+
+@oncall_app.command("now")
+def oncall_now(at: str | None = typer.Option(None, "--at", help="ISO 8601 time (default: now)"),
+               fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")) -> None:
+    """Who is on call for each schedule, with contact data and the next hand-off."""
+    when = _parse_time(at, "--at") if at else _now()
+    entries = svc.on_call_now(_config(), when)
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps([{
+            "schedule": e.schedule, "description": e.description,
+            "on_call": [{"user": c.user, "name": c.name, "role": c.role, "email": c.email,
+                         "phone": c.phone, "slack": c.slack} for c in e.contacts],
+            "next_handoff": e.next_handoff.isoformat() if e.next_handoff else None}
+            for e in entries]))
+        return
+    table = Table("schedule", "description", "on call", "phone", "email", "next hand-off")
+    for e in entries:
+        table.add_row(e.schedule, e.description, ", ".join(c.name for c in e.contacts),
+                      ", ".join(c.phone for c in e.contacts),
+                      ", ".join(c.email for c in e.contacts), _ts(e.next_handoff))
+    Console().print(table)
+
+
+@notify_app.command("test")
+def notify_test(receiver: str = typer.Argument(..., help="Receiver name from the config")) -> None:
+    """Send a test notification; exit 1 when it cannot be delivered."""
+    try:
+        outcome = svc.test_receiver(_config(), receiver, _now())
+    except svc.ReceiverNotFound as exc:
+        fail_usage(str(exc))
+    if outcome.ok:
+        typer.echo(f"delivered to {receiver} ({outcome.attempts} attempt(s))")
+        return
+    typer.echo(f"error: delivery to {receiver} failed after {outcome.attempts} attempt(s): "
+               f"{outcome.error}", err=True)
+    raise typer.Exit(1)
