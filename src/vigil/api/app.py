@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app.include_router(data.router)
     app.include_router(keys.router)
     # Routers of the other services, one line each, below this comment.
+    app.include_router(__import__("vigil.api.routers.alerts", fromlist=["router"]).router)
     app.include_router(__import__("vigil.api.routers.security_scans", fromlist=["router"]).router)
     app.include_router(__import__("vigil.api.routers.security_threats", fromlist=["router"]).router)
     app.include_router(prometheus.router)

@@ -1,0 +1,54 @@
+"""CLI commands that read the database: `vigil threats list`, `vigil audit config`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vigil.cli.main import app
+from vigil.core.types import Priority, Role
+from vigil.security.threats import Threat
+from vigil.services import keys as key_service
+from vigil.services import threats as service
+from vigil.storage.database import Database
+
+runner = CliRunner()
+
+
+def test_threats_list_reads_stored_threats(db: Database, db_url: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    service.store_threats(db, [
+        Threat("ssh_brute_force", "192.0.2.1", now, now, 9, "T1110.001", Priority.P2, "r"),
+        Threat("login_after_brute_force", "192.0.2.1", now, now, 10, "T1078", Priority.P1, "r"),
+    ], "cli")
+    monkeypatch.setenv("VIGIL_DATABASE_URL", db_url)
+    result = runner.invoke(app, ["threats", "list", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["type"] for r in rows] == ["login_after_brute_force", "ssh_brute_force"]
+    p1 = runner.invoke(app, ["threats", "list", "--format", "json", "--priority", "P1"])
+    assert [r["priority"] for r in json.loads(p1.stdout)] == ["P1"]
+
+
+def test_audit_config_checks_the_bootstrap_key(db: Database, db_url: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIGIL_DATABASE_URL", db_url)
+    monkeypatch.setenv("VIGIL_TLS_PROXY", "true")
+    boot = key_service.create_key(db, "bootstrap-admin", Role.ADMIN, actor="t", bootstrap=True)
+    result = runner.invoke(app, ["audit", "config", "--format", "json"])
+    assert result.exit_code == 1
+    assert [f["check_id"] for f in json.loads(result.stdout)["findings"]] == ["CFG002"]
+    key_service.create_key(db, "alice", Role.ADMIN, actor="t")
+    key_service.revoke_key(db, boot.record.id, actor="t")
+    config = tmp_path / "vigil.yaml"
+    config.write_text("threats:\n  allowlist: [10.0.0.0/8]\n")
+    result = runner.invoke(app, ["audit", "config", "--format", "json", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    config.write_text("remote_write:\n  password: hunter2\n")
+    result = runner.invoke(app, ["audit", "config", "--format", "json", "--config", str(config)])
+    assert [f["check_id"] for f in json.loads(result.stdout)["findings"]] == ["CFG004"]
