@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 import typer
 from rich.console import Console
@@ -13,12 +12,12 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.alerting.durations import parse_duration
-from vigil.alerting.lifecycle import Alert, AlertState, TransitionError
-from vigil.alerting.silences import Silence
+from vigil.alerting.lifecycle import AlertState, TransitionError
 from vigil.cli.common import OutputFormat, fail_usage
 from vigil.cli.context import cli_database, cli_settings
 from vigil.config import ConfigError, OperatorConfig, load_operator_config
 from vigil.services import alerting as svc
+from vigil.services.alerting import alert_json, silence_json
 from vigil.storage.database import Database
 from vigil.storage.migrate import upgrade
 
@@ -68,34 +67,6 @@ def _db() -> Database:
 
 def _ts(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def alert_json(a: Alert) -> dict[str, Any]:
-    """An alert as JSON-ready data (the API uses the same shape)."""
-    iso = _iso
-    return {
-        "id": a.id, "fingerprint": a.fingerprint, "rule": a.rule, "state": a.state.value,
-        "severity": a.severity.value, "priority": a.priority.value,
-        "response_target_seconds": int(a.priority.response_target.total_seconds()),
-        "value": a.value, "labels": a.labels, "annotations": a.annotations,
-        "active_at": iso(a.active_at), "fired_at": iso(a.fired_at),
-        "acknowledged_at": iso(a.acknowledged_at), "acknowledged_by": a.acknowledged_by,
-        "resolved_at": iso(a.resolved_at), "resolved_by": a.resolved_by,
-        "escalation": {"policy": a.escalation.policy, "level": a.escalation.level,
-                       "cycle": a.escalation.cycle, "next_at": iso(a.escalation.next_at),
-                       "done": a.escalation.done},
-    }
-
-
-def silence_json(s: Silence, now: datetime) -> dict[str, Any]:
-    """A silence as JSON-ready data."""
-    return {"id": s.id, "matchers": [str(m) for m in s.matchers], "state": s.state(now),
-            "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat(),
-            "created_by": s.created_by, "comment": s.comment}
 
 
 # --- alerts ------------------------------------------------------------------------------
@@ -163,14 +134,8 @@ def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
         detail = svc.alert_detail(_db(), alert_id)
     except svc.AlertNotFound as exc:
         fail_usage(str(exc))
-    events = [{"ts": e.at.isoformat(), "kind": e.kind, "detail": e.detail}
-              for e in detail.events]
-    notes = [{"ts": n.ts.isoformat(), "kind": n.kind, "receiver": n.receiver,
-              "status": n.status, "attempts": n.attempts, "error": n.error}
-             for n in detail.notifications]
     if fmt is OutputFormat.JSON:
-        typer.echo(json.dumps({"alert": alert_json(detail.alert), "timeline": events,
-                               "notifications": notes}))
+        typer.echo(json.dumps(svc.detail_json(detail)))
         return
     a = detail.alert
     console = Console()
@@ -274,12 +239,7 @@ def oncall_now(at: str | None = typer.Option(None, "--at", help="ISO 8601 time (
     when = _parse_time(at, "--at") if at else _now()
     entries = svc.on_call_now(_config(), when)
     if fmt is OutputFormat.JSON:
-        typer.echo(json.dumps([{
-            "schedule": e.schedule, "description": e.description,
-            "on_call": [{"user": c.user, "name": c.name, "role": c.role, "email": c.email,
-                         "phone": c.phone, "slack": c.slack} for c in e.contacts],
-            "next_handoff": e.next_handoff.isoformat() if e.next_handoff else None}
-            for e in entries]))
+        typer.echo(json.dumps(svc.oncall_json(entries)))
         return
     table = Table("schedule", "description", "on call", "phone", "email", "next hand-off")
     for e in entries:
