@@ -5,22 +5,27 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from vigil.storage.database import Database
-from vigil.storage.series_repo import delete_samples_before
+from vigil.storage.series_repo import delete_samples_before, series_ids_with_samples_before
 from vigil.telemetry.logging import log_event
 
 MAX_BATCHES_PER_RUN = 1000
 
 
 def apply_retention(db: Database, days: int, batch_size: int, now: datetime) -> int:
-    """Delete expired samples, one short transaction per batch; returns how many went."""
+    """Delete expired samples series by series, one short transaction per batch."""
     cutoff = (now - timedelta(days=days)).timestamp()
+    with db.session() as session:
+        series_ids = series_ids_with_samples_before(session, cutoff)
     total = 0
-    for _ in range(MAX_BATCHES_PER_RUN):
-        with db.session() as session:
-            deleted = delete_samples_before(session, cutoff, batch_size)
-        total += deleted
-        if deleted < batch_size:
-            break
+    batches = 0
+    for series_id in series_ids:
+        while batches < MAX_BATCHES_PER_RUN:
+            with db.session() as session:
+                deleted = delete_samples_before(session, series_id, cutoff, batch_size)
+            total += deleted
+            batches += 1
+            if deleted < batch_size:
+                break
     if total:
         log_event("retention_applied", deleted=total, cutoff=cutoff, days=days)
     return total

@@ -56,8 +56,6 @@ class SampleRow(Base):
     value: Mapped[float] = mapped_column(Float)
 
 
-Index("idx_samples_ts", SampleRow.ts)
-
 
 class AnomalyRow(Base):
     """A scored point judged anomalous by a detector."""

@@ -83,21 +83,26 @@ def count_advisories(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(AdvisoryRow)) or 0)
 
 
-def advisory_documents(session: Session, keys: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Documents (by advisory id) of advisories affecting any (ecosystem, name) key."""
+def advisory_versions_for(session: Session, keys: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Id -> `modified` of the advisories affecting any (ecosystem, normalised name) key."""
     key_list = sorted(set(keys))
-    ids: set[str] = set()
+    out: dict[str, str] = {}
     for chunk in _chunks(key_list):
         rows = session.execute(
-            select(AdvisoryPackageRow.advisory_id).where(
-                tuple_(AdvisoryPackageRow.ecosystem, AdvisoryPackageRow.name).in_(chunk)
-            )
-        ).scalars()
-        ids.update(rows)
+            select(AdvisoryRow.id, AdvisoryRow.modified)
+            .join(AdvisoryPackageRow, AdvisoryPackageRow.advisory_id == AdvisoryRow.id)
+            .where(tuple_(AdvisoryPackageRow.ecosystem, AdvisoryPackageRow.name).in_(chunk))
+        ).tuples().all()
+        out.update(rows)
+    return out
+
+
+def advisory_documents(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """Stored documents by advisory id."""
     docs: dict[str, str] = {}
-    for id_chunk in _chunks(sorted(ids)):
+    for chunk in _chunks(sorted(set(ids))):
         docs.update(session.execute(
-            select(AdvisoryRow.id, AdvisoryRow.document).where(AdvisoryRow.id.in_(id_chunk))
+            select(AdvisoryRow.id, AdvisoryRow.document).where(AdvisoryRow.id.in_(chunk))
         ).tuples().all())
     return docs
 
