@@ -251,7 +251,8 @@ class AlertingConfig(_Strict):
         for key in ("rules", "anomaly_rules"):
             own = list(data.get(key) or [])
             names = {r.get("name") for r in own if isinstance(r, dict)}
-            merged[key] = [r for r in DEFAULTS[key] if r["name"] not in names] + own
+            # The operator's own entries first, so error locations match the file.
+            merged[key] = own + [r for r in DEFAULTS[key] if r["name"] not in names]
         for key in ("people", "schedules", "escalation_policies"):
             merged[key] = {**DEFAULTS[key], **(data.get(key) or {})}
         for key in ("priorities", "escalation_routes", "inhibit_rules"):

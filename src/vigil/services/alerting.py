@@ -395,15 +395,23 @@ def evaluate_alerts(db: Database, settings: Settings | None, config: Any, now: d
 
 
 def alerting_job(db: Database, settings: Settings | None,
-                 config: Any) -> Callable[[datetime], None]:
-    """A scheduler job `job(now)` that runs `evaluate_alerts` (register every N seconds)."""
+                 config: Any) -> Callable[[datetime], str]:
+    """A scheduler job `job(now)` running `evaluate_alerts`; returns a one-line summary."""
 
-    def job(now: datetime) -> None:
+    def job(now: datetime) -> str:
         report = evaluate_alerts(db, settings, config, now)
         if report.new or report.resolved or report.pages or report.notifications_failed:
             log_event("ALERT_EVALUATION", "INFO", **asdict(report))
+        return (f"{report.series} series, {report.firing} firing, {report.new} new, "
+                f"{report.resolved} resolved, {report.pages} pages, "
+                f"{report.notifications_sent} sent, {report.notifications_failed} failed")
 
     return job
+
+
+def evaluation_interval_seconds(config: Any) -> float:
+    """How often the scheduler should run `evaluate_alerts` (alerting.evaluation_interval)."""
+    return max(1.0, alerting_config(config).evaluation_interval.total_seconds())
 
 
 # --- operator actions ----------------------------------------------------------------------

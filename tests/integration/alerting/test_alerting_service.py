@@ -298,3 +298,14 @@ def test_operator_actions(db: Database) -> None:
         svc.create_silence(db, [], T0, T0 + timedelta(hours=1), "op", "", T0)
     with pytest.raises(ValueError):
         svc.create_silence(db, ['a="b"'], T0, T0 - timedelta(hours=1), "op", "", T0)
+
+
+def test_scheduler_job_factory(db: Database) -> None:
+    sid = add_series(db, "up", instance="api-1")
+    put(db, sid, T0, 0.0)
+    cfg = AlertingConfig.model_validate({"evaluation_interval": "15s"})
+    job = svc.alerting_job(db, Settings(), cfg)
+    assert job(T0).startswith("1 series, 0 firing, 1 new")
+    put(db, sid, T0 + timedelta(minutes=1), 0.0)
+    assert "1 firing" in job(T0 + timedelta(minutes=1))
+    assert svc.evaluation_interval_seconds(cfg) == 15.0

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from vigil.alerting.config import AlertingConfig
 from vigil.alerting.escalation import advance, choose_policy
 from vigil.alerting.lifecycle import Escalation
@@ -81,3 +84,24 @@ def test_security_and_data_loss_routing_and_contacts() -> None:
     assert {c.role for c in dl} == {"Database Administrator", "Backup Engineer",
                                    "Engineering Manager"}
     assert all(c.phone.startswith("+1-555-01") for c in dl)
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=st.lists(st.integers(min_value=1, max_value=90 * 60), min_size=1, max_size=40))
+def test_any_clock_pages_in_order_and_never_too_often(steps: list[int]) -> None:
+    """Whatever the gaps between evaluations, pages move forward and stay within the policy."""
+    policy = CFG.escalation_policies["default"]
+    state = Escalation("default")
+    t = T0
+    seen: list[tuple[int, int]] = []
+    state, page = advance(policy, state, T0, t)
+    assert page is not None
+    seen.append((page.cycle, page.level))
+    for gap in steps:
+        t += timedelta(seconds=gap)
+        state, page = advance(policy, state, T0, t)
+        if page is not None:
+            assert page.due_at <= t
+            seen.append((page.cycle, page.level))
+    assert seen == sorted(seen) and len(seen) == len(set(seen))
+    assert len(seen) <= len(policy.levels) * (policy.repeat + 1)
