@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from vigil.security.model import Finding, Package
@@ -86,12 +87,6 @@ def is_affected(version: str, affected: Affected, stats: MatchStats | None = Non
         version_key = order.key(version)
     except InvalidVersion:
         return False
-    for listed in affected.versions:
-        try:
-            if order.key(listed) == version_key:
-                return True
-        except InvalidVersion:
-            continue
     for rng in affected.ranges:
         if rng.type not in ("ECOSYSTEM", "SEMVER"):
             continue
@@ -100,7 +95,23 @@ def is_affected(version: str, affected: Affected, stats: MatchStats | None = Non
                 return True
         except InvalidVersion:
             stats.unparsable_ranges += 1
-    return False
+    # `versions[]` spelled differently (``2.0rc1`` vs ``2.0.0rc1``) is the same version.
+    return bool(affected.versions) and version_key in _listed_keys(affected.ecosystem, affected.versions)
+
+
+@lru_cache(maxsize=4096)
+def _listed_keys(ecosystem: str, versions: tuple[str, ...]) -> frozenset[Any]:
+    """The keys of an entry's `versions[]` that parse, as a set."""
+    order = order_for(ecosystem)
+    keys: set[Any] = set()
+    if order is None:
+        return frozenset()
+    for listed in versions:
+        try:
+            keys.add(order.key(listed))
+        except (InvalidVersion, TypeError):
+            continue
+    return frozenset(keys)
 
 
 def fixed_versions(affected: Affected) -> tuple[str, ...]:

@@ -117,7 +117,7 @@ def _affected(doc: Any, where: str) -> Affected:
     if not isinstance(pkg, Mapping) or not pkg.get("ecosystem") or not pkg.get("name"):
         raise AdvisoryError(f"{where}.package: needs ecosystem and name")
     ranges = tuple(_range(r, f"{where}.ranges[{i}]") for i, r in enumerate(doc.get("ranges") or []))
-    versions = tuple(_str(v) for v in doc.get("versions") or [])
+    versions = tuple(map(str, doc.get("versions") or ()))
     return Affected(
         ecosystem=_str(pkg["ecosystem"]),
         name=_str(pkg["name"]),

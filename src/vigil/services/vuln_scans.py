@@ -136,11 +136,23 @@ def advisory_count(db: Database) -> int:
         return repo.count_advisories(session)
 
 
+# Parsed advisories by id, with the `modified` they were parsed at: a long-running server or
+# scheduler re-parses only what an import changed.
+_PARSED: dict[str, tuple[str, Advisory]] = {}
+_PARSED_LIMIT = 200_000
+
+
 def load_advisories(db: Database, extraction: Extraction) -> dict[tuple[str, str], list[Advisory]]:
     """The stored advisories that may affect the extraction's packages, indexed by name."""
     with db.session() as session:
-        docs = repo.advisory_documents(session, package_keys(extraction.packages))
-    return index_advisories(parse_advisory(orjson.loads(doc)) for doc in docs.values())
+        wanted = repo.advisory_versions_for(session, package_keys(extraction.packages))
+        stale = [i for i, mod in wanted.items() if _PARSED.get(i, ("",))[0] != mod]
+        docs = repo.advisory_documents(session, stale) if stale else {}
+    if len(_PARSED) + len(docs) > _PARSED_LIMIT:
+        _PARSED.clear()
+    for adv_id, doc in docs.items():
+        _PARSED[adv_id] = (wanted[adv_id], parse_advisory(orjson.loads(doc)))
+    return index_advisories(_PARSED[i][1] for i in wanted if i in _PARSED)
 
 
 # ---------------------------------------------------------------- inventories
