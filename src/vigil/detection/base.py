@@ -90,6 +90,11 @@ class BatchResult:
     upper: FloatArray
     warming_up: npt.NDArray[np.bool_]
     kinds: npt.NDArray[np.int64]
+    observed: FloatArray | None = None  # what was scored (a counter's rate), if not `values`
+
+    def scored_value(self, i: int) -> float:
+        """The value that was compared with the band (a counter's rate, else the value)."""
+        return float(self.values[i] if self.observed is None else self.observed[i])
 
     def __len__(self) -> int:
         """Number of points."""
@@ -99,7 +104,7 @@ class BatchResult:
         """True when point i's value lies within its expected band (and that caps it)."""
         if int(self.kinds[i]) & 15 in _SIZE_KINDS:
             return False
-        return bool(self.lower[i] <= self.values[i] <= self.upper[i])
+        return bool(self.lower[i] <= self.scored_value(i) <= self.upper[i])
 
     def severities(self) -> list[Severity | None]:
         """Severity of every point."""
@@ -161,19 +166,20 @@ def fmt(x: float) -> str:
     return f"{x:.4g}" if ax < 1000 else f"{x:,.0f}"
 
 
-def explain_generic(batch: BatchResult, i: int, context: str = "recent values") -> str:
+def explain_generic(batch: BatchResult, i: int, context: str = "recent values",
+                    unit: str = "") -> str:
     """Explanation from value, band and score only."""
-    v = float(batch.values[i])
+    v = batch.scored_value(i)
     lo, hi = float(batch.lower[i]), float(batch.upper[i])
     if bool(batch.warming_up[i]):
         return f"{fmt(v)}: still learning this series (warming up)"
     if not np.isfinite(v):
         return "missing value: skipped"
-    band = f"the expected {fmt(lo)}–{fmt(hi)} for {context}"
+    band = f"the expected {fmt(lo)}–{fmt(hi)}{unit} for {context}"
     if v > hi:
         where = f"is above {band}"
     elif v < lo:
         where = f"is below {band}"
     else:
         where = f"is within {band}"
-    return f"{fmt(v)} {where} (score {float(batch.scores[i]):.2f})"
+    return f"{fmt(v)}{unit} {where} (score {float(batch.scores[i]):.2f})"

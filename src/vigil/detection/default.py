@@ -144,19 +144,22 @@ class NoveltyDetector(Detector):
             raise ValueError(f"{len(ts)} timestamps but {len(xs)} values")
         n = len(xs)
         out = BatchResult(ts, xs, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n),
-                          np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.int64))
+                          np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.int64),
+                          np.zeros(n))
         if n:
             a = self._arrays
             K.run(ts, xs, self._params, a["fs"], a["ist"], a["hist"], a["table"], a["ttab"],
                   a["tdays"], a["tlastday"], a["dprof"], a["dcnt"], a["wprof"], a["wcnt"],
-                  out.scores, out.expected, out.lower, out.upper, out.warming_up, out.kinds)
+                  out.scores, out.expected, out.lower, out.upper, out.warming_up, out.kinds,
+                  out.observed)
         return out
 
     def explain(self, batch: BatchResult, i: int) -> str:
         """One line: value vs expected band in its seasonal context, and why."""
         code = int(batch.kinds[i])
         kind, ctx = code & 15, code >> 4
-        text = explain_generic(batch, i, context_label(float(batch.timestamps[i]), ctx))
+        unit = "/s" if self.is_counter else ""
+        text = explain_generic(batch, i, context_label(float(batch.timestamps[i]), ctx), unit)
         reason = _REASONS.get(kind)
         if reason and float(batch.scores[i]) > 0.0:
             text += f": {reason}"

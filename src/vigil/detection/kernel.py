@@ -120,6 +120,8 @@ TOD_BINS = 48
 TOD_LEVELS_MAX = 24
 MAX_K = 6
 VMAX = 1e150
+RESOLUTION = 1e-7  # relative: changes smaller than this are float noise
+MIN_SCORE = 0.05
 
 # Kinds of finding (low 4 bits of `kinds`) and seasonal contexts (kinds >> 4).
 CTX_FLAT = 0
@@ -204,7 +206,8 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         wprof: npt.NDArray[np.float64], wcnt: npt.NDArray[np.float64],
         out_score: npt.NDArray[np.float64], out_exp: npt.NDArray[np.float64],
         out_lo: npt.NDArray[np.float64], out_hi: npt.NDArray[np.float64],
-        out_warm: npt.NDArray[np.bool_], out_kind: npt.NDArray[np.int64]) -> None:
+        out_warm: npt.NDArray[np.bool_], out_kind: npt.NDArray[np.int64],
+        out_obs: npt.NDArray[np.float64]) -> None:
     """Score and learn every point of (ts, xs) in order, mutating the state arrays."""
     learn = int(p[P_LEARN])
     rest = int(p[P_REST])
@@ -304,6 +307,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         if width <= 0.0:
             width = 1e-9 * max(abs(expected), 1.0)
         out_exp[j] = expected
+        out_obs[j] = v
         out_lo[j] = expected - width
         out_hi[j] = expected + width
         out_warm[j] = warm
@@ -325,7 +329,11 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         if not (math.isfinite(last_t) and t < last_t):
             fs[F_LAST_TS] = t
         # ---- range novelty ------------------------------------------------
-        rng_old = hi - lo
+        # a range below the float resolution of the values is no range at all
+        res = RESOLUTION * max(abs(lo), abs(hi)) if hi >= lo else 0.0
+        rng_old = hi - lo if hi - lo > res else 0.0
+        if rng_old == 0.0 and abs(v - hi) <= res:
+            v = hi if hi >= lo else v
         newrange = 0.0
         kind = K_NONE
         if n >= learn and rng_old > 0.0:
@@ -350,6 +358,8 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         fs[F_LO] = lo
         fs[F_HI] = hi
         rng = hi - lo
+        if rng <= RESOLUTION * max(abs(lo), abs(hi)):
+            rng = 0.0
         # ---- contextual novelty -------------------------------------------
         hlen = min(ist[I_HLEN] + 1, k_ord + 1)
         ist[I_HLEN] = hlen
@@ -454,6 +464,8 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
             resting = False
         if n >= learn and not resting:
             score = 1.0 - math.exp(-raw / cal)
+            if score < MIN_SCORE:
+                score = 0.0  # keep the output sparse
             if raw >= fire and not onset:
                 ist[I_LAST_FIRE] = n
                 fs[F_FIRE_RAW] = raw

@@ -1,0 +1,130 @@
+"""The default detector finds each kind of injected anomaly and stays quiet otherwise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tests.unit.detection.detection_synth import DAY, STEP, T0, inject, seasonal
+
+from vigil.core.types import Severity
+from vigil.detection import NoveltyDetector
+
+N = 8 * DAY
+AT = 6 * DAY + 37
+ALERT = (Severity.WARNING, Severity.CRITICAL)
+
+
+def _alerts(ts: np.ndarray, vals: np.ndarray, lo: int, hi: int) -> list[int]:
+    batch = NoveltyDetector().update_batch(ts, vals)
+    sev = batch.severities()
+    return [i for i in range(lo, hi) if sev[i] in ALERT]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+@pytest.mark.parametrize("kind", ["spike", "dip", "level_shift", "variance", "trend",
+                                  "seasonal_break"])
+def test_finds_injected_anomaly(kind: str, seed: int) -> None:
+    ts, vals = seasonal(N, seed)
+    found = _alerts(ts, inject(kind, vals, AT), AT, AT + DAY)
+    assert found, f"{kind} at {AT} not found"
+
+
+@pytest.mark.parametrize("kind", ["spike", "dip", "level_shift"])
+def test_sudden_anomalies_are_found_at_once(kind: str) -> None:
+    ts, vals = seasonal(N, 0)
+    found = _alerts(ts, inject(kind, vals, AT), AT, AT + DAY)
+    assert found[0] - AT <= 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_quiet_on_clean_seasonal_noise(seed: int) -> None:
+    ts, vals = seasonal(N, seed)
+    assert _alerts(ts, vals, 2 * DAY, N) == []
+
+
+def test_quiet_on_flat_and_near_constant_series() -> None:
+    ts = T0 + STEP * np.arange(2000)
+    flat = np.full(2000, 42.0)
+    near = 42.0 + 1e-9 * np.random.default_rng(0).normal(size=2000)
+    for vals in (flat, near):
+        batch = NoveltyDetector().update_batch(ts, vals)
+        assert all(s is None for s in batch.severities())
+
+
+def test_a_flat_series_that_moves_is_found() -> None:
+    ts = T0 + STEP * np.arange(600)
+    vals = np.full(600, 42.0)
+    vals[500:] = 60.0
+    batch = NoveltyDetector().update_batch(ts, vals)
+    assert batch.severities()[500] in ALERT
+
+
+def test_score_is_a_likelihood_and_sparse() -> None:
+    ts, vals = seasonal(N, 1)
+    batch = NoveltyDetector().update_batch(ts, inject("spike", vals, AT))
+    assert np.all((batch.scores >= 0) & (batch.scores <= 1))
+    assert batch.scores[AT] > 0.9
+    # outputs are mostly exactly zero (NAB rewards sparse scores)
+    assert np.mean(batch.scores == 0.0) > 0.95
+
+
+def test_repeated_detections_are_held_back() -> None:
+    ts, vals = seasonal(N, 0)
+    v = inject("spike", vals, AT)
+    v[AT + 1] += 30.0  # the same spike on the next point
+    batch = NoveltyDetector().update_batch(ts, v)
+    assert batch.scores[AT] > 0.9
+    assert batch.scores[AT + 1] == 0.0
+
+
+def test_tiny_series_is_warming_up_not_normal() -> None:
+    det = NoveltyDetector()
+    results = [det.update(T0 + STEP * i, 5.0 + i % 3) for i in range(10)]
+    assert all(r.warming_up for r in results)
+    assert all(r.severity is None for r in results)
+    assert "warming up" in results[-1].explanation
+
+
+def test_counter_that_resets_is_scored_on_its_rate() -> None:
+    rng = np.random.default_rng(0)
+    n = 1500
+    ts = T0 + STEP * np.arange(n)
+    inc = rng.poisson(100, n).astype(float)
+    counter = np.cumsum(inc)
+    counter[900:] -= counter[899]  # process restart: counter resets to zero
+    det = NoveltyDetector()
+    batch = det.update_batch(ts, counter)
+    assert det.is_counter
+    sev = batch.severities()
+    assert all(s not in ALERT for s in sev[895:906])  # the reset is not an anomaly
+    spiky = inc.copy()
+    spiky[1200] = 5000.0  # a burst of events is one
+    det2 = NoveltyDetector()
+    sev2 = det2.update_batch(ts, np.cumsum(spiky)).severities()
+    assert sev2[1200] in ALERT
+
+
+def test_irregular_sampling_and_gaps() -> None:
+    rng = np.random.default_rng(5)
+    steps = rng.uniform(60, 600, N)
+    steps[1000] = 3 * 86400.0  # a three-day outage
+    ts = T0 + np.cumsum(steps)
+    vals = 50 + 10 * np.sin(2 * np.pi * ts / 86400.0) + rng.normal(0, 1, N)
+    batch = NoveltyDetector().update_batch(ts, vals)
+    assert np.all(np.isfinite(batch.scores))
+    v = vals.copy()
+    v[1500] += 40
+    assert NoveltyDetector().update_batch(ts, v).severities()[1500] in ALERT
+
+
+def test_explanation_names_value_band_and_season() -> None:
+    ts, vals = seasonal(N, 0)
+    v = inject("spike", vals, AT)
+    det = NoveltyDetector()
+    batch = det.update_batch(ts, v)
+    r = batch.result(AT, det.explain)
+    assert r.is_anomaly
+    assert r.value > r.upper
+    assert "is above the expected" in r.explanation
+    assert f"{r.value:.4g}" in r.explanation
+    assert r.explanation.count("\n") == 0
