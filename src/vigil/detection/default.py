@@ -143,15 +143,15 @@ class NoveltyDetector(Detector):
         if ts.shape != xs.shape:
             raise ValueError(f"{len(ts)} timestamps but {len(xs)} values")
         n = len(xs)
+        observed = np.zeros(n)
         out = BatchResult(ts, xs, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n),
-                          np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.int64),
-                          np.zeros(n))
+                          np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.int64), observed)
         if n:
             a = self._arrays
             K.run(ts, xs, self._params, a["fs"], a["ist"], a["hist"], a["table"], a["ttab"],
                   a["tdays"], a["tlastday"], a["dprof"], a["dcnt"], a["wprof"], a["wcnt"],
                   out.scores, out.expected, out.lower, out.upper, out.warming_up, out.kinds,
-                  out.observed)
+                  observed)
         return out
 
     def explain(self, batch: BatchResult, i: int) -> str:
