@@ -96,7 +96,9 @@ def is_affected(version: str, affected: Affected, stats: MatchStats | None = Non
         except InvalidVersion:
             stats.unparsable_ranges += 1
     # `versions[]` spelled differently (``2.0rc1`` vs ``2.0.0rc1``) is the same version.
-    return bool(affected.versions) and version_key in _listed_keys(affected.ecosystem, affected.versions)
+    if not affected.versions:
+        return False
+    return version_key in _listed_keys(affected.ecosystem, affected.versions)
 
 
 @lru_cache(maxsize=4096)
