@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
 from vigil.security.threats.model import HttpEvent
 
-# Some exports wrap the whole line in double quotes; the request may hold raw quotes.
-_COMBINED = re.compile(
-    r'"?(\S+) \S+ \S+ \[([^\]]+)\] "(.*?)" (\d{3}) (?:\d+|-)(?: "(.*?)" "(.*?)")?')
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])}
 
@@ -23,19 +19,39 @@ class AccessLogParser:
 
     def feed(self, line: str) -> HttpEvent | None:
         """Parse one line into an HttpEvent, or None when it does not match."""
-        m = _COMBINED.match(line)
-        if m is None:
+        start = 1 if line[:1] == '"' else 0
+        sp = line.find(" ", start)
+        lb = line.find(" [", sp)
+        rb = line.find('] "', lb)
+        if sp < 0 or lb < 0 or rb < 0:
             return None
-        ip, stamp, request, status, _, ua = m.groups()
+        stamp = line[lb + 2:rb]
+        # The request may hold raw quotes: its end is the first `" NNN ` after it.
+        q = rb + 3
+        while True:
+            q = line.find('" ', q)
+            if q < 0:
+                return None
+            status = line[q + 2:q + 5]
+            if status.isdigit() and line[q + 5:q + 6] in (" ", ""):
+                break
+            q += 1
         timed = self._time_cache.get(stamp) or self._time(stamp)
         if timed is None:
             return None
+        request = line[rb + 3:q]
+        tail = line[q + 6:]
+        ua = ""
+        if tail.endswith('"'):
+            quoted = tail.rstrip('"')
+            cut = quoted.rfind('" "')
+            ua = quoted[cut + 3:] if cut >= 0 else ""
         method, _, rest = request.partition(" ")
         target, sep, proto = rest.rpartition(" ")
         if not sep or not proto.startswith("HTTP/"):
             target = rest
         path, _, query = target.partition("?")
-        return HttpEvent(timed[0], ip, method, path, query, int(status), ua or "", line,
+        return HttpEvent(timed[0], line[start:sp], method, path, query, int(status), ua, line,
                          timed[1])
 
     def _time(self, stamp: str) -> tuple[datetime, float] | None:

@@ -10,13 +10,7 @@ from datetime import UTC, datetime
 
 from vigil.security.threats.config import ThreatsConfig
 from vigil.security.threats.model import HttpEvent, Threat
-from vigil.security.threats.web_patterns import (
-    decode,
-    injections_in,
-    probe_in,
-    scanner_in,
-    scanner_of,
-)
+from vigil.security.threats.web_patterns import analyse, decode, probe_in, scanner_of
 from vigil.security.threats.windows import clusters, max_in_window
 
 T_STUFFING = "T1110.004"
@@ -81,7 +75,8 @@ class WebDetector:
             if len(self._ua_cache) > 10_000:
                 self._ua_cache.clear()
             ua = self._ua_cache[ev.user_agent] = scanner_of(ev.user_agent)
-        scanner = ua or scanner_in(text)
+        payload_scanner, injections = analyse(text)
+        scanner = ua or payload_scanner
         if scanner is None and ev.method not in _COMMON_METHODS:
             scanner = scanner_of(ev.method)
         lower_path = text.partition("?")[0]
@@ -95,7 +90,7 @@ class WebDetector:
             src.errors.append(ts)
         if scanner or probe or client_error:
             src.scan.add(ts, path, ev.line, self.limit)
-        for kind in injections_in(text):
+        for kind in injections:
             src.injections[kind].add(ts, path, ev.line, self.limit)
 
     def finish(self) -> list[Threat]:

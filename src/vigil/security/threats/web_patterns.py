@@ -9,44 +9,49 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_plus
 
+try:  # one C-level pass for every needle; the pure-Python loops below are the fallback
+    import ahocorasick
+except ImportError:  # pragma: no cover - pyahocorasick is a declared dependency
+    ahocorasick = None
+
 # Per family: (needle, pattern) pairs; a pattern runs only when its literal needle is in
 # the lower-cased text, which keeps ordinary requests to a few substring checks.
 _SHELL_WORDS = r"(?:cat|ls|id|whoami|uname|wget|curl|nc|bash|sh|ping|sleep|echo|nslookup)"
+# Patterns start with a literal so the regex engine can jump to candidate positions.
 _SIGNATURES: dict[str, list[tuple[str, str]]] = {
     "sql_injection": [
-        ("union", r"\bunion\b[\s(/*+]+(?:all[\s(/*+]+)?select\b"),
-        ("select", r"\bselect\b.{1,80}?\bfrom\b"),
-        ("and", r"\band\s+['\"(]?\s*\d+\s*['\")]?\s*=\s*['\"(]?\s*\d+"),
-        ("or", r"\bor\s+['\"(]?\s*\d+\s*['\")]?\s*=\s*['\"(]?\s*\d+"),
-        ("'", r"'\s*(?:or|and)\s+'|'\s*--|'\s*;"),
-        ("sleep", r"\b(?:pg_)?sleep\s*\(\s*\d"),
-        ("benchmark", r"\bbenchmark\s*\("),
-        ("waitfor", r"\bwaitfor\s+delay\b"),
+        ("union", r"union\b[\s(/*+]+(?:all[\s(/*+]+)?select\b"),
+        ("select", r"select\b.{1,80}?\bfrom\b"),
+        ("and", r"and\s+['\"(]?\s*\d+\s*['\")]?\s*=\s*['\"(]?\s*\d+"),
+        ("or", r"or\s+['\"(]?\s*\d+\s*['\")]?\s*=\s*['\"(]?\s*\d+"),
+        ("'", r"'\s*(?:(?:or|and)\s+'|--|;)"),
+        ("sleep", r"sleep\s*\(\s*\d"),
+        ("benchmark", r"benchmark\s*\("),
+        ("waitfor", r"waitfor\s+delay\b"),
         ("information_schema", r"information_schema"),
-        ("extractvalue", r"\bextractvalue\s*\("),
-        ("updatexml", r"\bupdatexml\s*\("),
+        ("extractvalue", r"extractvalue\s*\("),
+        ("updatexml", r"updatexml\s*\("),
         ("drop", r";\s*drop\s+table"),
         ("@@version", r"@@version"),
-        ("load_file", r"\bload_file\s*\("),
-        ("char", r"\bchar\s*\(\s*\d+\s*(?:,\s*\d+\s*)+\)"),
+        ("load_file", r"load_file\s*\("),
+        ("char", r"char\s*\(\s*\d+\s*(?:,\s*\d+\s*)+\)"),
     ],
     "xss": [
         ("script", r"<\s*/?\s*script\b"),
         ("javascript", r"javascript\s*:"),
-        ("on", r"\bon(?:error|load|mouseover|focus|click|mouseenter)\s*="),
-        ("<", r"<\s*(?:img|svg|iframe|body|input|details|video|audio)\b[^>]*\bon\w+\s*="
-              r"|<\s*iframe\b"),
-        ("alert", r"\balert\s*\("),
-        ("prompt", r"\bprompt\s*\("),
-        ("confirm", r"\bconfirm\s*\("),
+        ("on", r"on(?:error|load|mouseover|focus|click|mouseenter)\s*="),
+        ("<", r"<\s*(?:iframe\b|(?:img|svg|body|input|details|video|audio)\b[^>]*\bon\w+\s*=)"),
+        ("alert", r"alert\s*\("),
+        ("prompt", r"prompt\s*\("),
+        ("confirm", r"confirm\s*\("),
         ("document.", r"document\.(?:cookie|domain)"),
         ("fromcharcode", r"string\.fromcharcode"),
     ],
     "path_traversal": [
-        ("..", r"(?:\.\.[/\\]){2,}|\.\.[/\\].*(?:etc[/\\]passwd|win\.ini|boot\.ini|etc[/\\]shadow)"
-               r"|\.\.%2f"),
+        ("..", r"\.\.(?:[/\\]\.\.[/\\]|%2f|[/\\].*?(?:etc[/\\]passwd|win\.ini|boot\.ini"
+               r"|etc[/\\]shadow))"),
         ("/etc/passwd", r"/etc/passwd\b"),
-        ("c:", r"\bc:[/\\]windows\b"),
+        ("c:", r"c:[/\\]windows\b"),
         ("file:", r"file:/{2,3}"),
         ("%c0%ae", r"%c0%ae"),
     ],
@@ -58,12 +63,12 @@ _SIGNATURES: dict[str, list[tuple[str, str]]] = {
         ("$(", r"\$\(\s*\w+"),
         ("${ifs}", r"\$\{ifs\}"),
         ("/bin/", r"/bin/(?:ba)?sh\b"),
-        ("cmd", r"\bcmd(?:\.exe)?\s*/c\b"),
-        ("phpinfo", r"\bphpinfo\s*\("),
-        ("md5", r"\bprint\s*\(\s*md5\s*\("),
-        ("system", r"\bsystem\s*\("),
-        ("passthru", r"\bpassthru\s*\("),
-        ("shell_exec", r"\bshell_exec\s*\("),
+        ("cmd", r"cmd(?:\.exe)?\s*/c\b"),
+        ("phpinfo", r"phpinfo\s*\("),
+        ("md5", r"print\s*\(\s*md5\s*\("),
+        ("system", r"system\s*\("),
+        ("passthru", r"passthru\s*\("),
+        ("shell_exec", r"shell_exec\s*\("),
     ],
 }
 INJECTIONS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
@@ -148,3 +153,45 @@ def is_probe(path: str) -> bool:
 def probe_in(lower_path: str) -> bool:
     """Like `is_probe` for a path that is already lower-case."""
     return PROBE_PATHS.search(lower_path) is not None
+
+
+def _automaton() -> object | None:
+    """An Aho-Corasick automaton mapping every needle to its scanner and signatures."""
+    if ahocorasick is None:
+        return None
+    table: dict[str, tuple[list[str], list[tuple[str, re.Pattern[str]]]]] = {}
+    for needle, name in _SCANNER_NEEDLES:
+        table.setdefault(needle, ([], []))[0].append(name)
+    for family, signatures in INJECTIONS.items():
+        for needle, pattern in signatures:
+            table.setdefault(needle, ([], []))[1].append((family, pattern))
+    automaton = ahocorasick.Automaton()
+    for needle, value in table.items():
+        automaton.add_word(needle, (needle, value))
+    automaton.make_automaton()
+    return automaton
+
+
+_AUTOMATON = _automaton()
+_ORDER = {family: i for i, family in enumerate(INJECTIONS)}
+_SCANNER_ORDER = {needle: i for i, (needle, _) in enumerate(_SCANNER_NEEDLES)}
+
+
+def analyse(text: str) -> tuple[str | None, list[str]]:
+    """Scanner fingerprint and injection families of a decoded, lower-cased request target."""
+    if _AUTOMATON is None:
+        return scanner_in(text), injections_in(text)
+    seen: set[str] = set()
+    scanner: str | None = None
+    scanner_rank = len(_SCANNER_ORDER)
+    families: set[str] = set()
+    for _, (needle, (names, signatures)) in _AUTOMATON.iter(text):  # type: ignore[attr-defined]
+        if needle in seen:
+            continue
+        seen.add(needle)
+        if names and _SCANNER_ORDER[needle] < scanner_rank:
+            scanner, scanner_rank = names[0], _SCANNER_ORDER[needle]
+        for family, pattern in signatures:
+            if family not in families and pattern.search(text) is not None:
+                families.add(family)
+    return scanner, sorted(families, key=_ORDER.__getitem__)
