@@ -7,6 +7,7 @@ cheap substring prefilter so ordinary requests cost a few substring checks.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import unquote_plus
 
 try:  # one C-level pass for every needle; the pure-Python loops below are the fallback
@@ -155,7 +156,7 @@ def probe_in(lower_path: str) -> bool:
     return PROBE_PATHS.search(lower_path) is not None
 
 
-def _automaton() -> object | None:
+def _automaton() -> Any:
     """An Aho-Corasick automaton mapping every needle to its scanner and signatures."""
     if ahocorasick is None:
         return None
@@ -185,7 +186,7 @@ def analyse(text: str) -> tuple[str | None, list[str]]:
     scanner: str | None = None
     scanner_rank = len(_SCANNER_ORDER)
     families: set[str] = set()
-    for _, (needle, (names, signatures)) in _AUTOMATON.iter(text):  # type: ignore[attr-defined]
+    for _, (needle, (names, signatures)) in _AUTOMATON.iter(text):
         if needle in seen:
             continue
         seen.add(needle)
