@@ -26,7 +26,9 @@ from vigil.security.versions import (
     sort_versions,
 )
 
-_KIND_ORDER = {"introduced": 0, "last_affected": 1, "fixed": 2, "limit": 3}
+# At equal versions a `fixed` closes the previous range before an `introduced` opens the
+# next, so adjacent ranges ([0, 3.1.1) + [3.1.1, 3.2.0)) leave no gap.
+_KIND_ORDER = {"fixed": 0, "introduced": 1, "last_affected": 2, "limit": 3}
 
 
 @dataclass(slots=True)

@@ -29,6 +29,16 @@ def test_unsorted_events_are_sorted_in_version_order(version: str, expected: boo
     assert is_affected(version, UNSORTED) is expected
 
 
+def test_adjacent_ranges_leave_no_gap_at_the_shared_version() -> None:
+    # Seen in real advisories: [0, 3.1.1) + [3.2.0, 3.2.2) + [3.1.1, 3.2.0), out of order.
+    aff = _aff([("introduced", "0"), ("fixed", "3.1.1"), ("introduced", "3.2.0"),
+                ("fixed", "3.2.2"), ("introduced", "3.1.1"), ("fixed", "3.2.0")])
+    assert is_affected("3.1.1", aff)
+    assert is_affected("3.2.0", aff)
+    assert is_affected("3.2.1", aff)
+    assert not is_affected("3.2.2", aff)
+
+
 def test_introduced_zero_and_last_affected_is_inclusive() -> None:
     aff = _aff([("introduced", "0"), ("last_affected", "1.10")])
     assert is_affected("0.1", aff)
