@@ -1,0 +1,54 @@
+"""`--follow` reading across log rotation, and the security_threats_detected metric."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from prometheus_client import REGISTRY
+
+from vigil.services import threats as service
+from vigil.telemetry.threat_metrics import THREATS_DETECTED  # noqa: F401 - registers it
+
+
+def test_follow_reads_appended_lines_across_rotation(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text("line 1\n")
+    seen: list[str] = []
+    done = threading.Event()
+
+    def writer() -> None:
+        time.sleep(0.2)
+        with log.open("a") as fh:
+            fh.write("line 2\npartial")
+        time.sleep(0.2)
+        with log.open("a") as fh:
+            fh.write(" end\n")
+        time.sleep(0.2)
+        os.rename(log, tmp_path / "auth.log.1")  # logrotate: move, then create anew
+        log.write_text("line 4\n")
+        time.sleep(0.5)
+        done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    for line in service.follow([log], poll=0.05, stop=done.is_set):
+        seen.append(line.rstrip("\n"))
+    thread.join()
+    assert seen == ["line 1", "line 2", "partial end", "line 4"]
+
+
+def test_reported_threats_are_counted_by_type_and_priority() -> None:
+    fixtures = Path(__file__).parents[2] / "fixtures" / "threats"
+
+    def value() -> float:
+        got = REGISTRY.get_sample_value("security_threats_detected_total",
+                                        {"type": "http_credential_stuffing", "priority": "P2"})
+        return got or 0.0
+
+    before = value()
+    result = service.scan_files([fixtures / "access.log"], service.ThreatsConfig())
+    service.report_threats(result.threats, "test")
+    assert value() == before + 1
