@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from vigil.cli.common import OutputFormat, err_console, fail_usage
+from vigil.cli.common import OutputFormat, err_console, fail_usage, show_progress
 from vigil.cli.context import cli_database, cli_settings
 from vigil.services import vuln_scans
 from vigil.storage.database import Database
@@ -34,8 +35,11 @@ def import_(
 ) -> None:
     """Import OSV advisories (PyPA vulns/, osv.dev all.zip, GitHub advisory database)."""
     db = ready_database()
+    status = err_console.status(f"importing advisories from {path}") if show_progress() \
+        else contextlib.nullcontext()
     try:
-        result = vuln_scans.import_advisories(db, path)
+        with status:
+            result = vuln_scans.import_advisories(db, path)
     except vuln_scans.ScanInputError as exc:
         fail_usage(str(exc))
     except SQLAlchemyError as exc:

@@ -288,6 +288,12 @@ def record_scan(db: Database, report: ScanReport, trigger: str,
     return scan_id
 
 
+def publish_findings_metrics(db: Database) -> None:
+    """Set the open-findings gauge from the database (e.g. at start-up)."""
+    with db.session() as session:
+        set_open_findings(repo.open_counts_by_severity(session))
+
+
 def record_failure(db: Database, target: str, trigger: str, error: str) -> None:
     """Count and log a failed scan, and store it when the database is reachable."""
     SCAN_FAILURES.inc()

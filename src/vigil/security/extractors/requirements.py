@@ -127,6 +127,8 @@ def _option(result: Extraction, line: str, source: str, line_no: int, read: Read
     except ValueError as exc:
         raise ExtractError(source, f"cannot parse option line: {exc}", line_no) from exc
     opt, _, inline = parts[0].partition("=")
+    if not opt.startswith("--") and len(opt) > 2 and opt[:2] in ("-r", "-c", "-e"):
+        opt, inline = opt[:2], opt[2:] + (f"={inline}" if inline else "")  # -rfile.txt
     value = inline or (parts[1] if len(parts) > 1 else "")
     where = Location(source, line_no)
     if opt in ("-r", "--requirement", "-c", "--constraint"):
