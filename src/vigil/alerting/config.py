@@ -209,16 +209,60 @@ class InhibitRuleConfig(_Strict):
     check_matchers = field_validator("source_matchers", "target_matchers")(_check_matchers)
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class WeeklyIntervalConfig(_Strict):
+    """A recurring interval: on these weekdays from `start_time` to `end_time` (UTC, HH:MM).
+
+    An end before the start wraps past midnight (22:00–02:00 covers the early next day).
+    """
+
+    weekdays: list[str] = Field(default_factory=lambda: list(_WEEKDAYS))
+    start_time: str
+    end_time: str
+
+    @field_validator("weekdays")
+    @classmethod
+    def _days(cls, v: list[str]) -> list[str]:
+        out = [d.strip().lower()[:3] for d in v]
+        for d in out:
+            if d not in _WEEKDAYS:
+                raise ValueError(f"weekday {d!r} must be one of {', '.join(_WEEKDAYS)}")
+        return out
+
+    @field_validator("start_time", "end_time")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not _HHMM.match(v):
+            raise ValueError(f"time {v!r} must be HH:MM (24 h, UTC)")
+        return v
+
+
 class MaintenanceWindowConfig(_Strict):
-    """Planned work: matching alerts are muted (no notifications, no pages) in [start, end)."""
+    """Planned work: matching alerts are muted (no notifications, no pages).
+
+    Either a one-off window `[start, end)` or a recurring `weekly` interval (or both:
+    the recurring interval then applies only between `start` and `end`).
+    """
 
     name: str
     matchers: list[str] = Field(default_factory=list)
-    start: datetime
-    end: datetime
+    start: datetime | None = None
+    end: datetime | None = None
+    weekly: WeeklyIntervalConfig | None = None
     comment: str = ""
 
     check_matchers = field_validator("matchers")(_check_matchers)
+
+    @model_validator(mode="after")
+    def _span(self) -> MaintenanceWindowConfig:
+        if self.weekly is None and (self.start is None or self.end is None):
+            raise ValueError(f"maintenance window {self.name!r} needs start and end, or weekly")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError(f"maintenance window {self.name!r} must end after it starts")
+        return self
 
 
 class AlertingConfig(_Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from vigil.alerting.matchers import Matcher, matches_all
 
@@ -35,19 +35,62 @@ class Silence:
         return self.is_active(now) and bool(self.matchers) and matches_all(self.matchers, labels)
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class WeeklyInterval:
+    """On these weekdays (0 = Monday) from `start` to `end` minutes after midnight UTC."""
+
+    weekdays: frozenset[int]
+    start: int
+    end: int
+
+    @classmethod
+    def parse(cls, weekdays: list[str], start_time: str, end_time: str) -> WeeklyInterval:
+        """From day names (mon..sun) and HH:MM times."""
+        def minutes(t: str) -> int:
+            h, m = t.split(":")
+            return int(h) * 60 + int(m)
+
+        return cls(frozenset(_DAYS.index(d[:3].lower()) for d in weekdays),
+                   minutes(start_time), minutes(end_time))
+
+    def contains(self, now: datetime) -> bool:
+        """True when `now` falls in the interval (an end before the start wraps midnight)."""
+        utc = now.astimezone(UTC)
+        minute = utc.hour * 60 + utc.minute
+        day = utc.weekday()
+        if self.start < self.end:
+            return day in self.weekdays and self.start <= minute < self.end
+        if self.start == self.end:
+            return day in self.weekdays
+        return ((day in self.weekdays and minute >= self.start)
+                or ((day - 1) % 7 in self.weekdays and minute < self.end))
+
+
 @dataclass(frozen=True)
 class MaintenanceWindow:
-    """Planned work: same semantics as a silence, declared in the operator file."""
+    """Planned work: a one-off window, a weekly interval, or a weekly interval within a span."""
 
     name: str
     matchers: tuple[Matcher, ...]
-    start: datetime
-    end: datetime
+    start: datetime | None
+    end: datetime | None
     comment: str = ""
+    weekly: WeeklyInterval | None = None
+
+    def is_open(self, now: datetime) -> bool:
+        """True while the window is in effect."""
+        if self.start is not None and now < self.start:
+            return False
+        if self.end is not None and now >= self.end:
+            return False
+        return self.weekly is None or self.weekly.contains(now)
 
     def mutes(self, labels: Mapping[str, str], now: datetime) -> bool:
         """True when the window is open now and matches (no matchers: everything)."""
-        return self.start <= now < self.end and matches_all(self.matchers, labels)
+        return self.is_open(now) and matches_all(self.matchers, labels)
 
 
 def silenced_by(silences: Iterable[Silence], labels: Mapping[str, str],

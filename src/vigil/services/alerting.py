@@ -46,7 +46,13 @@ from vigil.alerting.priority import PriorityMapper
 from vigil.alerting.retry import RetryOutcome, RetryPolicy
 from vigil.alerting.rules import RuleSet, SeriesTable
 from vigil.alerting.schedules import Contact, next_handoff, on_call, resolve_targets
-from vigil.alerting.silences import MaintenanceWindow, Silence, in_maintenance, silenced_by
+from vigil.alerting.silences import (
+    MaintenanceWindow,
+    Silence,
+    WeeklyInterval,
+    in_maintenance,
+    silenced_by,
+)
 from vigil.config import Settings
 from vigil.services.notifiers.dispatch import Sender, build_sender
 from vigil.storage import alerting_repo as repo
@@ -104,8 +110,10 @@ class Runtime:
             priorities=PriorityMapper(cfg.priorities or PriorityConfig()),
             inhibit_rules=[InhibitRule.from_config(r) for r in cfg.inhibit_rules or []],
             routes=compile_routes(cfg.routes),
-            windows=[MaintenanceWindow(w.name, parse_matchers(w.matchers), w.start, w.end,
-                                       w.comment) for w in cfg.maintenance_windows],
+            windows=[MaintenanceWindow(
+                w.name, parse_matchers(w.matchers), w.start, w.end, w.comment,
+                WeeklyInterval.parse(w.weekly.weekdays, w.weekly.start_time, w.weekly.end_time)
+                if w.weekly else None) for w in cfg.maintenance_windows],
             senders={name: build_sender(r, cfg.external_url) for name, r in cfg.receivers.items()},
         )
 

@@ -31,7 +31,13 @@ from vigil.alerting.pipeline import (
     run_pipeline,
 )
 from vigil.alerting.retry import DeliveryError, RetryPolicy
-from vigil.alerting.silences import MaintenanceWindow, Silence, in_maintenance, silenced_by
+from vigil.alerting.silences import (
+    MaintenanceWindow,
+    Silence,
+    WeeklyInterval,
+    in_maintenance,
+    silenced_by,
+)
 from vigil.core.types import Priority, Severity
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -137,3 +143,19 @@ def test_lifecycle_pending_firing_ack_resolve() -> None:
     gone, ev = observe(pend, False, None, five, NOW + timedelta(minutes=1))
     assert gone.state is AlertState.RESOLVED and gone.fired_at is None
     assert [e.kind for e in ev] == ["cleared"]
+
+
+def test_weekly_maintenance_wraps_midnight() -> None:
+    weekly = WeeklyInterval.parse(["sat"], "22:00", "02:00")
+    win = MaintenanceWindow("backups", (), None, None, weekly=weekly)
+    sat = datetime(2026, 11, 28, tzinfo=UTC)  # a Saturday
+    assert win.mutes({}, sat.replace(hour=23))
+    assert win.mutes({}, sat.replace(hour=1) + timedelta(days=1))  # Sunday 01:00
+    assert not win.mutes({}, sat.replace(hour=21, minute=59))
+    assert not win.mutes({}, sat.replace(hour=1))  # Saturday 01:00: Friday is not listed
+    cfg = AlertingConfig.model_validate({"maintenance_windows": [
+        {"name": "w", "weekly": {"weekdays": ["Saturday"], "start_time": "22:00",
+                                 "end_time": "02:00"}}]})
+    assert cfg.maintenance_windows[0].weekly is not None
+    with pytest.raises(ValueError, match="needs start and end"):
+        AlertingConfig.model_validate({"maintenance_windows": [{"name": "x"}]})
