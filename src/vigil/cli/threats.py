@@ -96,6 +96,7 @@ def scan(
     except service.InputError as exc:
         fail_usage(str(exc))
     service.report_threats(result.threats, "cli")
+    service.apply_response(rules, result.threats)
     if suggest_fmt is not None:
         typer.echo(suggest(result.threats, suggest_fmt.value), nl=False)
     elif fmt is OutputFormat.JSON:
@@ -144,6 +145,7 @@ def _emit_new(engine: ThreatEngine, seen: dict[tuple[str, str, str], int],
                 typer.echo(json.dumps(t.as_dict()))
     if fresh:
         service.report_threats(fresh, "cli-follow")
+        service.apply_response(engine.config, fresh)
         if fmt is OutputFormat.TABLE:
             _console().print(_table(fresh))
 

@@ -29,6 +29,7 @@ from vigil.security.threats import (
     load_sigma,
 )
 from vigil.security.threats.model import HttpEvent
+from vigil.security.threats.response import merge_nginx_denylist
 from vigil.storage import threats_repo
 from vigil.storage.database import Database
 from vigil.telemetry.logging import log_event
@@ -125,6 +126,32 @@ def report_threats(threats: Iterable[Threat], origin: str) -> None:
         count_threat(t.type, t.priority.value)
 
 
+def apply_response(config: ThreatsConfig, threats: list[Threat]) -> Path | None:
+    """Add urgent sources to the nginx deny file when `threats.response.apply` is on.
+
+    Nothing else is ever applied: iptables rules and NetworkPolicies are only suggested.
+    Returns the file written, or None when the response is off or there was nothing to add.
+    """
+    response = config.response
+    if not response.apply or not response.nginx_deny_file or not threats:
+        return None
+    path = Path(response.nginx_deny_file)
+    try:
+        existing = path.read_text(encoding="utf-8") if path.exists() else ""
+        updated = merge_nginx_denylist(existing, threats, response.min_priority)
+        if updated == existing:
+            return None
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(updated, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        log_event("THREAT_RESPONSE_FAILED", "ERROR", file=str(path), error=str(exc))
+        return None
+    log_event("THREAT_RESPONSE_APPLIED", "WARNING", file=str(path),
+              sources=sorted({t.source_ip for t in threats}))
+    return path
+
+
 def store_threats(db: Database, threats: list[Threat], origin: str) -> tuple[int, int]:
     """Upsert threats; returns (inserted, updated)."""
     with db.session() as session:
@@ -149,6 +176,7 @@ def ingest_lines(db: Database, lines: list[str], config: ThreatsConfig,
     threats = engine.finish()
     inserted, updated = store_threats(db, threats, "api")
     report_threats(threats, "api")
+    apply_response(config, threats)
     return {"threats": [t.as_dict() for t in threats], "stats": engine.stats.as_dict(),
             "rejected_events": rejected, "stored": {"inserted": inserted, "updated": updated}}
 
@@ -207,6 +235,7 @@ class AuthFailureMonitor:
         report_threats(threats, "api-auth")
         if self.db is not None:
             store_threats(self.db, threats, "api-auth")
+        apply_response(self.config, threats)
         return threats[0]
 
 

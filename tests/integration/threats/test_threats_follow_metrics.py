@@ -52,3 +52,17 @@ def test_reported_threats_are_counted_by_type_and_priority() -> None:
     result = service.scan_files([fixtures / "access.log"], service.ThreatsConfig())
     service.report_threats(result.threats, "test")
     assert value() == before + 1
+
+
+def test_response_is_applied_only_when_configured(tmp_path: Path) -> None:
+    fixtures = Path(__file__).parents[2] / "fixtures" / "threats"
+    result = service.scan_files([fixtures / "access.log"], service.ThreatsConfig())
+    deny = tmp_path / "deny.conf"
+    off = service.ThreatsConfig.model_validate({"response": {"nginx_deny_file": str(deny)}})
+    assert service.apply_response(off, result.threats) is None and not deny.exists()
+    on = service.ThreatsConfig.model_validate(
+        {"response": {"apply": True, "nginx_deny_file": str(deny), "min_priority": "P2"}})
+    assert service.apply_response(on, result.threats) == deny
+    entries = [ln for ln in deny.read_text().splitlines() if ln.startswith("deny")]
+    # P2 threats (stuffing, injections) are denied; the P3-only scanner 192.0.2.10 is not.
+    assert entries == ["deny 192.0.2.30;", "deny 192.0.2.20;"]

@@ -88,6 +88,16 @@ class InjectionRule(_Rule):
     min_count: int = Field(default=1, ge=1)
 
 
+class ResponseConfig(BaseModel):
+    """Automatic response: off by default; when on, Vigil only maintains an nginx deny file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    apply: bool = False
+    min_priority: Priority = Priority.P2
+    nginx_deny_file: str | None = None
+
+
 class ThreatsConfig(BaseModel):
     """Built-in detections as data, Sigma rule files, allowlists and response settings."""
 
@@ -104,7 +114,7 @@ class ThreatsConfig(BaseModel):
     web_scan: WebScanRule = Field(default_factory=WebScanRule)
     injection: InjectionRule = Field(default_factory=InjectionRule)
     sigma_rules: list[str] = Field(default_factory=list)
-    apply_response: bool = False
+    response: ResponseConfig = Field(default_factory=ResponseConfig)
 
     @field_validator("allowlist")
     @classmethod

@@ -7,6 +7,7 @@ import ipaddress
 
 import yaml
 
+from vigil.core.types import Priority
 from vigil.security.threats.model import Threat
 
 FORMATS = ("nginx", "iptables", "k8s")
@@ -53,3 +54,24 @@ def suggest(threats: list[Threat], fmt: str, namespace: str = "default",
         }
         return str(yaml.safe_dump(policy, sort_keys=False))
     raise ValueError(f"unknown response format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+_RANK = {Priority.P1: 1, Priority.P2: 2, Priority.P3: 3, Priority.P4: 4}
+
+
+def merge_nginx_denylist(existing: str, threats: list[Threat], min_priority: Priority) -> str:
+    """The nginx deny file with the sources of threats at or above `min_priority` added.
+
+    Entries already in the file are kept (also those an operator wrote by hand).
+    """
+    urgent = [t for t in threats if _RANK[t.priority] <= _RANK[min_priority]]
+    lines = existing.splitlines()
+    present = {ln.strip() for ln in lines}
+    if not lines:
+        lines = ["# Managed by Vigil (threats.response); entries are only ever added"]
+    for ip in offending_ips(urgent):
+        entry = f"deny {ip};"
+        if entry not in present:
+            lines.append(entry)
+            present.add(entry)
+    return "\n".join(lines) + "\n"

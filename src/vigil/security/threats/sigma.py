@@ -236,6 +236,7 @@ class SigmaDetector:
         self._hits: dict[tuple[str, str], list[float]] = defaultdict(list)
         self._evidence: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._groups: dict[tuple[str, str], list[tuple[float, str]]] = defaultdict(list)
+        self._group_lines: dict[tuple[str, str], list[str]] = defaultdict(list)
 
     def observe_http(self, ev: HttpEvent) -> None:
         """Match HTTP request fields (and the raw line for keywords)."""
@@ -262,6 +263,9 @@ class SigmaDetector:
                 if rule.name in corr.rules:
                     group = "|".join(str(fields.get(g, "")) for g in corr.group_by)
                     self._groups[(corr.title, group)].append((when.timestamp(), ip))
+                    kept = self._group_lines[(corr.title, group)]
+                    if len(kept) < self.limit:
+                        kept.append(line)
 
     def finish(self) -> list[Threat]:
         """Threats for single-event matches and satisfied correlations."""
@@ -288,7 +292,8 @@ class SigmaDetector:
                 if corr.op(best, corr.count):
                     out.append(Threat(f"sigma:{corr.title}", hits[0][1], _dt(hits[0][0]),
                                       _dt(hits[-1][0]), len(hits), corr.technique, corr.priority,
-                                      f"sigma-correlation:{corr.title}", [], [],
+                                      f"sigma-correlation:{corr.title}", [],
+                                      list(self._group_lines[(title, group)]),
                                       {"group": group, "max_in_timespan": best}))
         return out
 

@@ -76,3 +76,14 @@ def test_table_format_and_bad_config(tmp_path: Path) -> None:
     bad.write_text("threats:\n  ssh_bruteforce:\n    maxretries: 3\n")
     result = runner.invoke(app, ["scan", str(FIXTURES / "auth.log"), "--config", str(bad)])
     assert result.exit_code == 2
+
+
+def test_nginx_deny_file_merge_keeps_entries_and_respects_priority() -> None:
+    from vigil.security.threats.response import merge_nginx_denylist
+
+    p1 = Threat("login_after_brute_force", "192.0.2.7", NOW, NOW, 6, "T1078", Priority.P1, "r")
+    p3 = Threat("web_vulnerability_scan", "192.0.2.8", NOW, NOW, 9, "T1595.002", Priority.P3,
+                "r")
+    text = merge_nginx_denylist("deny 10.0.0.1;\n", [p1, p3, _threat("192.0.2.9")], Priority.P2)
+    assert text.splitlines() == ["deny 10.0.0.1;", "deny 192.0.2.7;", "deny 192.0.2.9;"]
+    assert merge_nginx_denylist(text, [p1], Priority.P2) == text
