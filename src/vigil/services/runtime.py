@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from vigil.config import OperatorConfig, Settings
+from vigil.services.detection_worker import DetectionWorker
 from vigil.services.retention import apply_retention
 from vigil.services.scheduler import Scheduler
 from vigil.storage.database import Database
@@ -23,6 +24,7 @@ class Runtime:
         self.settings = settings
         self.config = config
         self.scheduler = Scheduler(db)
+        self.detection = DetectionWorker(db, config.detection)
         self.register_jobs()
 
     def register_jobs(self) -> None:
@@ -31,6 +33,7 @@ class Runtime:
 
     def install_hooks(self, state: Any) -> None:
         """Attach callbacks the API calls (after ingest, on auth failure)."""
+        state.on_ingested = self.detection.notify
 
     def _retention(self, now: datetime) -> str:
         deleted = apply_retention(self.db, self.settings.retention_days,
@@ -42,7 +45,9 @@ class Runtime:
         """Start background work (when enabled in the settings)."""
         if self.settings.scheduler_enabled:
             self.scheduler.start()
+        self.detection.start()
 
     def stop(self) -> None:
         """Stop background work."""
         self.scheduler.stop()
+        self.detection.stop()

@@ -1,0 +1,241 @@
+"""The detection worker: scores new points of watched series and stores the anomalies.
+
+One detector per watched series; its state lives in `detector_state`, so a restart (or
+another replica taking the partition over) continues where the last run left off. A
+series that existed before this process started watching it first warms up on its
+stored history, silently. New points are found through the ingest hook (immediately)
+and by polling (for points that another replica ingested).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from vigil import __version__
+from vigil.core.types import Severity
+from vigil.detection.base import BatchResult, Detector
+from vigil.detection.registry import make_detector, restore_detector
+from vigil.services.detection_config import DetectionConfig, WatchRule
+from vigil.services.partitions import PartitionClaims
+from vigil.storage import detection_repo
+from vigil.storage.anomalies_repo import insert_anomalies
+from vigil.storage.database import Database
+from vigil.storage.detection_repo import SeriesInfo
+from vigil.telemetry.detection_metrics import (
+    ANOMALIES_DETECTED,
+    ANOMALY_SCORE,
+    DATA_PROCESSING_LAG,
+    DETECTION_LAG,
+    MODEL_INFERENCE_TIME,
+    PARTITIONS_OWNED,
+    POINTS_SCORED,
+    WATCHED_SERIES,
+)
+from vigil.telemetry.logging import log_event
+
+CHUNK = 20_000
+
+
+def model_version(detector: str) -> str:
+    """The version stamped on state and anomalies; a change discards old state."""
+    return f"{detector}-{__version__}"
+
+
+@dataclass(slots=True)
+class Watched:
+    """A watched series and the rule that selected it."""
+
+    info: SeriesInfo
+    rule: WatchRule
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesOutcome:
+    """What one pass over a series did."""
+
+    scored: int
+    anomalies: int
+    warmed_up_on: int
+
+
+class DetectionWorker:
+    """Scores watched series in a background thread (or on demand via `run_once`)."""
+
+    def __init__(self, db: Database, config: DetectionConfig) -> None:
+        self._db = db
+        self._config = config
+        self._claims = PartitionClaims(db, config.partitions)
+        self._watched: dict[int, Watched] = {}
+        self._max_seen_id = 0
+        self._dirty: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._started_at = datetime.now(UTC)
+        self._last_poll = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        """True when at least one watch rule is configured."""
+        return bool(self._config.watch)
+
+    def notify(self, report: Any) -> None:
+        """Ingest hook: the series of a report have new points (arrived now)."""
+        if not self.enabled:
+            return
+        now = time.time()
+        with self._lock:
+            for series_id in getattr(report, "series_ids", []):
+                self._dirty.setdefault(int(series_id), now)
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the background thread (when something is watched)."""
+        if self.enabled and self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="vigil-detection",
+                                            daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread and give the partition locks back."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._claims.release()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception as exc:
+                log_event("ERROR", "ERROR", component="detection_worker",
+                          message=f"detection pass failed: {type(exc).__name__}: {exc}")
+                self._stop.wait(2.0)
+            self._wake.wait(1.0)
+            self._wake.clear()
+
+    def run_once(self, poll: bool | None = None) -> dict[int, SeriesOutcome]:
+        """One pass: discover series, rebalance partitions, score what has new points."""
+        self._discover()
+        owned = self._claims.refresh()
+        PARTITIONS_OWNED.set(len(owned))
+        now = time.time()
+        if poll is None:
+            poll = now - self._last_poll >= self._config.poll_interval_seconds
+        with self._lock:
+            dirty, self._dirty = self._dirty, {}
+        if poll:
+            self._last_poll = now
+            for series_id in self._watched:
+                dirty.setdefault(series_id, float("nan"))
+        outcomes: dict[int, SeriesOutcome] = {}
+        for series_id, arrived in sorted(dirty.items()):
+            watched = self._watched.get(series_id)
+            if watched is None or not self._claims.owns(series_id):
+                continue
+            outcomes[series_id] = self._score_series(watched, arrived)
+        WATCHED_SERIES.set(sum(1 for sid in self._watched if self._claims.owns(sid)))
+        return outcomes
+
+    def _discover(self) -> None:
+        with self._db.session() as session:
+            while True:
+                batch = detection_repo.series_after(session, self._max_seen_id, 5000)
+                if not batch:
+                    break
+                for info in batch:
+                    rule = self._config.rule_for(info.name, info.labels)
+                    if rule is not None:
+                        self._watched[info.id] = Watched(info, rule)
+                self._max_seen_id = batch[-1].id
+
+    def _score_series(self, watched: Watched, arrived: float) -> SeriesOutcome:
+        info, rule = watched.info, watched.rule
+        version = model_version(rule.detector)
+        scored = anomalies = warmed = 0
+        with self._db.session() as session:
+            stored = detection_repo.load_state(session, info.id, rule.detector)
+            detector: Detector
+            if stored is not None and stored.model_version == version:
+                detector = restore_detector(stored.state)
+                last_ts: float | None = stored.last_ts
+            else:
+                detector = make_detector(rule.detector)
+                last_ts, warmed = self._warm_up(session, detector, info)
+            newest = last_ts
+            while True:
+                ts, values = detection_repo.points_after(session, info.id, last_ts, None, CHUNK)
+                if not ts:
+                    break
+                started = time.perf_counter()
+                batch = detector.update_batch(np.asarray(ts), np.asarray(values))
+                MODEL_INFERENCE_TIME.labels(rule.detector).observe(time.perf_counter() - started)
+                rows = _anomaly_rows(detector, batch, info.id, rule, version)
+                anomalies += insert_anomalies(session, rows)
+                for row in rows:
+                    ANOMALIES_DETECTED.labels(info.name, str(row["severity"])).inc()
+                scored += len(ts)
+                last_ts = newest = ts[-1]
+                ANOMALY_SCORE.labels(str(info.id), info.name).set(float(batch.scores[-1]))
+            if newest is not None and (scored or warmed or stored is None
+                                       or stored.model_version != version):
+                detection_repo.save_state(session, info.id, rule.detector, version,
+                                          detector.get_state(), newest)
+        if scored:
+            POINTS_SCORED.labels(rule.detector).inc(scored)
+            lag = time.time() - (arrived if arrived == arrived else (newest or time.time()))
+            DATA_PROCESSING_LAG.set(max(lag, 0.0))
+            DETECTION_LAG.observe(max(lag, 0.0))
+        if warmed:
+            log_event("Training completed", series_id=info.id, series=info.name,
+                      detector=rule.detector, points=warmed)
+        return SeriesOutcome(scored, anomalies, warmed)
+
+    def _warm_up(self, session: Any, detector: Detector, info: SeriesInfo
+                 ) -> tuple[float | None, int]:
+        """Learn silently from history that predates watching; returns (last ts, points)."""
+        if info.created_at >= self._started_at or self._config.history_points == 0:
+            return None, 0
+        cutoff = self._started_at.timestamp()
+        ts, values = detection_repo.last_points(session, info.id, cutoff,
+                                                self._config.history_points)
+        if not ts:
+            return None, 0
+        detector.update_batch(np.asarray(ts), np.asarray(values))
+        return ts[-1], len(ts)
+
+
+def _anomaly_rows(detector: Detector, batch: BatchResult, series_id: int, rule: WatchRule,
+                  version: str) -> list[dict[str, object]]:
+    """Rows for the points of a batch at or above the rule's minimum severity."""
+    rows: list[dict[str, object]] = []
+    created = datetime.now(UTC)
+    for i, severity in enumerate(batch.severities()):
+        if severity is None or severity.rank < Severity(rule.min_severity).rank:
+            continue
+        rows.append({
+            "series_id": series_id,
+            "timestamp": datetime.fromtimestamp(float(batch.timestamps[i]), UTC),
+            "value": float(batch.values[i]), "score": float(batch.scores[i]),
+            "expected_value": _finite(batch.expected[i]), "expected_lower": _finite(batch.lower[i]),
+            "expected_upper": _finite(batch.upper[i]), "severity": severity.value,
+            "detector": rule.detector, "model_version": version,
+            "explanation": detector.explain(batch, i)[:1000], "status": "open",
+            "created_at": created,
+        })
+    return rows
+
+
+def _finite(x: float) -> float | None:
+    value = float(x)
+    return value if np.isfinite(value) else None

@@ -1,0 +1,95 @@
+"""Claim partitions of the series space with PostgreSQL advisory locks, no coordinator.
+
+Every worker process holds one "slot" lock, so the number of live workers is the number
+of granted slot locks in `pg_locks`. Each worker then holds at most ceil(P / workers)
+partition locks, releasing extras and claiming free ones on every refresh; a worker that
+dies loses its locks with its connection and the others take its partitions over.
+On SQLite there is one process by design, and it owns every partition.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from vigil.storage.database import Database
+from vigil.telemetry.logging import log_event
+
+SLOT_NAMESPACE = 0x56494731  # "VIG1"
+PARTITION_NAMESPACE = 0x56494732  # "VIG2"
+MAX_SLOTS = 1024
+
+
+class PartitionClaims:
+    """The partitions this process owns, kept fair across live workers."""
+
+    def __init__(self, db: Database, partitions: int) -> None:
+        self._db = db
+        self.partitions = partitions
+        self.owned: set[int] = set(range(partitions)) if db.dialect != "postgresql" else set()
+        self._conn: Connection | None = None
+        self._slot: int | None = None
+
+    def owns(self, series_id: int) -> bool:
+        """True when this process scores the series."""
+        return series_id % self.partitions in self.owned
+
+    def refresh(self) -> set[int]:
+        """Rebalance: keep a fair share of partitions, claim free ones, release extras."""
+        if self._db.dialect != "postgresql":
+            return self.owned
+        try:
+            self._rebalance()
+        except Exception as exc:  # connection lost: every lock went with it
+            log_event("partition_claims_lost", "WARNING", error=str(exc).splitlines()[0][:200])
+            self._reset()
+        return self.owned
+
+    def _scalar(self, sql: str, **params: Any) -> Any:
+        assert self._conn is not None
+        value = self._conn.execute(text(sql), params).scalar()
+        self._conn.commit()
+        return value
+
+    def _rebalance(self) -> None:
+        if self._conn is None:
+            self._conn = self._db.engine.connect()
+        if self._slot is None:
+            for slot in range(MAX_SLOTS):
+                if self._scalar("SELECT pg_try_advisory_lock(:ns, :k)", ns=SLOT_NAMESPACE, k=slot):
+                    self._slot = slot
+                    break
+            else:
+                raise RuntimeError("no free worker slot")
+        live = int(self._scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = :ns AND objsubid = 2", ns=SLOT_NAMESPACE) or 1)
+        target = math.ceil(self.partitions / max(live, 1))
+        for partition in sorted(self.owned, reverse=True)[: max(0, len(self.owned) - target)]:
+            self._scalar("SELECT pg_advisory_unlock(:ns, :k)", ns=PARTITION_NAMESPACE,
+                         k=partition)
+            self.owned.discard(partition)
+        for partition in range(self.partitions):
+            if len(self.owned) >= target:
+                break
+            if partition not in self.owned and self._scalar(
+                    "SELECT pg_try_advisory_lock(:ns, :k)", ns=PARTITION_NAMESPACE, k=partition):
+                self.owned.add(partition)
+
+    def _reset(self) -> None:
+        self.owned = set()
+        self._slot = None
+        if self._conn is not None:
+            try:
+                self._conn.invalidate()
+                self._conn.close()
+            except Exception:
+                pass
+            self._conn = None
+
+    def release(self) -> None:
+        """Give every lock back (on shutdown)."""
+        if self._db.dialect == "postgresql":
+            self._reset()

@@ -1,0 +1,105 @@
+"""Detector state per series, points to score, and the series the worker may watch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vigil.storage.models import DetectorStateRow, SampleRow, SeriesRow
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesInfo:
+    """What the worker needs to know about a series."""
+
+    id: int
+    name: str
+    labels: dict[str, str]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """A detector's persisted state."""
+
+    detector: str
+    model_version: str
+    state: bytes
+    last_ts: float
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def series_after(session: Session, after_id: int, limit: int) -> list[SeriesInfo]:
+    """Series with ids above `after_id`, in id order."""
+    rows = session.scalars(select(SeriesRow).where(SeriesRow.id > after_id)
+                           .order_by(SeriesRow.id).limit(limit))
+    return [SeriesInfo(r.id, r.name, dict(r.labels), _aware(r.created_at)) for r in rows]
+
+
+def series_by_ids(session: Session, ids: list[int]) -> list[SeriesInfo]:
+    """Series with the given ids."""
+    if not ids:
+        return []
+    rows = session.scalars(select(SeriesRow).where(SeriesRow.id.in_(ids)))
+    return [SeriesInfo(r.id, r.name, dict(r.labels), _aware(r.created_at)) for r in rows]
+
+
+def load_state(session: Session, series_id: int, detector: str) -> StoredState | None:
+    """The stored state of a series' detector, if any."""
+    row = session.get(DetectorStateRow, (series_id, detector))
+    if row is None:
+        return None
+    return StoredState(row.detector, row.model_version, row.state, row.last_ts)
+
+
+def save_state(session: Session, series_id: int, detector: str, model_version: str,
+               state: bytes, last_ts: float) -> None:
+    """Insert or replace the state of a series' detector."""
+    row = session.get(DetectorStateRow, (series_id, detector))
+    now = datetime.now(UTC)
+    if row is None:
+        session.add(DetectorStateRow(series_id=series_id, detector=detector,
+                                     model_version=model_version, state=state,
+                                     last_ts=last_ts, updated_at=now))
+    else:
+        row.model_version = model_version
+        row.state = state
+        row.last_ts = last_ts
+        row.updated_at = now
+
+
+def points_after(session: Session, series_id: int, after_ts: float | None, upto_ts: float | None,
+                 limit: int) -> tuple[list[float], list[float]]:
+    """Points of a series with after_ts < ts <= upto_ts, oldest first (primary-key scan)."""
+    stmt = select(SampleRow.ts, SampleRow.value).where(SampleRow.series_id == series_id)
+    if after_ts is not None:
+        stmt = stmt.where(SampleRow.ts > after_ts)
+    if upto_ts is not None:
+        stmt = stmt.where(SampleRow.ts <= upto_ts)
+    rows = session.execute(stmt.order_by(SampleRow.ts).limit(limit)).all()
+    return [float(r[0]) for r in rows], [float(r[1]) for r in rows]
+
+
+def last_points(session: Session, series_id: int, upto_ts: float,
+                limit: int) -> tuple[list[float], list[float]]:
+    """The newest `limit` points at or before `upto_ts`, oldest first."""
+    stmt = (select(SampleRow.ts, SampleRow.value)
+            .where(SampleRow.series_id == series_id, SampleRow.ts <= upto_ts)
+            .order_by(SampleRow.ts.desc()).limit(limit))
+    rows = session.execute(stmt).all()[::-1]
+    return [float(r[0]) for r in rows], [float(r[1]) for r in rows]
+
+
+def latest_ts(session: Session, series_ids: list[int]) -> dict[int, float]:
+    """The newest sample timestamp of each series that has samples."""
+    if not series_ids:
+        return {}
+    stmt = (select(SampleRow.series_id, func.max(SampleRow.ts))
+            .where(SampleRow.series_id.in_(series_ids)).group_by(SampleRow.series_id))
+    return {int(sid): float(ts) for sid, ts in session.execute(stmt) if ts is not None}

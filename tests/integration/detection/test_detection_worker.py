@@ -1,0 +1,156 @@
+"""The detection worker on SQLite and PostgreSQL: ingest -> scored -> anomaly stored -> listed."""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from tests.support import auth
+
+from vigil.api.app import create_app
+from vigil.config import OperatorConfig, Settings
+from vigil.core.ingest import SeriesInput
+from vigil.services.detection_config import DetectionConfig, WatchRule
+from vigil.services.detection_worker import DetectionWorker
+from vigil.services.ingest import ingest
+from vigil.storage import detection_repo
+from vigil.storage.anomalies_repo import AnomalyFilter, list_anomalies
+from vigil.storage.database import Database
+
+STEP = 60.0
+
+
+def seasonal(n: int, start: float, seed: int = 1) -> list[tuple[float, float]]:
+    rng = np.random.default_rng(seed)
+    return [(start + i * STEP, 50 + 10 * math.sin(2 * math.pi * i / 60) + rng.normal(0, 1))
+            for i in range(n)]
+
+
+def watch_cpu() -> DetectionConfig:
+    return DetectionConfig(watch=[WatchRule(name="cpu_.*", labels={"env": "prod"})])
+
+
+def anomalies(db: Database) -> list[object]:
+    with db.session() as session:
+        return list_anomalies(session, AnomalyFilter(), None, 1000)
+
+
+def test_a_spike_in_a_watched_series_is_stored(db: Database, settings: Settings) -> None:
+    start = time.time() - 1000 * STEP
+    worker = DetectionWorker(db, watch_cpu())
+    points = seasonal(600, start)
+    report = ingest(db, settings, [SeriesInput("cpu_usage_percent", {"env": "prod"}, points),
+                                   SeriesInput("cpu_usage_percent", {"env": "dev"}, points)])
+    worker.notify(report)
+    first = worker.run_once()
+    assert list(first) == [report.series_ids[0]]  # the dev series is not watched
+    assert first[report.series_ids[0]].scored == 600
+    assert anomalies(db) == []  # clean seasonal noise: nothing stored
+    spike = [(start + 600 * STEP, 400.0)] + seasonal(5, start + 601 * STEP, seed=2)
+    worker.notify(ingest(db, settings, [SeriesInput("cpu_usage_percent", {"env": "prod"},
+                                                    spike)]))
+    worker.run_once()
+    found = anomalies(db)
+    assert len(found) >= 1
+    top = found[-1]
+    assert top.value == 400.0 and top.severity in {"warning", "critical"}  # type: ignore[attr-defined]
+    assert top.expected_upper is not None and top.expected_upper < 400.0  # type: ignore[attr-defined]
+    assert "400" in (top.explanation or "")  # type: ignore[attr-defined]
+
+
+def test_restart_continues_from_stored_state(db: Database, settings: Settings) -> None:
+    start = time.time() - 2000 * STEP
+    points = seasonal(800, start)
+    sid = ingest(db, settings, [SeriesInput("cpu_a", {"env": "prod"}, points[:500])]).series_ids[0]
+    first = DetectionWorker(db, watch_cpu())
+    first.run_once(poll=True)
+    first.stop()
+    with db.session() as session:
+        saved = detection_repo.load_state(session, sid, "vigil")
+    assert saved is not None and saved.last_ts == points[499][0]
+    ingest(db, settings, [SeriesInput("cpu_a", {"env": "prod"}, points[500:])])
+    restarted = DetectionWorker(db, watch_cpu())
+    outcome = restarted.run_once(poll=True)[sid]
+    assert outcome.scored == 300 and outcome.warmed_up_on == 0
+    with db.session() as session:
+        resumed = detection_repo.load_state(session, sid, "vigil")
+    from vigil.detection.registry import make_detector
+    uninterrupted = make_detector("vigil")
+    arr = np.asarray(points)
+    uninterrupted.update_batch(arr[:, 0], arr[:, 1])
+    assert resumed is not None and resumed.state == uninterrupted.get_state()
+
+
+def test_history_that_predates_watching_is_learned_silently(db: Database,
+                                                           settings: Settings) -> None:
+    start = time.time() - 3000 * STEP
+    points = seasonal(700, start)
+    points[650] = (points[650][0], 500.0)  # an old spike: history, not news
+    sid = ingest(db, settings, [SeriesInput("cpu_b", {"env": "prod"}, points)]).series_ids[0]
+    worker = DetectionWorker(db, watch_cpu())
+    outcome = worker.run_once(poll=True)[sid]
+    assert outcome.warmed_up_on == 700 and outcome.scored == 0
+    assert anomalies(db) == []
+    later = [(start + 700 * STEP, 500.0)]
+    worker.notify(ingest(db, settings, [SeriesInput("cpu_b", {"env": "prod"}, later)]))
+    assert worker.run_once()[sid].scored == 1
+
+
+def test_unwatched_config_does_nothing(db: Database, settings: Settings) -> None:
+    worker = DetectionWorker(db, DetectionConfig())
+    report = ingest(db, settings, [SeriesInput("cpu_usage_percent", {}, seasonal(10, 1e9))])
+    worker.notify(report)
+    assert not worker.enabled and worker.run_once(poll=True) == {}
+
+
+def test_served_app_scores_ingested_points_and_lists_them(settings: Settings, db: Database,
+                                                          keys: dict[str, str]) -> None:
+    config = OperatorConfig(detection=watch_cpu())
+    app = create_app(settings, db=db, config=config, background=False)
+    worker: DetectionWorker = app.state.runtime.detection
+    start = time.time() - 1000 * STEP
+    with TestClient(app) as client:
+        body = {"series": [{"name": "cpu_usage_percent", "labels": {"env": "prod"},
+                            "points": [list(p) for p in seasonal(600, start)]}]}
+        assert client.post("/api/v1/ingest", json=body,
+                           headers=auth(keys["operator"])).status_code == 200
+        worker.run_once()
+        spike = {"series": [{"name": "cpu_usage_percent", "labels": {"env": "prod"},
+                             "points": [[start + 600 * STEP, 900.0]]}]}
+        client.post("/api/v1/ingest", json=spike, headers=auth(keys["operator"]))
+        worker.run_once()
+        listed = client.get("/api/v1/anomalies", headers=auth(keys["viewer"])).json()["items"]
+        assert listed and listed[0]["value"] == 900.0
+        assert listed[0]["timestamp"] == datetime.fromtimestamp(
+            start + 600 * STEP, UTC).isoformat().replace("+00:00", "Z")
+        metrics = client.get("/metrics").text
+        assert "model_inference_time_bucket" in metrics
+        assert "vigil_anomalies_detected_total" in metrics
+        assert "data_processing_lag " in metrics
+
+
+@pytest.mark.postgres
+def test_replicas_share_partitions_on_postgres(pg_database: str) -> None:
+    from vigil.services.partitions import PartitionClaims
+    from vigil.storage.database import open_database
+    from vigil.storage.migrate import upgrade
+
+    upgrade(pg_database)
+    dbs = [open_database(Settings(database_url=pg_database)) for _ in range(2)]
+    try:
+        a, b = PartitionClaims(dbs[0], 8), PartitionClaims(dbs[1], 8)
+        assert a.refresh() == set(range(8))
+        b.refresh()  # b sees two live workers, claims what is free (nothing yet)
+        a.refresh()  # a gives back its extras
+        b.refresh()
+        assert len(a.owned) == 4 and len(b.owned) == 4 and not (a.owned & b.owned)
+        a.release()  # a dies: b takes over everything
+        assert b.refresh() == set(range(8))
+        b.release()
+    finally:
+        for db in dbs:
+            db.dispose()
