@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from vigil.alerting.config import AlertingConfig
 from vigil.security.config import VulnerabilityScanningConfig
 from vigil.security.threats.config import ThreatsConfig
+from vigil.services.detection_config import DetectionConfig
 from vigil.services.remote_write_config import RemoteWriteConfig
 
 
@@ -61,6 +62,7 @@ class OperatorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     remote_write: RemoteWriteConfig = Field(default_factory=RemoteWriteConfig)
+    detection: DetectionConfig = Field(default_factory=DetectionConfig)
     vulnerability_scanning: VulnerabilityScanningConfig = Field(
         default_factory=VulnerabilityScanningConfig)
     threats: ThreatsConfig = Field(default_factory=ThreatsConfig)
@@ -101,13 +103,13 @@ def _line_of(node: Any, loc: list[str]) -> int | None:
     best = getattr(node, "start_mark", None)
     for part in loc:
         if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if str(k.value) == part), None)
-            if nxt is None:
+            pair = next(((k, v) for k, v in node.value if str(k.value) == part), None)
+            if pair is None:
                 break
-            node = nxt
+            best, node = pair[0].start_mark, pair[1]
         elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
             node = node.value[int(part)]
+            best = node.start_mark
         else:
             break
-        best = node.start_mark
     return best.line + 1 if best is not None else None
