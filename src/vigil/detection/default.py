@@ -38,14 +38,14 @@ class DefaultConfig:
     learn: int = 150
     rest: int = 30
     range_saturation: float = 20.0
-    pattern_weight: float = 0.8
+    pattern_weight: float = 0.75
     pattern_rarity: float = 600.0
     range_rarity: float = 100.0
     time_of_day_weight: float = 0.5
     time_of_day_min_days: int = 2
     time_of_day_rarity: float = 1500.0
     context_order: int = 3
-    grid1: int = 6
+    grid1: int = 5
     grid2: int = 10
     time_of_day_levels: int = 6
     baseline_rate: float = 0.05
@@ -66,6 +66,10 @@ class DefaultConfig:
     drift_weight: float = 0.3
     drift_sigmas: float = 6.0
     drift_rate: float = 0.002
+    escalate_factor: float = 1.0
+    soft_rest: float = 0.0
+    agreement: float = 1.0
+    maturity: float = 0.0
 
     def params(self) -> npt.NDArray[np.float64]:
         """The configuration as the kernel's parameter vector."""
@@ -101,6 +105,10 @@ class DefaultConfig:
         p[K.P_WDRIFT] = self.drift_weight
         p[K.P_ZDRIFT] = self.drift_sigmas
         p[K.P_DRIFT_RATE] = self.drift_rate
+        p[K.P_ESC_FACTOR] = self.escalate_factor
+        p[K.P_SOFT_REST] = self.soft_rest
+        p[K.P_AGREE] = self.agreement
+        p[K.P_MATURE] = self.maturity
         return p
 
 

@@ -73,7 +73,11 @@ P_ESCALATE = 27  # 1: an event stronger than the one that started the rest break
 P_WDRIFT = 28    # weight of the drift onset score
 P_ZDRIFT = 29    # drift (fast level - slow level, in noise sigmas) that is an onset
 P_DRIFT_RATE = 30  # learning rate of the slow level
-N_PARAMS = 31
+P_ESC_FACTOR = 31  # escalation needs a raw score this many times the resting one
+P_SOFT_REST = 32   # after the rest, scores recover with this time constant (points)
+P_AGREE = 33       # bonus share of the other components' noisy-or (agreement)
+P_MATURE = 34      # scores of a young series are damped by 1 - exp(-n / mature)
+N_PARAMS = 35
 
 # Float state indices.
 F_LO = 0
@@ -240,6 +244,10 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
     wdrift = p[P_WDRIFT]
     zdrift = p[P_ZDRIFT]
     drate = p[P_DRIFT_RATE]
+    esc_factor = p[P_ESC_FACTOR]
+    soft_rest = p[P_SOFT_REST]
+    agree = p[P_AGREE]
+    mature = p[P_MATURE]
     ngrid = 2 if g2 > 0 else 1
     mask = TABLE_SIZE - 1
     for j in range(len(xs)):
@@ -457,12 +465,21 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         if dscore > raw:
             raw = dscore
             kind = K_DRIFT
+        if agree > 0.0 and raw > 0.0:
+            # evidence from several components at once: noisy-or of all of them
+            rest_or = 1.0 - ((1.0 - newrange) * (1.0 - cnov * novelty) * (1.0 - tscore)
+                             * (1.0 - rscore) * (1.0 - dscore))
+            raw = raw + agree * max(rest_or - raw, 0.0)
+        if mature > 0.0:
+            raw *= 1.0 - math.exp(-n / mature)
         score = 0.0
         resting = n - ist[I_LAST_FIRE] <= rest
         onset = kind in (K_RESIDUAL, K_DRIFT)
-        if resting and escalate and raw > fs[F_FIRE_RAW] and not onset:
+        if resting and escalate and raw > esc_factor * fs[F_FIRE_RAW] and not onset:
             resting = False
         if n >= learn and not resting:
+            if soft_rest > 0.0 and not onset:
+                raw *= 1.0 - math.exp(-(n - ist[I_LAST_FIRE]) / soft_rest)
             score = 1.0 - math.exp(-raw / cal)
             if score < MIN_SCORE:
                 score = 0.0  # keep the output sparse
