@@ -72,7 +72,7 @@ class ThreatEngine:
             elif isinstance(parsed, HttpEvent):
                 self.observe_http(parsed)
             return
-        if head.isalpha() and head.isupper():
+        if (head.isalpha() and head.isupper()) or (head.isdigit() and line[4:5] == "-"):
             events = self.syslog.feed(line)
             if events is not None:
                 for ev in events:

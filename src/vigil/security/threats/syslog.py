@@ -19,6 +19,10 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])}
 _HEADER = re.compile(
     r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d) (\S+) ([^\s\[:]+)(?:\[(\d+)\])?: ?(.*)")
+# RFC 3339 timestamps (rsyslog's high-precision format, `journalctl -o short-iso`).
+_ISO_HEADER = re.compile(
+    r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) "
+    r"([^\s\[:]+)(?:\[(\d+)\])?: ?(.*)")
 _FAILED = re.compile(r"Failed (\S+) for (invalid user )?(.*?) from (\S+) port \d+")
 _REPEATED = re.compile(
     r"message repeated (\d+) times: \[ ?Failed (\S+) for (invalid user )?(.*?) from (\S+) port")
@@ -83,28 +87,31 @@ class SyslogAuthParser:
 
     def is_syslog(self, line: str) -> bool:
         """True when the line starts like a syslog line."""
-        return _HEADER.match(line) is not None
+        return _HEADER.match(line) is not None or _ISO_HEADER.match(line) is not None
 
     def feed(self, line: str) -> list[AuthEvent] | None:
         """Parse one line: None when it is not syslog, else the attempts it completes."""
         m = _HEADER.match(line)
-        if m is None:
-            return None
-        prog = m.group(7)
+        if m is not None:
+            host, prog, pid, msg = m.group(6, 7, 8, 9)
+        else:
+            m = _ISO_HEADER.match(line) if line[:1].isdigit() else None
+            if m is None:
+                return None
+            host, prog, pid, msg = m.group(2, 3, 4, 5)
         if not prog.startswith("sshd"):
             return []
-        msg = m.group(9)
         first = msg[:1]
         if not first or first not in "FmIAapcCRD":
             return []
-        when = self._time(m)
+        when = self._time(m) if m.re is _HEADER else self._iso_time(m.group(1))
         out: list[AuthEvent] = []
         if self._last_sweep is None:
             self._last_sweep = when
         elif (when - self._last_sweep).total_seconds() > CORRELATION_SECONDS:
             out.extend(self._sweep(when))
             self._last_sweep = when
-        key = (m.group(6), m.group(8) or "")
+        key = (host, pid or "")
         if first == "F" and msg.startswith("Failed "):
             fm = _FAILED.match(msg)
             if fm is not None:
@@ -191,6 +198,16 @@ class SyslogAuthParser:
     def _keep(self, lines: list[str], line: str) -> list[str]:
         lines.append(line)
         return lines[-self.evidence_lines:]
+
+    def _iso_time(self, stamp: str) -> datetime:
+        cached = self._time_cache.get((0, stamp))
+        if cached is None:
+            value = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            cached = value if value.tzinfo else value.replace(tzinfo=UTC)
+            if len(self._time_cache) > 4096:
+                self._time_cache.clear()
+            self._time_cache[(0, stamp)] = cached
+        return cached
 
     def _time(self, m: re.Match[str]) -> datetime:
         month = _MONTHS.get(m.group(1), 1)
