@@ -10,7 +10,16 @@ from fastapi import FastAPI
 from vigil import __version__
 from vigil.api.middleware import BodyLimitMiddleware, MetricsMiddleware
 from vigil.api.problems import install_problem_handlers
-from vigil.api.routers import data, keys, prometheus, system
+from vigil.api.routers import (
+    alerts,
+    data,
+    detect,
+    keys,
+    prometheus,
+    security_scans,
+    security_threats,
+    system,
+)
 from vigil.config import OperatorConfig, Settings, load_operator_config
 from vigil.services.runtime import Runtime
 from vigil.storage.database import Database, open_database
@@ -45,12 +54,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
-    app.include_router(system.router)
-    app.include_router(data.router)
-    app.include_router(keys.router)
-    # Routers of the other services, one line each, below this comment.
-    app.include_router(__import__("vigil.api.routers.alerts", fromlist=["router"]).router)
-    app.include_router(__import__("vigil.api.routers.security_scans", fromlist=["router"]).router)
-    app.include_router(__import__("vigil.api.routers.security_threats", fromlist=["router"]).router)
-    app.include_router(prometheus.router)
+    for router in (system.router, data.router, keys.router, detect.router, alerts.router,
+                   prometheus.router, security_scans.router, security_threats.router):
+        app.include_router(router)
     return app

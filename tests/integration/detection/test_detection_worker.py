@@ -50,7 +50,7 @@ def test_a_spike_in_a_watched_series_is_stored(db: Database, settings: Settings)
     assert list(first) == [report.series_ids[0]]  # the dev series is not watched
     assert first[report.series_ids[0]].scored == 600
     assert anomalies(db) == []  # clean seasonal noise: nothing stored
-    spike = [(start + 600 * STEP, 400.0)] + seasonal(5, start + 601 * STEP, seed=2)
+    spike = [(start + 600 * STEP, 400.0), *seasonal(5, start + 601 * STEP, seed=2)]
     worker.notify(ingest(db, settings, [SeriesInput("cpu_usage_percent", {"env": "prod"},
                                                     spike)]))
     worker.run_once()

@@ -29,7 +29,7 @@ schema.config.generation.update(
     deterministic=True)
 
 
-@schema.include(path_regex=r"^/api/v1/(ingest|series|anomalies|keys)").parametrize()
+@schema.include(path_regex=r"^/api/v1/(ingest|series|anomalies|keys|detect)").parametrize()
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_no_server_errors(case: schemathesis.Case) -> None:

@@ -1,0 +1,121 @@
+"""POST /api/v1/detect: stateless anomaly detection over a series sent in the request."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from vigil.api.deps import Principal, get_settings, require_role
+from vigil.api.problems import ProblemError, field_errors
+from vigil.api.schemas import RawNumber
+from vigil.core.ingest import parse_timestamp, parse_value
+from vigil.core.types import Role
+from vigil.detection.registry import DEFAULT_DETECTOR, detector_names
+from vigil.services.detect import score_series
+
+router = APIRouter(prefix="/api/v1", tags=["detection"])
+
+
+class DetectRequest(BaseModel):
+    """A series to score: [timestamp, value] points; null or "NaN" values are missing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    points: list[tuple[RawNumber, RawNumber | None]] = Field(min_length=1)
+    detector: str = DEFAULT_DETECTOR
+
+
+class PointScore(BaseModel):
+    """The verdict on one point (in time order; `index` is its position in the request)."""
+
+    index: int
+    timestamp: float
+    value: float | None
+    score: float
+    expected: float | None
+    lower: float | None
+    upper: float | None
+    severity: str | None
+    warming_up: bool
+    explanation: str
+
+
+class DetectResponse(BaseModel):
+    """Per-point scores and the anomalies (warning or worse)."""
+
+    detector: str
+    points: list[PointScore]
+    anomalies: list[PointScore]
+
+
+_DOC = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": DetectRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
+
+
+def _parse(body: bytes, max_points: int) -> tuple[list[float], list[float], str, list[int]]:
+    try:
+        request = DetectRequest.model_validate_json(body or b"null")
+    except ValidationError as exc:
+        errors = exc.errors()
+        if any(e["type"] == "json_invalid" for e in errors):
+            raise ProblemError(400, "malformed-json", "Bad request",
+                               f"the body is not valid JSON: {errors[0]['msg']}") from None
+        raise ProblemError(422, "invalid-input", "Invalid input",
+                           "the request does not have the expected shape",
+                           field_errors([{**e, "loc": ("body", *e["loc"])} for e in errors])) \
+            from None
+    if request.detector not in detector_names():
+        raise ProblemError(422, "invalid-input", "Invalid input",
+                           f"unknown detector {request.detector!r}",
+                           [{"in": "body", "path": "detector",
+                             "message": f"one of {', '.join(detector_names())}"}])
+    if len(request.points) > max_points:
+        raise ProblemError(413, "too-many-points", "Payload too large",
+                           f"{len(request.points)} points exceed the limit of {max_points}")
+    ts: list[float] = []
+    values: list[float] = []
+    problems: list[dict[str, Any]] = []
+    for i, (raw_ts, raw_value) in enumerate(request.points):
+        try:
+            t = parse_timestamp(raw_ts)
+            if t < 0:
+                raise ValueError("timestamp is before 1970-01-01T00:00:00Z")
+        except ValueError as exc:
+            problems.append({"in": "body", "path": f"points.{i}.0", "message": str(exc)})
+            continue
+        try:
+            v = math.nan if raw_value is None else parse_value(raw_value)
+        except ValueError as exc:
+            problems.append({"in": "body", "path": f"points.{i}.1", "message": str(exc)})
+            continue
+        ts.append(t)
+        values.append(v if math.isfinite(v) else math.nan)
+    if problems:
+        raise ProblemError(422, "invalid-input", "Invalid input",
+                           f"{len(problems)} points could not be read", problems[:50])
+    order = sorted(range(len(ts)), key=ts.__getitem__)
+    return ts, values, request.detector, order
+
+
+@router.post("/detect", response_model=DetectResponse, openapi_extra=_DOC,
+             responses={400: {"description": "Malformed JSON"},
+                        413: {"description": "Too many points"},
+                        422: {"description": "Unreadable points or unknown detector"}})
+async def detect(request: Request,
+                 _p: Principal = Depends(require_role(Role.VIEWER))) -> dict[str, Any]:
+    """Score a series with a fresh detector (nothing is stored).
+
+    Points are scored in time order (out-of-order input is sorted; `index` in the answer
+    is the position in the request). Missing values (null, "NaN") are allowed and are
+    never anomalies. Early points are reported as `warming_up`.
+    """
+    settings = get_settings(request)
+    ts, values, name, order = _parse(await request.body(), settings.max_points_per_request)
+    scored = await run_in_threadpool(score_series, ts, values, name)
+    for record, original in zip(scored.records, order, strict=True):
+        record["index"] = original
+    return {"detector": name, "points": scored.records, "anomalies": scored.anomalies}
