@@ -36,7 +36,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(database_url: str | None, workdir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_server(database_url: str | None,
+                 workdir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
     env["VIGIL_DATA_DIR"] = str(workdir / "vigil-data")
     env["VIGIL_LOG_LEVEL"] = "WARNING"

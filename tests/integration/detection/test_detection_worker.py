@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from tests.support import auth
 
+from tests.support import auth
 from vigil.api.app import create_app
 from vigil.config import OperatorConfig, Settings
 from vigil.core.ingest import SeriesInput

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.support import auth
 
+from tests.support import auth
 from vigil.storage.anomalies_repo import insert_anomalies
 from vigil.storage.database import Database
 from vigil.telemetry.logging import configure_logging
