@@ -64,3 +64,10 @@ def advance(policy: EscalationPolicyConfig, state: Escalation, fired_at: datetim
         level, cycle, due, skipped = nxt_level, nxt_cycle, next_at, skipped + 1
     new = Escalation(state.policy, level, cycle, due + levels[level].timeout, False)
     return new, Page(level, cycle, tuple(levels[level].targets), due, skipped)
+
+
+def resume(policy: EscalationPolicyConfig, state: Escalation, now: datetime) -> Escalation:
+    """After a mute ends, give the current level its full acknowledgement timeout again."""
+    if state.done or state.level < 0:
+        return state
+    return replace(state, next_at=now + policy.levels[state.level].timeout)

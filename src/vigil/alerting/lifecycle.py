@@ -58,6 +58,7 @@ class Alert:
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     escalation: Escalation = field(default_factory=Escalation)
+    muted: str | None = None
     id: int | None = None
 
 

@@ -116,13 +116,16 @@ class SilenceStage:
 
 @dataclass
 class WaitStage:
-    """Hold a new group until `group_wait` after its oldest alert, to batch its first notice."""
+    """Hold a new group until `group_wait` after its oldest alert, to batch its first notice.
+
+    A group is new when it was never notified or its last notification resolved everything.
+    """
 
     name: str = "wait"
 
     def process(self, ctx: Context, notices: list[Notice]) -> list[Notice]:
         """Return nothing while a never-notified group is still inside its group_wait."""
-        if ctx.last is not None:
+        if ctx.last is not None and ctx.last.firing:
             return notices
         firing = [n.starts_at for n in notices if n.status == "firing"]
         if firing and ctx.now < min(firing) + ctx.group_wait:

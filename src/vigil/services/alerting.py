@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vigil.alerting.config import AlertingConfig, ReceiverConfig
-from vigil.alerting.escalation import Page, advance, choose_policy
+from vigil.alerting.escalation import Page, advance, choose_policy, resume
 from vigil.alerting.grouping import Route, compile_routes, routes_for
 from vigil.alerting.inhibition import InhibitRule, inhibited
 from vigil.alerting.lifecycle import (
@@ -304,25 +304,36 @@ def _deliver_page(rt: Runtime, alert: Alert, page: Page, contacts: list[Contact]
 def _escalate(db: Database, rt: Runtime, current: list[_Open], mutes: _Mutes, now: datetime,
               report: EvaluationReport, retry: RetryPolicy,
               sleep: Callable[[float], None]) -> None:
-    """Phase 2: page the next level of every unacknowledged, unmuted firing alert."""
+    """Phase 2: record mute changes; page the next level of unacknowledged, unmuted alerts.
+
+    A muted alert does not escalate; when the mute ends, its current level gets its full
+    acknowledgement timeout again, and an alert that never paged starts at level 0.
+    """
     cfg = rt.cfg
+    policies = cfg.escalation_policies
     for item in current:
         alert = item.alert
-        if alert.state is not AlertState.FIRING or alert.fired_at is None:
+        if alert.state not in OPEN_FIRING or alert.fired_at is None:
             continue
-        if mutes.reason(alert.fingerprint) is not None or alert.escalation.done:
-            continue
-        name = alert.escalation.policy or choose_policy(cfg.escalation_routes or [],
-                                                        alert.labels)
-        if name is None or name not in cfg.escalation_policies:
-            continue
-        state = replace(alert.escalation, policy=name)
-        new_state, page = advance(cfg.escalation_policies[name], state, alert.fired_at, now)
-        if page is None and new_state == alert.escalation:
-            continue
+        reason = mutes.reason(alert.fingerprint)
+        esc = alert.escalation
         events: list[Event] = []
+        if reason != alert.muted:
+            events.append(Event("muted" if reason else "unmuted", now,
+                                {"reason": reason or alert.muted}))
+            if reason is None and esc.policy in policies:
+                esc = resume(policies[esc.policy], esc, now)
+        page: Page | None = None
+        name = esc.policy
+        if reason is None and alert.state is AlertState.FIRING and not esc.done:
+            name = esc.policy or choose_policy(cfg.escalation_routes or [], alert.labels)
+            if name is not None and name in policies:
+                esc, page = advance(policies[name], replace(esc, policy=name), now, now)
+        updated = replace(alert, escalation=esc, muted=reason)
+        if updated == alert:
+            continue
         recorder = _Recorder()
-        if page is not None:
+        if page is not None and name is not None:
             contacts = resolve_targets(page.targets, cfg, now)
             status = _deliver_page(rt, alert, page, contacts, name, now, recorder, retry, sleep)
             events.append(Event("page", now, {
@@ -332,7 +343,6 @@ def _escalate(db: Database, rt: Runtime, current: list[_Open], mutes: _Mutes, no
                 "contacts": [{"user": c.user, "name": c.name, "role": c.role,
                               "phone": c.phone, "email": c.email} for c in contacts]}))
             report.pages += 1
-        updated = replace(alert, escalation=new_state)
         with db.session() as s:
             if repo.update_alert(s, updated, item.version, now):
                 assert alert.id is not None

@@ -98,7 +98,7 @@ def _to_alert(row: AlertRow) -> Alert:
         active_at=_req(row.active_at), fired_at=_aware(row.fired_at),
         acknowledged_at=_aware(row.acknowledged_at), acknowledged_by=row.acknowledged_by,
         resolved_at=_aware(row.resolved_at), resolved_by=row.resolved_by, escalation=esc,
-        id=row.id,
+        muted=row.muted, id=row.id,
     )
 
 
@@ -121,7 +121,7 @@ def _values(alert: Alert, now: datetime) -> dict[str, Any]:
         "resolved_at": alert.resolved_at, "resolved_by": alert.resolved_by,
         "escalation_policy": esc.policy, "escalation_level": esc.level,
         "escalation_cycle": esc.cycle, "escalation_next_at": esc.next_at,
-        "escalation_done": esc.done, "updated_at": now,
+        "escalation_done": esc.done, "muted": alert.muted, "updated_at": now,
     }
 
 

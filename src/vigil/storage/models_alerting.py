@@ -43,6 +43,7 @@ class AlertRow(Base):
     escalation_next_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
                                                                 nullable=True)
     escalation_done: Mapped[bool] = mapped_column(default=False)
+    muted: Mapped[str | None] = mapped_column(String(32), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=0)
 

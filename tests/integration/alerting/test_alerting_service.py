@@ -309,3 +309,33 @@ def test_scheduler_job_factory(db: Database) -> None:
     put(db, sid, T0 + timedelta(minutes=1), 0.0)
     assert "1 firing" in job(T0 + timedelta(minutes=1))
     assert svc.evaluation_interval_seconds(cfg) == 15.0
+
+
+def test_silence_pauses_escalation_and_resumes_with_full_timeout(
+        db: Database, receiver_factory: Any) -> None:
+    sid = add_series(db, "security_threats_detected", instance="gw-1")
+    with receiver_factory() as rx:
+        cfg = config(rx.url)
+
+        def at(minute: int) -> None:
+            put(db, sid, T0 + timedelta(minutes=minute), 1.0)
+            evaluate(db, cfg, T0 + timedelta(minutes=minute))
+
+        at(0)
+        assert [lvl for lvl, _ in pages(rx)] == [0]
+        sil = svc.create_silence(db, ['instance="gw-1"'], T0 + timedelta(minutes=5),
+                                 T0 + timedelta(hours=2), "op", "investigating",
+                                 T0 + timedelta(minutes=5))
+        for minute in range(5, 70, 5):
+            at(minute)
+        assert [lvl for lvl, _ in pages(rx)] == [0]  # level 1 was due at 15: muted
+        svc.expire_silence(db, sil.id, T0 + timedelta(minutes=70))
+        at(71)
+        at(85)
+        assert [lvl for lvl, _ in pages(rx)] == [0]  # full 15 min again from the unmute
+        at(86)
+        assert [lvl for lvl, _ in pages(rx)] == [0, 1]
+        [alert] = svc.list_alerts(db, ["firing"])
+        assert alert.id is not None
+        kinds = [e.kind for e in svc.alert_detail(db, alert.id).events]
+        assert kinds == ["pending", "firing", "page", "muted", "unmuted", "page"]

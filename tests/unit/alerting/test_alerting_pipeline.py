@@ -52,8 +52,10 @@ def test_wait_holds_new_group_until_group_wait() -> None:
     ctx = Context("r", "g", NOW, group_wait=timedelta(seconds=30))
     assert WaitStage().process(ctx, [notice("a", age_s=10)]) == []
     assert len(WaitStage().process(ctx, [notice("a", age_s=40)])) == 1
-    ctx.last = LogEntry(NOW, frozenset())
+    ctx.last = LogEntry(NOW, frozenset({"x"}))
     assert len(WaitStage().process(ctx, [notice("a", age_s=1)])) == 1
+    ctx.last = LogEntry(NOW, frozenset())  # last notice resolved everything: a new group
+    assert WaitStage().process(ctx, [notice("a", age_s=1)]) == []
 
 
 def test_dedup_against_log() -> None:

@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("escalation_cycle", sa.Integer(), nullable=False),
         sa.Column("escalation_next_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("escalation_done", sa.Boolean(), nullable=False),
+        sa.Column("muted", sa.String(length=32), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
