@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from tests.support import auth
 
+from tests.support import auth
 from vigil.core.types import Role
 from vigil.security.threats import ThreatsConfig
 from vigil.services import keys as key_service
@@ -70,7 +70,7 @@ def test_plain_text_and_json_events(client: TestClient, keys: dict[str, str]) ->
                            json={"events": events})
     body = response.json()
     assert response.status_code == 200
-    assert {t["type"] for t in body["threats"]} >= {"ssh_brute_force"}
+    assert {t["type"] for t in body["threats"]} >= {"auth_brute_force"}
     assert body["rejected_events"] == [
         {"index": 6, "reason": "not a recognised auth or HTTP event"}]
     bad = client.post("/api/v1/security/logs", headers=auth(keys["operator"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -129,7 +130,7 @@ class ThreatsConfig(BaseModel):
         return tuple(ipaddress.ip_network(c, strict=False) for c in self.allowlist)
 
 
-def allowed(source: str, networks: tuple[IpNetwork, ...], extra: list[str] = ()) -> bool:  # type: ignore[assignment]
+def allowed(source: str, networks: tuple[IpNetwork, ...], extra: Sequence[str] = ()) -> bool:
     """True when `source` is an IP inside any allowlisted network (hostnames never are)."""
     if not networks and not extra:
         return False

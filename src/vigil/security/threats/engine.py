@@ -24,12 +24,6 @@ from vigil.security.threats.syslog import SyslogAuthParser
 from vigil.security.threats.web import WebDetector
 
 _PRIORITY_ORDER = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
-_RULE_ALLOWLISTS = {
-    "ssh_bruteforce": "ssh_bruteforce", "ssh_enumeration": "ssh_enumeration",
-    "success_after_failures": "success_after_failures",
-    "credential_stuffing": "credential_stuffing", "api_key_bruteforce": "api_key_bruteforce",
-    "web_scan": "web_scan", "injection": "injection",
-}
 
 
 class ThreatEngine:
@@ -117,10 +111,8 @@ class ThreatEngine:
         return kept
 
     def _allowlisted(self, threat: Threat) -> bool:
-        rule_name = _RULE_ALLOWLISTS.get(threat.rule)
-        extra: list[str] = []
-        if rule_name is not None:
-            extra = list(getattr(self.config, rule_name).allowlist)
+        rule = getattr(self.config, threat.rule, None)
+        extra = list(getattr(rule, "allowlist", None) or [])
         return allowed(threat.source_ip, self.config.networks, extra)
 
 

@@ -1,5 +1,9 @@
 """SSH detections: brute force (fail2ban semantics), user enumeration and password
-spraying, and a successful login right after a burst of failures (P1)."""
+spraying, and a successful login right after a burst of failures (P1).
+
+Attempts are grouped per (service, source): sshd gives `ssh_*` types, other services
+(generic JSON auth events) `auth_*` types.
+"""
 
 from __future__ import annotations
 
@@ -33,12 +37,12 @@ class SshDetector:
     def __init__(self, config: ThreatsConfig) -> None:
         """Use the rules of `config`."""
         self.config = config
-        self._sources: dict[str, _Source] = defaultdict(_Source)
+        self._sources: dict[tuple[str, str], _Source] = defaultdict(_Source)
         self.evidence_limit = config.evidence_limit
 
     def observe(self, ev: AuthEvent) -> None:
         """Record one attempt."""
-        src = self._sources[ev.source_ip]
+        src = self._sources[(ev.service, ev.source_ip)]
         ts = ev.time.timestamp()
         if ev.kind == AUTH_SUCCESS:
             src.successes.append((ts, ev.user))
@@ -52,14 +56,15 @@ class SshDetector:
     def finish(self) -> list[Threat]:
         """Evaluate every rule over what was observed."""
         out: list[Threat] = []
-        for ip, src in self._sources.items():
+        for (service, ip), src in self._sources.items():
             src.attempts.sort()
-            out.extend(self._brute_force(ip, src))
-            out.extend(self._enumeration(ip, src))
+            prefix = "ssh" if service == "sshd" else "auth"
+            out.extend(self._brute_force(ip, src, prefix))
+            out.extend(self._enumeration(ip, src, prefix))
             out.extend(self._success_after(ip, src))
         return out
 
-    def _brute_force(self, ip: str, src: _Source) -> list[Threat]:
+    def _brute_force(self, ip: str, src: _Source, prefix: str) -> list[Threat]:
         rule = self.config.ssh_bruteforce
         if not rule.enabled:
             return []
@@ -71,14 +76,14 @@ class SshDetector:
             if max_in_window(times, rule.findtime, lo, hi) < rule.maxretry:
                 continue
             users = sorted({a[1] for a in src.attempts[lo:hi] if a[1]})
-            out.append(Threat("ssh_brute_force", ip, _dt(times[lo]), _dt(times[hi - 1]), hi - lo,
-                              T_BRUTE, rule.priority, "ssh_bruteforce", users[:50],
+            out.append(Threat(f"{prefix}_brute_force", ip, _dt(times[lo]), _dt(times[hi - 1]),
+                              hi - lo, T_BRUTE, rule.priority, "ssh_bruteforce", users[:50],
                               list(src.evidence),
                               {"maxretry": rule.maxretry, "findtime": rule.findtime,
                                "distinct_users": len(users)}))
         return out
 
-    def _enumeration(self, ip: str, src: _Source) -> list[Threat]:
+    def _enumeration(self, ip: str, src: _Source, prefix: str) -> list[Threat]:
         rule = self.config.ssh_enumeration
         if not rule.enabled:
             return []
@@ -94,7 +99,7 @@ class SshDetector:
             if len(per_user) < rule.min_users:
                 continue
             if invalid * 2 >= len(chunk):
-                kind, tech = "ssh_user_enumeration", T_ENUM
+                kind, tech = f"{prefix}_user_enumeration", T_ENUM
             elif max(per_user.values()) <= rule.max_attempts_per_user:
                 kind, tech = "password_spraying", T_SPRAY
             else:
