@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 import cramjam
 
@@ -52,34 +53,61 @@ class DecodeLimits:
     max_samples: int = 100_000
 
 
+class LabelSet:
+    """A decoded label set; one object per distinct encoded label run, shared across requests.
+
+    Treat `labels` as read-only. `memo` is free for a consumer to cache what it derives
+    from the label set (validity, storage key, filter decision); the decoder never reads it.
+    """
+
+    __slots__ = ("labels", "memo", "name")
+
+    def __init__(self, name: str, labels: dict[str, str]) -> None:
+        self.name = name
+        self.labels = labels
+        self.memo: Any = None
+
+
+DecodedSeries = tuple[LabelSet, list[tuple[float, float]]]
+
+
 @dataclass(slots=True)
 class DecodedWrite:
     """What a WriteRequest carried: series with points, plus what was skipped and why."""
 
-    series: list[SeriesInput] = field(default_factory=list)
+    series: list[DecodedSeries] = field(default_factory=list)
     samples: int = 0
     stale_markers: int = 0
     nan_values: int = 0
     histograms: int = 0
     metadata: int = 0
 
+    def as_inputs(self) -> list[SeriesInput]:
+        """The series as ingest inputs (labels copied, so callers may change them)."""
+        return [SeriesInput(ls.name, dict(ls.labels), [(t, v) for t, v in points])
+                for ls, points in self.series]
+
 
 class LabelCache:
-    """Encoded label bytes → (metric name, labels); bounded, cleared whole when full."""
+    """Encoded label bytes → LabelSet; bounded, cleared whole when full."""
 
     def __init__(self, max_entries: int = 100_000) -> None:
-        self._entries: dict[bytes, tuple[str, dict[str, str]]] = {}
+        self._entries: dict[bytes, LabelSet] = {}
         self._max = max_entries
 
-    def get(self, key: bytes) -> tuple[str, dict[str, str]] | None:
+    def get(self, key: bytes) -> LabelSet | None:
         """The decoded label set for these bytes, if seen before."""
         return self._entries.get(key)
 
-    def put(self, key: bytes, value: tuple[str, dict[str, str]]) -> None:
+    def put(self, key: bytes, value: LabelSet) -> None:
         """Remember a decoded label set."""
         if len(self._entries) >= self._max:
             self._entries.clear()
         self._entries[key] = value
+
+    def clear(self) -> None:
+        """Forget every label set (and with them whatever consumers memoised)."""
+        self._entries.clear()
 
     def __len__(self) -> int:
         """How many label sets are cached."""
@@ -120,7 +148,11 @@ def decode_body(body: bytes, limits: DecodeLimits | None = None,
 
 def decode_write_request(buf: bytes, limits: DecodeLimits | None = None,
                          cache: LabelCache | None = None) -> DecodedWrite:
-    """Decode an uncompressed `prometheus.WriteRequest` into series (labels without __name__)."""
+    """Decode an uncompressed `prometheus.WriteRequest` into series (labels without __name__).
+
+    Series without any sample left (after dropping NaN) are omitted; label sets come
+    from (and go into) `cache`, so equal label sets are the same `LabelSet` object.
+    """
     limits = limits or DecodeLimits()
     cache = _default_cache if cache is None else cache
     try:
@@ -149,6 +181,13 @@ def _varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
             raise RemoteWriteError("malformed protobuf: varint longer than 10 bytes")
 
 
+def _skip_field(buf: bytes, pos: int, end: int, tag: int) -> int:
+    """Skip the value of an unknown field (refusing field number 0, as protobuf does)."""
+    if tag < 8:
+        raise RemoteWriteError("malformed protobuf: field number 0")
+    return _skip(buf, pos, end, tag & 7)
+
+
 def _skip(buf: bytes, pos: int, end: int, wire_type: int) -> int:
     """Skip one field value of the given wire type; return the next position."""
     if wire_type == 0:
@@ -171,6 +210,8 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
     """The WriteRequest loop; fast paths for one-byte tags and lengths."""
     out = DecodedWrite()
     series = out.series
+    append = series.append
+    cache_get = cache.get
     n = len(buf)
     pos = 0
     max_series = limits.max_series
@@ -185,7 +226,7 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
         if tag != 0x0A:
             if tag == 0x1A:
                 out.metadata += 1
-            pos = _skip(buf, pos, n, tag & 7)
+            pos = _skip_field(buf, pos, n, tag)
             continue
         b = buf[pos]
         if b < 0x80:
@@ -199,7 +240,32 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
         if len(series) >= max_series:
             raise RemoteWriteError(
                 f"more than {max_series} series in one request", status=413)
-        # --- TimeSeries: labels (field 1) usually come first and contiguous ---
+        # Fast path, what Prometheus sends: known labels, then one sample with a non-zero
+        # value and a 6-byte timestamp (ms since 1970 until 2109). The label bytes were
+        # parsed completely when cached, so the whole series parses exactly this way.
+        if end - pos >= 18 and buf[end - 18] == 0x12 and buf[end - 17] == 0x10 \
+                and buf[end - 16] == 0x09 and buf[end - 7] == 0x10:
+            known = cache_get(buf[pos:end - 18])
+            if known is not None:
+                b0, b1, b2, b3, b4, b5 = buf[end - 6:end]
+                if b0 & b1 & b2 & b3 & b4 & 0x80 and b5 < 0x80:
+                    value = _unpack_double(buf, end - 15)[0]
+                    pos = end
+                    if value != value:
+                        if _unpack_u64(buf, end - 15)[0] == STALE_NAN_BITS:
+                            out.stale_markers += 1
+                        else:
+                            out.nan_values += 1
+                        continue
+                    ts = ((b0 & 0x7F) | (b1 & 0x7F) << 7 | (b2 & 0x7F) << 14
+                          | (b3 & 0x7F) << 21 | (b4 & 0x7F) << 28 | b5 << 35)
+                    samples += 1
+                    if samples > max_samples:
+                        raise RemoteWriteError(
+                            f"more than {max_samples} samples in one request", status=413)
+                    append((known, [(ts / 1000.0, value)]))
+                    continue
+        # --- General path. TimeSeries: labels (field 1) usually come first, contiguous ---
         lstart = pos
         while pos < end and buf[pos] == 0x0A:
             b = buf[pos + 1]
@@ -207,7 +273,7 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
         lend = pos
         if lend > end:
             raise RemoteWriteError("truncated protobuf: a label runs past its time series")
-        points: list[tuple[float | int | str, float | int | str]] = []
+        points: list[tuple[float, float]] = []
         contiguous = True
         while pos < end:
             tag = buf[pos]
@@ -242,7 +308,7 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
                             k, pos = _varint(buf, pos, send)
                         else:
                             pos += 1
-                        pos = _skip(buf, pos, send, k & 7)
+                        pos = _skip_field(buf, pos, send, k)
                 if raw_bits != -1:
                     if raw_bits == STALE_NAN_BITS:
                         out.stale_markers += 1
@@ -260,18 +326,18 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
                     pos += 1
                 if tag == 0x22:
                     out.histograms += 1
-                pos = _skip(buf, pos, end, tag & 7)
+                pos = _skip_field(buf, pos, end, tag)
         key = buf[lstart:lend] if contiguous else _gather_labels(buf, lstart, end)
-        hit = cache.get(key)
-        if hit is None:
-            hit = _parse_labels(key)
-            cache.put(key, hit)
+        label_set = cache_get(key)
+        if label_set is None:
+            label_set = LabelSet(*_parse_labels(key))
+            cache.put(key, label_set)
         samples += len(points)
         if samples > max_samples:
             raise RemoteWriteError(
                 f"more than {max_samples} samples in one request", status=413)
         if points:
-            series.append(SeriesInput(hit[0], dict(hit[1]), points))
+            append((label_set, points))
     out.samples = samples
     return out
 
@@ -282,7 +348,7 @@ def _gather_labels(buf: bytes, pos: int, end: int) -> bytes:
     while pos < end:
         start = pos
         tag, pos = _varint(buf, pos, end)
-        pos = _skip(buf, pos, end, tag & 7)
+        pos = _skip_field(buf, pos, end, tag)
         if tag == 0x0A:
             parts.append(buf[start:pos])
     return b"".join(parts)
@@ -342,7 +408,7 @@ def _parse_label(raw: bytes, pos: int, n: int) -> tuple[str, str, int]:
             else:
                 label_value = text
         else:
-            pos = _skip(raw, pos, end, k & 7)
+            pos = _skip_field(raw, pos, end, k)
     return label_name, label_value, end
 
 def _put_varint(out: bytearray, value: int) -> None:

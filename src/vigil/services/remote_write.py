@@ -1,16 +1,29 @@
-"""Receive a Prometheus remote_write body: decode, keep the selected series, ingest them."""
+"""Receive a Prometheus remote_write body: decode, keep the selected series, store them.
+
+This is the ingest pipeline of `/api/v1/ingest` assembled for remote_write's shape
+(thousands of known series with one sample each, every few seconds): the same
+series checks (`series_problem`, `labels_key`, the configured `IngestLimits`), the
+same point rules (finite value, not before 1970, not too far ahead), the same
+repositories and series-id cache, in one transaction. What differs is that the
+per-series work (label decoding, validation, canonical key, keep decision) is done
+once per distinct label set and memoised on the decoder's cached `LabelSet`.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 
 from prometheus_client import Counter
 
 from vigil.config import Settings
-from vigil.core.remote_write import DecodeLimits, LabelCache, decode_body
-from vigil.services.ingest import IngestReport, ingest
+from vigil.core.ingest import IngestLimits, Rejection, labels_key, series_problem
+from vigil.core.remote_write import DecodedWrite, DecodeLimits, LabelCache, LabelSet, decode_body
+from vigil.services.ingest import IngestReport, limits_from, series_cache
 from vigil.services.remote_write_config import RemoteWriteConfig
 from vigil.storage.database import Database
+from vigil.storage.series_repo import append_samples, resolve_series_ids
 
 DECOMPRESSION_RATIO_LIMIT = 16
 """A body may decompress to at most this many times the body-size limit (snappy rarely
@@ -23,8 +36,6 @@ REMOTE_WRITE_REQUESTS = Counter(
     "vigil_remote_write_requests_total", "Prometheus remote_write requests by HTTP status.",
     ["status"])
 
-_label_cache = LabelCache()
-
 
 @dataclass(slots=True)
 class RemoteWriteReport:
@@ -35,14 +46,71 @@ class RemoteWriteReport:
     kept_series: int
     filtered_samples: int
     stale_markers: int
+    nan_values: int
     histograms: int
     ingest: IngestReport = field(default_factory=lambda: IngestReport(0, 0))
 
     @property
     def nothing_valid(self) -> bool:
-        """True when points were offered to ingest and every one of them was rejected."""
+        """True when points were offered for storage and every one of them was rejected."""
         return (self.ingest.accepted == 0 and self.ingest.duplicates == 0
                 and bool(self.ingest.rejected))
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What the receiver decided about one label set, memoised on the LabelSet."""
+
+    owner: object
+    keep: bool
+    problem: str | None
+    key: str
+
+
+class _Receiver:
+    """Label cache and memoised verdicts for one (operator config, limits) pair."""
+
+    def __init__(self, config: RemoteWriteConfig, limits: IngestLimits) -> None:
+        self.config = config
+        self.limits = limits
+        self.cache = LabelCache()
+
+    def verdict(self, label_set: LabelSet) -> _Verdict:
+        """Keep decision, series problem and canonical key of a label set (memoised)."""
+        memo = label_set.memo
+        if memo is not None and memo.owner is self:
+            verdict: _Verdict = memo
+            return verdict
+        keep = self.config.keeps(label_set.name, label_set.labels)
+        problem = series_problem(label_set.name, label_set.labels, self.limits) if keep else None
+        verdict = _Verdict(self, keep, problem, labels_key(label_set.labels))
+        label_set.memo = verdict
+        return verdict
+
+
+_receivers: dict[tuple[int, IngestLimits], _Receiver] = {}
+_receivers_lock = threading.Lock()
+_sqlite_write_locks: dict[int, threading.Lock] = {}
+
+
+def _receiver(config: RemoteWriteConfig, limits: IngestLimits) -> _Receiver:
+    """The receiver state for this config object and these limits."""
+    with _receivers_lock:
+        found = _receivers.get((id(config), limits))
+        if found is None or found.config is not config:
+            if len(_receivers) >= 8:
+                _receivers.clear()
+            found = _Receiver(config, limits)
+            _receivers[(id(config), limits)] = found
+        return found
+
+
+def _write_lock(db: Database) -> threading.Lock | None:
+    """On SQLite, one lock per database so concurrent writers queue instead of busy-waiting."""
+    if db.dialect != "sqlite":
+        return None
+    with _receivers_lock:
+        return _sqlite_write_locks.setdefault(id(db), threading.Lock())
 
 
 def decode_limits(settings: Settings) -> DecodeLimits:
@@ -53,26 +121,87 @@ def decode_limits(settings: Settings) -> DecodeLimits:
 
 
 def receive_remote_write(db: Database, settings: Settings, config: RemoteWriteConfig,
-                         body: bytes) -> RemoteWriteReport:
-    """Decode a body, drop series the keep selectors exclude, ingest the rest atomically.
+                         body: bytes, now: float | None = None) -> RemoteWriteReport:
+    """Decode a body, drop series the keep selectors exclude, store the rest atomically.
 
     Raises `RemoteWriteError` (nothing stored) when the body cannot be decoded or is over
     a limit; database failures propagate unchanged (the API answers 503, Prometheus retries).
     """
-    decoded = decode_body(body, decode_limits(settings), _label_cache)
-    batch = decoded.series
-    if config.keep:
-        batch = [s for s in batch if config.keeps(s.name, s.labels)]
-    kept_samples = sum(len(s.points) for s in batch)
+    receiver = _receiver(config, limits_from(settings))
+    decoded = decode_body(body, decode_limits(settings), receiver.cache)
     report = RemoteWriteReport(
-        series=len(decoded.series), samples=decoded.samples, kept_series=len(batch),
-        filtered_samples=decoded.samples - kept_samples, stale_markers=decoded.stale_markers,
-        histograms=decoded.histograms)
-    if batch:
-        report.ingest = ingest(db, settings, batch)
+        series=len(decoded.series), samples=decoded.samples, kept_series=0,
+        filtered_samples=0, stale_markers=decoded.stale_markers,
+        nan_values=decoded.nan_values, histograms=decoded.histograms)
+    report.ingest = _store(db, receiver, decoded, report, time.time() if now is None else now)
     REMOTE_WRITE_SAMPLES.labels("accepted").inc(report.ingest.accepted)
     REMOTE_WRITE_SAMPLES.labels("duplicate").inc(report.ingest.duplicates)
     REMOTE_WRITE_SAMPLES.labels("rejected").inc(len(report.ingest.rejected))
     REMOTE_WRITE_SAMPLES.labels("filtered").inc(report.filtered_samples)
     REMOTE_WRITE_SAMPLES.labels("stale").inc(report.stale_markers)
+    REMOTE_WRITE_SAMPLES.labels("nan").inc(report.nan_values)
     return report
+
+
+def _point_problem(ts: float, value: float, latest: float, limits: IngestLimits) -> str:
+    """Why a decoded point is rejected (same reasons as the JSON ingest)."""
+    if value - value != 0.0:
+        return f"value {value} is not finite"
+    if ts < 0:
+        return "timestamp is before 1970-01-01T00:00:00Z"
+    return f"timestamp is more than {limits.future_tolerance_seconds:g} s in the future"
+
+
+def _store(db: Database, receiver: _Receiver, decoded: DecodedWrite,
+           report: RemoteWriteReport, now: float) -> IngestReport:
+    """Validate points and append them, resolving series ids through the shared cache."""
+    limits = receiver.limits
+    latest = now + limits.future_tolerance_seconds
+    verdict_of = receiver.verdict
+    id_cache = series_cache(db)
+    cached_id = id_cache.get
+    rejected: list[Rejection] = []
+    ts_out: list[float] = []
+    values_out: list[float] = []
+    ids: list[int] = []
+    unresolved: dict[tuple[str, str], tuple[LabelSet, list[int]]] = {}
+    filtered = 0
+    for index, (label_set, points) in enumerate(decoded.series):
+        verdict = verdict_of(label_set)
+        if not verdict.keep:
+            filtered += len(points)
+            continue
+        if verdict.problem is not None:
+            rejected.append(Rejection(index, None, verdict.problem))
+            continue
+        report.kept_series += 1
+        sid = cached_id(label_set.name, verdict.key)
+        for pi, (ts, value) in enumerate(points):
+            if 0.0 <= ts <= latest and value - value == 0.0:
+                if sid is None:
+                    entry = unresolved.setdefault((label_set.name, verdict.key), (label_set, []))
+                    entry[1].append(len(ids))
+                ts_out.append(ts)
+                values_out.append(value)
+                ids.append(-1 if sid is None else sid)
+            else:
+                rejected.append(Rejection(index, pi, _point_problem(ts, value, latest, limits)))
+    report.filtered_samples = filtered
+    if not ts_out:
+        return IngestReport(0, 0, rejected)
+    lock = _write_lock(db)
+    if lock is not None:
+        lock.acquire()
+    try:
+        with db.session() as session:
+            if unresolved:
+                wanted = [(name, key, ls.labels) for (name, key), (ls, _) in unresolved.items()]
+                new_ids = resolve_series_ids(session, wanted, id_cache)
+                for (_ls, positions), sid in zip(unresolved.values(), new_ids, strict=True):
+                    for position in positions:
+                        ids[position] = sid
+            inserted = append_samples(session, ids, ts_out, values_out)
+    finally:
+        if lock is not None:
+            lock.release()
+    return IngestReport(inserted, len(ts_out) - inserted, rejected, sorted(set(ids)))

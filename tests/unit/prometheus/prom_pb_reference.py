@@ -12,7 +12,8 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 _F = descriptor_pb2.FieldDescriptorProto
 
 
-def _build() -> descriptor_pool.DescriptorPool:
+def _build(minimal: bool = False) -> descriptor_pool.DescriptorPool:
+    """The messages; `minimal` keeps only labels and samples (the rest become unknown fields)."""
     fdp = descriptor_pb2.FileDescriptorProto(
         name="vigil_test_remote.proto", package="prometheus", syntax="proto3")
 
@@ -36,26 +37,32 @@ def _build() -> descriptor_pool.DescriptorPool:
     msg("TimeSeries", [("labels", 1, _F.TYPE_MESSAGE, rep, ".prometheus.Label"),
                        ("samples", 2, _F.TYPE_MESSAGE, rep, ".prometheus.Sample"),
                        ("exemplars", 3, _F.TYPE_MESSAGE, rep, ".prometheus.Exemplar"),
-                       ("histograms", 4, _F.TYPE_MESSAGE, rep, ".prometheus.Histogram")])
+                       ("histograms", 4, _F.TYPE_MESSAGE, rep, ".prometheus.Histogram")]
+        [:2 if minimal else 4])
     msg("MetricMetadata", [("type", 1, _F.TYPE_INT32, opt, None),
                            ("metric_family_name", 2, _F.TYPE_STRING, opt, None),
                            ("help", 4, _F.TYPE_STRING, opt, None),
                            ("unit", 5, _F.TYPE_STRING, opt, None)])
     msg("WriteRequest", [("timeseries", 1, _F.TYPE_MESSAGE, rep, ".prometheus.TimeSeries"),
-                         ("metadata", 3, _F.TYPE_MESSAGE, rep, ".prometheus.MetricMetadata")])
+                         ("metadata", 3, _F.TYPE_MESSAGE, rep, ".prometheus.MetricMetadata")]
+        [:1 if minimal else 2])
     pool = descriptor_pool.DescriptorPool()
     pool.Add(fdp)
     return pool
 
 
-_pool = _build()
 WriteRequest: Any = message_factory.GetMessageClass(
-    _pool.FindMessageTypeByName("prometheus.WriteRequest"))
+    _build().FindMessageTypeByName("prometheus.WriteRequest"))
+MinimalWriteRequest: Any = message_factory.GetMessageClass(
+    _build(minimal=True).FindMessageTypeByName("prometheus.WriteRequest"))
+"""Only labels and samples: exemplars, histograms and metadata are skipped as unknown
+fields without looking inside, as Vigil's decoder does."""
 
 
-def reference_decode(raw: bytes) -> list[tuple[str, dict[str, str], list[tuple[float, float]]]]:
+def reference_decode(raw: bytes, minimal: bool = False,
+                     ) -> list[tuple[str, dict[str, str], list[tuple[float, float]]]]:
     """Decode with the protobuf runtime into (name, labels, points) like Vigil's decoder."""
-    wr = WriteRequest()
+    wr = MinimalWriteRequest() if minimal else WriteRequest()
     wr.ParseFromString(raw)
     out = []
     for ts in wr.timeseries:

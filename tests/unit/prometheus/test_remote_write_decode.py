@@ -10,8 +10,8 @@ import cramjam
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.unit.prometheus.prom_pb_reference import WriteRequest, reference_decode
 
+from tests.unit.prometheus.prom_pb_reference import WriteRequest, reference_decode
 from vigil.core.remote_write import (
     STALE_NAN_BITS,
     DecodeLimits,
@@ -28,7 +28,7 @@ FIXTURE = Path(__file__).parents[2] / "fixtures" / "prometheus" / \
 
 
 def _as_tuples(decoded: object) -> list[tuple[str, dict[str, str], list[tuple[float, float]]]]:
-    return [(s.name, s.labels, list(s.points)) for s in decoded.series]  # type: ignore[attr-defined]
+    return [(s.name, s.labels, list(s.points)) for s in decoded.as_inputs()]  # type: ignore[attr-defined]
 
 
 def _comparable(rows: list[tuple[str, dict[str, str], list[tuple[float, float]]]]) -> list[object]:
@@ -44,7 +44,7 @@ def test_real_prometheus_body_decodes_like_the_protobuf_runtime() -> None:
     assert _as_tuples(decoded) == [row for row in without_nan if row[2]]
     assert decoded.nan_values == 26
     assert decoded.samples + decoded.nan_values == 353
-    first = decoded.series[0]
+    first = decoded.as_inputs()[0]
     assert first.name == "go_gc_duration_seconds"
     assert first.labels == {"instance": "127.0.0.1:19290", "job": "prometheus", "quantile": "0"}
     assert first.points == [(1795710205.936, 2.4746e-05)]
@@ -57,8 +57,9 @@ def test_cached_and_uncached_decoding_agree_and_labels_are_not_shared() -> None:
     warm = decode_body(body, cache=cache)
     assert _comparable(_as_tuples(cold)) == _comparable(_as_tuples(warm))
     assert len(cache) == 353  # every label set, including all-NaN series
-    warm.series[0].labels["mutated"] = "yes"
-    assert "mutated" not in decode_body(body, cache=cache).series[0].labels
+    warm.as_inputs()[0].labels["mutated"] = "yes"
+    assert "mutated" not in decode_body(body, cache=cache).as_inputs()[0].labels
+    assert cold.series[0][0] is warm.series[0][0]  # one LabelSet per distinct label set
 
 
 def test_cache_is_bounded() -> None:
@@ -98,7 +99,7 @@ def test_default_field_values_and_negative_timestamps() -> None:
     ts.samples.add(value=-1.0, timestamp=-5000)
     ts.samples.add(value=float("inf"), timestamp=1000)
     decoded = decode_write_request(wr.SerializeToString(), cache=LabelCache())
-    assert decoded.series[0].points == [(0.0, 0.0), (-5.0, -1.0), (1.0, float("inf"))]
+    assert decoded.as_inputs()[0].points == [(0.0, 0.0), (-5.0, -1.0), (1.0, float("inf"))]
 
 
 def test_stale_markers_and_other_nans_are_dropped_and_counted() -> None:
@@ -214,3 +215,62 @@ def test_decoder_matches_the_protobuf_runtime(
         series: list[tuple[dict[str, str], list[tuple[int, float]]]]) -> None:
     raw = encode_write_request(series)
     assert _as_tuples(decode_write_request(raw, cache=LabelCache())) == reference_decode(raw)
+
+
+_NOWISH_MS = st.integers(1_600_000_000_000, 4_000_000_000_000)  # 6-byte varints: fast path
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(
+    st.dictionaries(_label_text, _label_text, max_size=5),
+    st.lists(st.tuples(_NOWISH_MS, st.floats(allow_nan=False)), min_size=1, max_size=2)),
+    max_size=6))
+def test_warm_cache_fast_path_matches_the_protobuf_runtime(
+        series: list[tuple[dict[str, str], list[tuple[int, float]]]]) -> None:
+    raw = encode_write_request(series)
+    cache = LabelCache()
+    cold = _as_tuples(decode_write_request(raw, cache=cache))
+    warm = _as_tuples(decode_write_request(raw, cache=cache))
+    assert cold == warm == reference_decode(raw)
+
+
+@settings(max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "300")), deadline=None)
+@given(st.data())
+def test_corrupted_bodies_decode_like_the_runtime_or_fail_cleanly(data: st.DataObject) -> None:
+    series = [({"__name__": "node_load1", "instance": f"host-{i}:9100", "job": "node"},
+               [(1_764_000_000_000 + i, float(i) + 0.5)]) for i in range(4)]
+    raw = bytearray(encode_write_request(series))
+    cache = LabelCache()
+    decode_write_request(bytes(raw), cache=cache)  # warm: the fast path sees known labels
+    for _ in range(data.draw(st.integers(1, 3))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    try:
+        ours = _as_tuples(decode_write_request(bytes(raw), cache=cache))
+    except RemoteWriteError as exc:
+        assert exc.status == 400
+        return
+    try:
+        expected = reference_decode(bytes(raw), minimal=True)
+    except Exception:
+        pytest.fail("the protobuf runtime rejects a body Vigil's decoder accepted")
+    clean = [(n, lab, [p for p in pts if not math.isnan(p[1])]) for n, lab, pts in expected]
+    assert ours == [row for row in clean if row[2]]
+
+
+def test_fast_path_handles_stale_markers_nan_zero_values_and_limits() -> None:
+    stale = struct.unpack("<d", struct.pack("<Q", STALE_NAN_BITS))[0]
+    labels = {"__name__": "up", "job": "a"}
+    cache = LabelCache()
+    decode_write_request(encode_write_request([(labels, [(1_764_000_000_000, 1.0)])]),
+                         cache=cache)
+    raw = encode_write_request([(labels, [(1_764_000_015_000, stale)]),
+                                (labels, [(1_764_000_030_000, float("nan"))]),
+                                (labels, [(1_764_000_045_000, 0.0)]),
+                                (labels, [(1_764_000_060_000, 2.0)])])
+    decoded = decode_write_request(raw, cache=cache)
+    assert decoded.stale_markers == 1 and decoded.nan_values == 1
+    assert _as_tuples(decoded) == [("up", {"job": "a"}, [(1_764_000_045.0, 0.0)]),
+                                   ("up", {"job": "a"}, [(1_764_000_060.0, 2.0)])]
+    with pytest.raises(RemoteWriteError) as info:
+        decode_write_request(raw, DecodeLimits(max_samples=1), cache)
+    assert info.value.status == 413
