@@ -12,6 +12,7 @@ from vigil.config import OperatorConfig, Settings
 from vigil.services.detection_worker import DetectionWorker
 from vigil.services.retention import apply_retention
 from vigil.services.scheduler import Scheduler
+from vigil.services.self_metrics import SelfMetrics
 from vigil.storage.database import Database
 from vigil.telemetry.metrics import RETENTION_DELETED
 
@@ -25,11 +26,14 @@ class Runtime:
         self.config = config
         self.scheduler = Scheduler(db)
         self.detection = DetectionWorker(db, config.detection)
+        self.self_metrics = SelfMetrics()
         self.register_jobs()
 
     def register_jobs(self) -> None:
         """Register every scheduled job with its interval."""
         self.scheduler.register("retention", 3600.0, self._retention, delay=60.0)
+        self.scheduler.register("self_metrics", 15.0, self._self_metrics, delay=5.0,
+                                exclusive=False)
 
     def install_hooks(self, state: Any) -> None:
         """Attach callbacks the API calls (after ingest, on auth failure)."""
@@ -40,6 +44,10 @@ class Runtime:
                                   self.settings.retention_batch_size, now)
         RETENTION_DELETED.inc(deleted)
         return f"deleted {deleted} samples"
+
+    def _self_metrics(self, now: datetime) -> str:
+        report = self.self_metrics.record(self.db, self.settings, now.timestamp())
+        return f"recorded {report.accepted} points"
 
     def start(self) -> None:
         """Start background work (when enabled in the settings)."""

@@ -32,6 +32,7 @@ class Job:
     interval: float
     func: JobFunc
     next_run: float = field(default=0.0)
+    exclusive: bool = True
 
 
 def advisory_key(name: str) -> int:
@@ -50,9 +51,14 @@ class Scheduler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def register(self, name: str, interval: float, func: JobFunc, delay: float = 0.0) -> None:
-        """Add a job; its first run is `delay` seconds after start."""
-        self._jobs[name] = Job(name, interval, func, time.monotonic() + delay)
+    def register(self, name: str, interval: float, func: JobFunc, delay: float = 0.0,
+                 exclusive: bool = True) -> None:
+        """Add a job; its first run is `delay` seconds after start.
+
+        An exclusive job runs on one replica at a time (PostgreSQL advisory lock); a
+        non-exclusive one runs on every replica (e.g. recording each replica's own metrics).
+        """
+        self._jobs[name] = Job(name, interval, func, time.monotonic() + delay, exclusive)
 
     @property
     def jobs(self) -> list[str]:
@@ -86,7 +92,7 @@ class Scheduler:
     def run_now(self, name: str) -> str:
         """Run one job now (if this replica gets its lock); returns the outcome."""
         job = self._jobs[name]
-        if self._db.dialect != "postgresql":
+        if self._db.dialect != "postgresql" or not job.exclusive:
             return self._execute(job)
         try:
             with self._db.engine.connect() as conn:

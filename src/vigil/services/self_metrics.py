@@ -1,0 +1,79 @@
+"""Vigil watches itself: its runbook metrics become series that alert rules evaluate.
+
+Every run reads Vigil's own Prometheus registry and ingests one point per runbook metric
+into a series labelled `job="vigil"`, `instance=<host>`. Counters are written as their
+increase over the last `window` (so `security_threats_detected > 0` fires on a new threat
+and resolves when none came in the window); gauges as their value; the
+`model_inference_time` histogram as the mean over the window.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from prometheus_client import REGISTRY, CollectorRegistry
+
+from vigil.config import Settings
+from vigil.core.ingest import SeriesInput
+from vigil.services.ingest import IngestReport, ingest
+from vigil.storage.database import Database
+
+WINDOW_SECONDS = 900.0
+COUNTERS = {"security_threats_detected": "security_threats_detected_total",
+            "vulnerability_scan_failures": "vulnerability_scan_failures_total"}
+GAUGES = {"authentication_failure_rate": "authentication_failure_rate",
+          "data_processing_lag": "data_processing_lag"}
+HISTOGRAMS = {"model_inference_time": "model_inference_time"}
+
+
+def _totals(registry: CollectorRegistry) -> dict[str, float]:
+    """Sum every sample of the metrics we track across their labels."""
+    wanted = set(COUNTERS.values()) | set(GAUGES.values()) | \
+        {f"{h}_sum" for h in HISTOGRAMS.values()} | {f"{h}_count" for h in HISTOGRAMS.values()}
+    totals: dict[str, float] = {}
+    for family in registry.collect():
+        for sample in family.samples:
+            if sample.name in wanted:
+                totals[sample.name] = totals.get(sample.name, 0.0) + float(sample.value)
+    return totals
+
+
+@dataclass
+class SelfMetrics:
+    """Remembers recent totals to turn counters into increases over the window."""
+
+    registry: CollectorRegistry = REGISTRY
+    window: float = WINDOW_SECONDS
+    history: deque[tuple[float, dict[str, float]]] = field(default_factory=deque)
+    labels: dict[str, str] = field(default_factory=lambda: {
+        "job": "vigil", "instance": socket.gethostname()[:200] or "vigil"})
+
+    def points(self, now: float) -> dict[str, float]:
+        """The value of each runbook metric at `now`."""
+        totals = _totals(self.registry)
+        self.history.append((now, totals))
+        while self.history and self.history[0][0] < now - self.window:
+            self.history.popleft()
+        oldest = self.history[0][1]
+        out: dict[str, float] = {}
+        for name, sample in COUNTERS.items():
+            out[name] = max(0.0, totals.get(sample, 0.0) - oldest.get(sample, 0.0))
+        for name, sample in GAUGES.items():
+            if sample in totals:
+                out[name] = totals[sample]
+        for name, base in HISTOGRAMS.items():
+            count = totals.get(f"{base}_count", 0.0) - oldest.get(f"{base}_count", 0.0)
+            total = totals.get(f"{base}_sum", 0.0) - oldest.get(f"{base}_sum", 0.0)
+            if count > 0:
+                out[name] = total / count
+        return out
+
+    def record(self, db: Database, settings: Settings, now: float | None = None) -> IngestReport:
+        """Ingest one point per runbook metric."""
+        now = time.time() if now is None else now
+        batch = [SeriesInput(name, self.labels, [(now, value)])
+                 for name, value in sorted(self.points(now).items())]
+        return ingest(db, settings, batch, now=now)
