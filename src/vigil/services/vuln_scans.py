@@ -309,9 +309,13 @@ def record_failure(db: Database, target: str, trigger: str, error: str) -> None:
 
 
 def scan_upload(db: Database, filename: str, content: bytes, kind: str | None = None,
-                trigger: str = "api") -> ScanReport:
-    """Scan an uploaded lockfile or SBOM (named by its file name) and record the findings."""
-    target = f"upload:{os.path.basename(filename) or 'upload'}"
+                trigger: str = "api", target: str | None = None) -> ScanReport:
+    """Scan an uploaded lockfile or SBOM (named by its file name) and record the findings.
+
+    Findings are kept per target (default ``upload:<file name>``): a later upload to the same
+    target that no longer has a finding marks it fixed.
+    """
+    target = target or f"upload:{os.path.basename(filename) or 'upload'}"
     try:
         try:
             text = content.decode("utf-8-sig")

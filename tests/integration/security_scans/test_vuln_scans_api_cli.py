@@ -125,3 +125,13 @@ def test_api_upload_and_findings(client: TestClient, keys: dict[str, str], db: D
                           content=b"hello", headers=op)
     assert unknown.status_code == 422
     assert client.get("/api/v1/security/findings").status_code == 401
+    # A named target keeps its own history: the fixed upload marks the finding fixed.
+    fixed_lock = body.replace(b'"version": "4.17.20"', b'"version": "4.17.21"')
+    for content in (body, fixed_lock):
+        resp = client.post("/api/v1/security/scans", headers=op, content=content,
+                           params={"filename": "package-lock.json", "target": "web-frontend"})
+        assert resp.status_code == 201
+    history = client.get("/api/v1/security/findings", headers=viewer,
+                         params={"target": "web-frontend", "include_fixed": "true"}).json()
+    assert [(i["version"], i["fixed_at"] is not None) for i in history["items"]] == [
+        ("4.17.20", True)]

@@ -62,6 +62,9 @@ async def create_scan(
     filename: Annotated[str, Query(min_length=1, max_length=255,
                                    description="File name that tells the kind, e.g. poetry.lock")],
     kind: Annotated[str | None, Query(max_length=64, description="Force the kind")] = None,
+    target: Annotated[str | None, Query(min_length=1, max_length=512, description=(
+        "Name the findings are kept under (default upload:<filename>), e.g. the service"
+    ))] = None,
     db: Database = Depends(get_database),
     _p: Principal = Depends(require_role(Role.OPERATOR)),
 ) -> dict[str, Any]:
@@ -71,7 +74,8 @@ async def create_scan(
         raise ProblemError(422, "invalid-input", "Invalid input", "the request body is empty",
                            [{"in": "body", "path": "", "message": "send the file as the body"}])
     try:
-        report = await run_in_threadpool(vuln_scans.scan_upload, db, filename, content, kind)
+        report = await run_in_threadpool(vuln_scans.scan_upload, db, filename, content, kind,
+                                         "api", target)
     except ExtractError as exc:
         raise ProblemError(422, "invalid-inventory", "Unreadable inventory", str(exc),
                            [{"in": "body", "path": f"line {exc.line}" if exc.line else "",

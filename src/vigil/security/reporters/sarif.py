@@ -45,8 +45,7 @@ def as_dict(report: ScanReport) -> dict[str, Any]:
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "vigil-scan", "informationUri":
-                                "https://github.com/vigil/vigil", "rules": list(rules.values())}},
+            "tool": {"driver": {"name": "vigil-scan", "rules": list(rules.values())}},
             "results": results,
         }],
     }
