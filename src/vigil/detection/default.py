@@ -23,6 +23,7 @@ from vigil.detection.base import (
     K_RESIDUAL,
     K_TIME_OF_DAY,
     BatchResult,
+    DetectionResult,
     Detector,
     explain_generic,
 )
@@ -143,6 +144,7 @@ class NoveltyDetector(Detector):
         self.config = config or DefaultConfig()
         self._params = self.config.params()
         self._arrays = K.new_state(int(self._params[K.P_K]))
+        self._one: BatchResult | None = None  # reusable buffers of the streaming path
 
     def update_batch(self, timestamps: npt.ArrayLike, values: npt.ArrayLike) -> BatchResult:
         """Score and learn a batch of points in order (the compiled loop)."""
@@ -161,6 +163,23 @@ class NoveltyDetector(Detector):
                   out.scores, out.expected, out.lower, out.upper, out.warming_up, out.kinds,
                   observed)
         return out
+
+    def update(self, timestamp: float, value: float) -> DetectionResult:
+        """Score and learn one point (same numbers as update_batch, less overhead)."""
+        one = self._one
+        if one is None:
+            one = self._one = BatchResult(
+                np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1),
+                np.zeros(1, dtype=np.bool_), np.zeros(1, dtype=np.int64), np.zeros(1))
+        one.timestamps[0] = timestamp
+        one.values[0] = value
+        a = self._arrays
+        assert one.observed is not None
+        K.run(one.timestamps, one.values, self._params, a["fs"], a["ist"], a["hist"], a["table"],
+              a["ttab"], a["tdays"], a["tlastday"], a["dprof"], a["dcnt"], a["wprof"], a["wcnt"],
+              one.scores, one.expected, one.lower, one.upper, one.warming_up, one.kinds,
+              one.observed)
+        return one.result(0, self.explain)
 
     def explain(self, batch: BatchResult, i: int) -> str:
         """One line: value vs expected band in its seasonal context, and why."""
