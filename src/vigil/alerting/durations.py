@@ -21,7 +21,10 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, int | float):
         if value < 0:
             raise ValueError("duration must not be negative")
-        return timedelta(seconds=float(value))
+        try:
+            return timedelta(seconds=float(value))
+        except OverflowError:
+            raise ValueError(f"duration {value!r} is too long") from None
     text = str(value).strip()
     pos, total = 0, 0.0
     for m in _PART.finditer(text):
@@ -31,7 +34,10 @@ def parse_duration(value: Any) -> timedelta:
         pos = m.end()
     if pos != len(text) or not text:
         raise ValueError(f"invalid duration {text!r}: use forms like 30s, 15m, 2h, 1h30m, 1d")
-    return timedelta(seconds=total)
+    try:
+        return timedelta(seconds=total)
+    except OverflowError:
+        raise ValueError(f"duration {text!r} is too long") from None
 
 
 def format_duration(value: timedelta) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.alerting.durations import parse_duration
@@ -19,6 +19,9 @@ from vigil.services import alerting as svc
 from vigil.storage.database import Database
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
+MAX_ID = 2**63 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+Matcher = Annotated[str, Field(min_length=1, max_length=1024)]
 
 
 def _now() -> datetime:
@@ -43,7 +46,8 @@ def list_alerts(
 ) -> dict[str, Any]:
     """Alerts newest first, with an opaque `next_cursor` while more remain."""
     before = decode_cursor(cursor)
-    if before is not None and not isinstance(before, int):
+    if before is not None and (isinstance(before, bool) or not isinstance(before, int)
+                               or not 0 <= before <= MAX_ID):
         raise ProblemError(422, "invalid-cursor", "Invalid input", "the cursor is not valid")
     states = [s.value for s in state] or ["pending", "firing", "acknowledged"]
     alerts = svc.list_alerts(db, states, limit + 1, before)
@@ -54,7 +58,7 @@ def list_alerts(
 
 
 @router.get("/alerts/{alert_id}", responses={404: {"description": "No such alert"}})
-def show_alert(alert_id: int, db: Database = Depends(get_database),
+def show_alert(alert_id: IdPath, db: Database = Depends(get_database),
                _p: Principal = Depends(require_role(Role.VIEWER))) -> dict[str, Any]:
     """One alert with its escalation timeline and notification log."""
     try:
@@ -65,7 +69,7 @@ def show_alert(alert_id: int, db: Database = Depends(get_database),
 
 @router.post("/alerts/{alert_id}/ack", responses={404: {"description": "No such alert"},
                                                   409: {"description": "Not firing"}})
-def acknowledge(alert_id: int, db: Database = Depends(get_database),
+def acknowledge(alert_id: IdPath, db: Database = Depends(get_database),
                 principal: Principal = Depends(require_role(Role.OPERATOR))) -> dict[str, Any]:
     """Acknowledge a firing alert (escalation stops); 409 when it is not firing."""
     try:
@@ -78,7 +82,7 @@ def acknowledge(alert_id: int, db: Database = Depends(get_database),
 
 @router.post("/alerts/{alert_id}/resolve", responses={404: {"description": "No such alert"},
                                                       409: {"description": "Already resolved"}})
-def resolve(alert_id: int, db: Database = Depends(get_database),
+def resolve(alert_id: IdPath, db: Database = Depends(get_database),
             principal: Principal = Depends(require_role(Role.OPERATOR))) -> dict[str, Any]:
     """Resolve an open alert by hand; 409 when it is already resolved."""
     try:
@@ -94,11 +98,11 @@ class SilenceIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    matchers: list[str] = Field(min_length=1, max_length=32,
+    matchers: list[Matcher] = Field(min_length=1, max_length=32,
                                 examples=[['alertname="HighCpuUsage"', 'host="web-1"']])
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    duration: str | None = Field(default=None, examples=["2h"])
+    duration: str | None = Field(default=None, max_length=64, examples=["2h"])
     comment: str = Field(min_length=1, max_length=4096)
 
 
@@ -126,14 +130,14 @@ def create_silence(body: SilenceIn, db: Database = Depends(get_database),
         ends = _aware(body.ends_at) if body.ends_at else starts + span
         silence = svc.create_silence(db, body.matchers, starts, ends, principal.name,
                                      body.comment, now)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ProblemError(422, "invalid-silence", "Invalid input", str(exc),
                            [{"in": "body", "path": "matchers", "message": str(exc)}]) from None
     return svc.silence_json(silence, now)
 
 
 @router.delete("/silences/{silence_id}", responses={404: {"description": "No such silence"}})
-def expire_silence(silence_id: int, db: Database = Depends(get_database),
+def expire_silence(silence_id: IdPath, db: Database = Depends(get_database),
                    _p: Principal = Depends(require_role(Role.OPERATOR))) -> dict[str, Any]:
     """Expire a silence now (it stays listed with `?all=true`)."""
     now = _now()
@@ -148,4 +152,8 @@ def oncall(at: datetime | None = Query(default=None, description="RFC 3339; defa
            config: OperatorConfig = Depends(get_config),
            _p: Principal = Depends(require_role(Role.VIEWER))) -> list[dict[str, Any]]:
     """Who is on call for each schedule, with contacts and the next hand-off."""
-    return svc.oncall_json(svc.on_call_now(config, _aware(at) if at else _now()))
+    try:
+        return svc.oncall_json(svc.on_call_now(config, _aware(at) if at else _now()))
+    except OverflowError:
+        raise ProblemError(422, "invalid-input", "Invalid input", "`at` is out of range",
+                           [{"in": "query", "path": "at", "message": "out of range"}]) from None
