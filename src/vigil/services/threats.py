@@ -3,6 +3,7 @@ store and list threats, and watch Vigil's own AUTH_FAILED events."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import threading
 import time
@@ -10,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -85,6 +86,13 @@ def _reference(path: Path) -> datetime:
         return datetime.now(UTC)
 
 
+def _open_text(path: Path) -> IO[str]:
+    """Open a log for reading as text; rotated `.gz` files are decompressed on the fly."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return path.open("r", encoding="utf-8", errors="replace")
+
+
 def scan_files(paths: list[Path], config: ThreatsConfig, sigma: SigmaRuleSet | None = None,
                keep_events: bool = False, reference: datetime | None = None,
                on_bytes: Callable[[int], None] | None = None) -> ScanResult:
@@ -98,13 +106,14 @@ def scan_files(paths: list[Path], config: ThreatsConfig, sigma: SigmaRuleSet | N
             engine.syslog.years.reference = _reference(path)
             engine.syslog.years.year = None
         try:
-            with path.open("r", encoding="utf-8", errors="replace") as fh:
+            with _open_text(path) as fh:
                 for line in fh:
                     engine.feed_line(line)
                     if on_bytes is not None:
                         on_bytes(len(line))
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") \
+                from exc
     threats = engine.finish()
     return ScanResult(threats, engine.stats, engine.events)
 

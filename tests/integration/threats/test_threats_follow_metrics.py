@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from prometheus_client import REGISTRY
 
 from vigil.services import threats as service
@@ -66,3 +67,19 @@ def test_response_is_applied_only_when_configured(tmp_path: Path) -> None:
     entries = [ln for ln in deny.read_text().splitlines() if ln.startswith("deny")]
     # P2 threats (stuffing, injections) are denied; the P3-only scanner 192.0.2.10 is not.
     assert entries == ["deny 192.0.2.30;", "deny 192.0.2.20;"]
+
+
+def test_rotated_gzip_logs_are_scanned(tmp_path: Path) -> None:
+    import gzip
+
+    fixtures = Path(__file__).parents[2] / "fixtures" / "threats"
+    packed = tmp_path / "auth.log.2.gz"
+    with gzip.open(packed, "wt") as fh:
+        fh.write((fixtures / "repeated.log").read_text())
+    result = service.scan_files([packed], service.ThreatsConfig(), keep_events=True)
+    assert len(result.events) == 6
+    assert [t.type for t in result.threats] == ["ssh_brute_force"]
+    broken = tmp_path / "broken.gz"
+    broken.write_bytes(b"not gzip at all")
+    with pytest.raises(service.InputError, match=r"broken\.gz"):
+        service.scan_files([broken], service.ThreatsConfig())
