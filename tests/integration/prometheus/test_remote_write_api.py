@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import time
 from collections.abc import Iterator
 
@@ -9,13 +11,14 @@ import cramjam
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from tests.support import auth
 
+from tests.support import auth
 from vigil.api.app import create_app
 from vigil.config import OperatorConfig, Settings
 from vigil.core.remote_write import encode_body, encode_write_request
 from vigil.services.remote_write_config import RemoteWriteConfig, SeriesSelector
 from vigil.storage.database import Database
+from vigil.telemetry.logging import configure_logging
 
 NOW_MS = int(time.time()) * 1000
 RW_HEADERS = {"Content-Encoding": "snappy", "Content-Type": "application/x-protobuf",
@@ -197,3 +200,40 @@ def test_remote_write_metrics_are_exported(client: TestClient, keys: dict[str, s
     text = client.get("/metrics").text
     assert 'vigil_remote_write_samples_total{outcome="accepted"}' in text
     assert 'vigil_remote_write_requests_total{status="204"}' in text
+
+
+def test_new_and_known_series_in_one_request_get_their_own_points(
+        client: TestClient, keys: dict[str, str]) -> None:
+    def s(host: str, ts_ms: int, value: float) -> tuple[dict[str, str], list[tuple[int, float]]]:
+        return ({"__name__": "node_load1", "instance": host}, [(ts_ms, value)])
+
+    assert write(client, keys["operator"],
+                 encode_body([s("a", NOW_MS, 1.0)])).status_code == 204
+    body = encode_body([s("b", NOW_MS, 2.0), s("a", NOW_MS + 1000, 1.5), s("c", NOW_MS, 3.0),
+                        s("b", NOW_MS + 1000, 2.5), s("a", NOW_MS, 1.0)])
+    assert write(client, keys["operator"], body).status_code == 204
+    by_host = {x["labels"]["instance"]: x["id"]  # type: ignore[index]
+               for x in stored(client, keys["viewer"], "node_load1")}
+    t = NOW_MS / 1000
+    assert points(client, keys["viewer"], by_host["a"]) == [[t, 1.0], [t + 1, 1.5]]
+    assert points(client, keys["viewer"], by_host["b"]) == [[t, 2.0], [t + 1, 2.5]]
+    assert points(client, keys["viewer"], by_host["c"]) == [[t, 3.0]]
+
+
+def test_rejected_points_are_logged_with_their_reason(
+        client: TestClient, keys: dict[str, str]) -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", stream)
+    try:
+        body = encode_body([
+            ({"__name__": "ok_metric"}, [(NOW_MS, 1.0), (NOW_MS + 1000, float("inf"))]),
+            ({"__name__": "ok_metric", "__bad": "x"}, [(NOW_MS, 1.0)]),
+        ])
+        assert write(client, keys["operator"], body).status_code == 204
+    finally:
+        configure_logging("INFO", None)
+    events = [json.loads(line) for line in stream.getvalue().splitlines()]
+    rejected = [e for e in events if e["event"] == "REMOTE_WRITE_REJECTED"]
+    assert len(rejected) == 1
+    assert rejected[0]["rejected"] == 2 and rejected[0]["accepted"] == 1
+    assert "not finite" in rejected[0]["first_reason"]
