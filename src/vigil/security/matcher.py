@@ -131,9 +131,10 @@ def fixed_versions(affected: Affected) -> tuple[str, ...]:
 
 
 def _ecosystem_matches(package_eco: str, advisory_eco: str) -> bool:
-    """``Debian`` packages match ``Debian:12`` advisories; a release pins it exactly."""
+    """``Debian`` matches ``Debian:12`` advisories; ``Ubuntu:22.04`` matches ``Ubuntu:22.04:LTS``."""
     if ":" in package_eco:
-        return package_eco.lower() == advisory_eco.lower()
+        pkg, adv = package_eco.lower(), advisory_eco.lower()
+        return adv == pkg or adv.startswith(pkg + ":")
     return base_ecosystem(advisory_eco).lower() == package_eco.lower()
 
 

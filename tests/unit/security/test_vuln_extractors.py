@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.unit.security.vuln_support import FIXTURES, read_fixture
 
+from tests.unit.security.vuln_support import FIXTURES, read_fixture
 from vigil.security import extractors
 from vigil.security.extractors import (
     cyclonedx,
@@ -151,11 +151,27 @@ def test_spdx_packages_by_purl() -> None:
     assert [(u.name, u.reason) for u in result.unchecked] == [("vendored-thing", "no purl")]
 
 
-def test_dpkg_status_reports_source_packages() -> None:
+def test_dpkg_status_reports_source_packages_of_the_release() -> None:
     result = _run(dpkg_status, INV / "debian" / "var" / "lib" / "dpkg" / "status")
-    assert _pins(result) == {("openssl", "3.0.11-1~deb12u1", "Debian"),
-                             ("bash", "5.2.15-2", "Debian")}
+    assert _pins(result) == {("openssl", "3.0.11-1~deb12u1", "Debian:12"),
+                             ("bash", "5.2.15-2", "Debian:12")}
     assert result.packages[0].location.line == 1
+    assert result.packages[0].purl == "pkg:deb/debian/openssl@3.0.11-1~deb12u1"
+
+
+def test_dpkg_status_without_os_release_matches_any_debian_release() -> None:
+    path = INV / "debian" / "var" / "lib" / "dpkg" / "status"
+    result = dpkg_status.extract(path.read_text(), str(path))
+    assert {p.ecosystem for p in result.packages} == {"Debian"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('ID=ubuntu\nVERSION_ID="22.04"\n', "Ubuntu:22.04"),
+    ("ID=debian\n", "Debian"),
+    ("ID=alpine\nVERSION_ID=3.19\n", None),
+])
+def test_os_release(text: str, expected: str | None) -> None:
+    assert dpkg_status.parse_os_release(text) == expected
 
 
 def test_python_env_distributions() -> None:

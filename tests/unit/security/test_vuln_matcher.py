@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from tests.unit.security.vuln_support import load_fixture_advisories
 
+from tests.unit.security.vuln_support import load_fixture_advisories
 from vigil.security.matcher import MatchStats, is_affected, match_all, match_package
 from vigil.security.model import Location, Package
 from vigil.security.osv import Affected, Event, Range, parse_advisory
@@ -147,3 +147,5 @@ def test_debian_release_suffix_matches_base_ecosystem() -> None:
     assert [f.id for f in match_all([old], advisories)] == ["DSA-TEST-3"]
     assert match_all([new], advisories) == []
     assert match_all([other_release], advisories) == []
+    same_release = Package("openssl", "3.0.11-1~deb12u1", "Debian:12", Location("status", 1))
+    assert [f.id for f in match_all([same_release], advisories)] == ["DSA-TEST-3"]

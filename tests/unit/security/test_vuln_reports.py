@@ -6,8 +6,8 @@ import json
 from datetime import date
 
 import pytest
-from tests.unit.security.vuln_support import load_fixture_advisories
 
+from tests.unit.security.vuln_support import load_fixture_advisories
 from vigil.security.ignore import IgnoreFileError, apply_ignores, parse_ignore
 from vigil.security.model import Extraction, Finding, Location, Package, Unchecked
 from vigil.security.purl import parse_purl

@@ -1,7 +1,9 @@
 """Debian's /var/lib/dpkg/status: installed binary packages, reported as their source package.
 
 Debian advisories name source packages, so ``Source: openssl (3.0.11-1)`` on the binary
-``libssl3`` is matched as ``openssl 3.0.11-1``.
+``libssl3`` is matched as ``openssl 3.0.11-1``. The release comes from the same root's
+``etc/os-release`` when it can be read (``Debian:12``, ``Ubuntu:22.04``), so only that
+release's advisories apply; without it, advisories of any Debian release match.
 """
 
 from __future__ import annotations
@@ -50,6 +52,34 @@ def _paragraphs(text: str) -> list[tuple[int, dict[str, str]]]:
     return out
 
 
+def parse_os_release(text: str) -> str | None:
+    """``Debian:12`` / ``Ubuntu:22.04`` from an os-release file, or None for other systems."""
+    fields = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            fields[key.strip()] = value.strip().strip('"').strip("'")
+    distro = fields.get("ID", "").lower()
+    version = fields.get("VERSION_ID", "")
+    names = {"debian": "Debian", "ubuntu": "Ubuntu"}
+    if distro not in names:
+        return None
+    return f"{names[distro]}:{version}" if version else names[distro]
+
+
+def _ecosystem(source: str, read: Reader | None) -> str:
+    """The ecosystem with release, from ``<root>/etc/os-release`` next to ``var/lib/dpkg``."""
+    if read is None:
+        return ECOSYSTEM
+    for ref in ("../../../etc/os-release", "../../../usr/lib/os-release"):
+        try:
+            _, text = read(source, ref)
+        except (OSError, ExtractError):
+            continue
+        return parse_os_release(text) or ECOSYSTEM
+    return ECOSYSTEM
+
+
 def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
     """Installed packages (status ``install ok installed``) as Debian source packages."""
     try:
@@ -57,6 +87,8 @@ def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
     except ExtractError as exc:
         raise ExtractError(source, exc.reason, exc.line) from exc
     result = Extraction(KIND)
+    ecosystem = _ecosystem(source, read)
+    distro = ecosystem.split(":", 1)[0].lower()
     seen: set[tuple[str, str]] = set()
     for line, fields in paragraphs:
         if "Package" not in fields:
@@ -71,6 +103,6 @@ def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
         if (name, version) in seen:
             continue
         seen.add((name, version))
-        result.packages.append(Package(name, version, ECOSYSTEM, Location(source, line),
-                                       f"pkg:deb/debian/{name}@{version}"))
+        result.packages.append(Package(name, version, ecosystem, Location(source, line),
+                                       f"pkg:deb/{distro}/{name}@{version}"))
     return result
