@@ -131,7 +131,7 @@ def fixed_versions(affected: Affected) -> tuple[str, ...]:
 
 
 def _ecosystem_matches(package_eco: str, advisory_eco: str) -> bool:
-    """``Debian`` matches ``Debian:12`` advisories; ``Ubuntu:22.04`` matches ``Ubuntu:22.04:LTS``."""
+    """`Debian` matches `Debian:12` advisories; `Ubuntu:22.04` matches `Ubuntu:22.04:LTS`."""
     if ":" in package_eco:
         pkg, adv = package_eco.lower(), advisory_eco.lower()
         return adv == pkg or adv.startswith(pkg + ":")
