@@ -30,7 +30,9 @@ def test_follow_reads_appended_lines_across_rotation(tmp_path: Path) -> None:
         time.sleep(0.2)
         os.rename(log, tmp_path / "auth.log.1")  # logrotate: move, then create anew
         log.write_text("line 4\n")
-        time.sleep(0.5)
+        deadline = time.monotonic() + 10
+        while len(seen) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
         done.set()
 
     thread = threading.Thread(target=writer)
