@@ -20,7 +20,8 @@ app.add_typer(keys.app, name="keys")
 # Command groups of the other services, one line each, below this comment.
 __import__("vigil.cli.alerts", fromlist=["register"]).register(app)  # + silences, oncall, notify
 __import__("vigil.cli.scan", fromlist=["register"]).register(app)  # scan, advisories
-[app.add_typer(__import__(f"vigil.cli.{g}", fromlist=["app"]).app, name=g) for g in ("threats", "audit")]  # noqa: E501
+app.add_typer(__import__("vigil.cli.threats", fromlist=["app"]).app, name="threats")
+app.add_typer(__import__("vigil.cli.audit", fromlist=["app"]).app, name="audit")
 from vigil.cli import bench as bench_cli  # noqa: E402
 app.add_typer(bench_cli.app, name="bench")
 from vigil.cli import detect as detect_cli  # noqa: E402
