@@ -158,29 +158,8 @@ def parse_advisory(doc: Any) -> Advisory:
     )
 
 
-def _string_loader() -> type[Any]:
-    """A fast YAML loader that keeps numbers and dates as strings (``1.10`` stays ``1.10``)."""
-    import yaml
-
-    base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class _Loader(base):  # type: ignore[misc]
-        pass
-
-    keep = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
-    _Loader.yaml_implicit_resolvers = {
-        ch: [(tag, rx) for tag, rx in resolvers if tag in keep]
-        for ch, resolvers in base.yaml_implicit_resolvers.items()
-    }
-    return _Loader
-
-
-_LOADER: type[Any] | None = None
-
-
 def decode_document(data: bytes, name: str) -> Any:
     """Decode one advisory file: JSON when it ends in .json, YAML otherwise."""
-    global _LOADER
     if name.lower().endswith(".json"):
         import orjson
 
@@ -190,9 +169,9 @@ def decode_document(data: bytes, name: str) -> Any:
             raise AdvisoryError(f"{name}: invalid JSON: {exc}") from exc
     import yaml
 
-    if _LOADER is None:
-        _LOADER = _string_loader()
+    from vigil.security.yamltext import load_text_yaml
+
     try:
-        return yaml.load(data, Loader=_LOADER)
+        return load_text_yaml(data)
     except yaml.YAMLError as exc:
         raise AdvisoryError(f"{name}: invalid YAML: {exc}") from exc

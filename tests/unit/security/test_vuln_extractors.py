@@ -67,7 +67,7 @@ def test_requirements_include_cycle_is_an_error() -> None:
     (poetry_lock, "poetry.lock", "invalid TOML"),
     (npm_lock, "package-lock.json", "invalid JSON"),
     (yarn_lock, "yarn.lock", "expected a package entry"),
-    (yarn_lock, "yarn-berry.lock", "Berry"),
+    (yarn_lock, "yarn-berry.lock", "has no resolution"),
     (cyclonedx, "bom.cdx.json", "CycloneDX"),
     (spdx, "app.spdx.json", "spdxVersion"),
     (dpkg_status, "dpkg-status", "Field: value"),
@@ -134,6 +134,14 @@ def test_yarn_lock_v1() -> None:
     lodash = next(p for p in result.packages if p.name == "lodash")
     assert lodash.location.line == 11
     assert [u.name for u in result.unchecked] == ["local-thing"]
+
+
+def test_yarn_berry() -> None:
+    result = _run(yarn_lock, INV / "node" / "berry" / "yarn.lock")
+    assert _pins(result) == {("@scope/util", "1.0.0", "npm"), ("lodash", "4.17.20", "npm")}
+    lodash = next(p for p in result.packages if p.name == "lodash")
+    assert lodash.location.line == 15
+    assert [(u.name, u.spec) for u in result.unchecked] == [("web", "web@workspace:.")]
 
 
 def test_cyclonedx_nested_components_and_deb_source() -> None:

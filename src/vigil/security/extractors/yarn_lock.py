@@ -1,10 +1,13 @@
-"""yarn.lock version 1 (classic): ``"name@range", name@range:`` blocks with a ``version``."""
+"""yarn.lock: v1 (classic) ``name@range:`` blocks, and v2+ (Berry) YAML with ``resolution``."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from vigil.security.extractors.base import Reader
+import yaml
+
+from vigil.security.extractors.base import LineFinder, Reader
 from vigil.security.model import ExtractError, Extraction, Location, Package, Unchecked
 
 KIND = "yarn.lock"
@@ -27,7 +30,7 @@ def _name_of(spec: str) -> str:
 def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
     """One package per block; a block's several ranges resolve to one version."""
     if "__metadata:" in text:
-        raise ExtractError(source, "yarn.lock v2+ (Berry) is not supported; only yarn v1")
+        return _berry(text, source)
     result = Extraction(KIND)
     current: tuple[str, int, str] | None = None
     for no, line in enumerate(text.splitlines(), start=1):
@@ -56,4 +59,41 @@ def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
     if current is not None:
         result.unchecked.append(Unchecked(current[0], current[2], ECOSYSTEM,
                                           Location(source, current[1]), "no version"))
+    return result
+
+
+_NPM_RESOLUTION = re.compile(r"^(@?[^@]+)@npm:([^#]+)$")
+
+
+def _berry(text: str, source: str) -> Extraction:
+    """yarn v2+ lockfile: entries resolved from npm are packages; workspaces, patches, links,
+    git and file sources are reported as not checked."""
+    from vigil.security.yamltext import load_text_yaml
+
+    try:
+        doc: Any = load_text_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ExtractError(source, f"invalid yarn.lock (YAML): {getattr(exc, 'problem', exc)}",
+                           mark.line + 1 if mark is not None else None) from exc
+    if not isinstance(doc, dict):
+        raise ExtractError(source, "expected a mapping of package entries")
+    lines = LineFinder(text)
+    result = Extraction(KIND)
+    for key, entry in doc.items():
+        if key == "__metadata":
+            continue
+        first_spec = str(key).split(",")[0].strip()
+        where = Location(source, lines.find(first_spec))
+        if not isinstance(entry, dict) or "resolution" not in entry:
+            raise ExtractError(source, f"entry {first_spec!r} has no resolution", where.line)
+        resolution = str(entry["resolution"])
+        found = _NPM_RESOLUTION.match(resolution)
+        if found is None:
+            result.unchecked.append(Unchecked(_name_of(first_spec), resolution, ECOSYSTEM, where,
+                                              "non-registry source (workspace, patch, git, file)"))
+            continue
+        name, version = found.group(1), found.group(2)
+        result.packages.append(Package(name, version, ECOSYSTEM, where,
+                                       f"pkg:npm/{name.replace('@', '%40')}@{version}"))
     return result
