@@ -10,7 +10,7 @@ import os
 import tarfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -361,6 +361,7 @@ def run_scheduled_scans(db: Database, settings: Settings, config: OperatorConfig
     section = config.vulnerability_scanning
     summary: dict[str, Any] = {"scanned": 0, "failed": 0, "findings": 0}
     if not section.paths:
+        publish_findings_metrics(db)  # keeps the gauge right after restarts and API uploads
         return summary
     try:
         ignores = load_ignore_file(Path(section.ignore_file) if section.ignore_file else None)
@@ -381,3 +382,18 @@ def run_scheduled_scans(db: Database, settings: Settings, config: OperatorConfig
         summary["scanned"] += 1
         summary["findings"] += len(report.findings)
     return summary
+
+
+def scheduled_scan_job(db: Database, settings: Settings,
+                       config: OperatorConfig) -> Callable[[datetime], str]:
+    """A scheduler job (``func(now) -> detail``) running `run_scheduled_scans`.
+
+    Register it with ``config.vulnerability_scanning.interval_minutes * 60`` seconds.
+    """
+
+    def job(now: datetime) -> str:
+        summary = run_scheduled_scans(db, settings, config)
+        return (f"scanned {summary['scanned']} paths, {summary['failed']} failed, "
+                f"{summary['findings']} findings")
+
+    return job

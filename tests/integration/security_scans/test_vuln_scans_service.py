@@ -120,7 +120,8 @@ def test_scheduled_scans_log_new_findings(db: Database, capsys: pytest.CaptureFi
     vulns = [e for e in events if e["event"] == "VULNERABILITY"]
     assert [(e["package"], e["id"], e["level"]) for e in vulns] == [
         ("django", "PYSEC-TEST-1", "WARNING")]
-    # A second run finds nothing new: no second VULNERABILITY event.
-    vuln_scans.run_scheduled_scans(db, None, config)  # type: ignore[arg-type]
+    # A second run (through the scheduler's job wrapper) finds nothing new: no second event.
+    job = vuln_scans.scheduled_scan_job(db, None, config)  # type: ignore[arg-type]
+    assert job(datetime.now(UTC)) == "scanned 1 paths, 1 failed, 1 findings"
     again = [line for line in capsys.readouterr().err.splitlines() if "VULNERABILITY" in line]
     assert again == []
