@@ -85,7 +85,7 @@ def bench_state(name: str) -> None:
     for _ in range(50):
         restore_detector(blob)
     t2 = time.perf_counter()
-    emit(f"{name}.state_bytes", len(blob), "bytes", "after 20,000 points, compressed npz")
+    emit(f"{name}.state_bytes", len(blob), "bytes", "after 20,000 points, zlib")
     emit(f"{name}.state_save", (t1 - t0) / 50 * 1e6, "us")
     emit(f"{name}.state_restore", (t2 - t1) / 50 * 1e6, "us")
 

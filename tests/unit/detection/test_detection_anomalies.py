@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.unit.detection.detection_synth import DAY, STEP, T0, inject, seasonal
 
+from tests.unit.detection.detection_synth import DAY, STEP, T0, inject, seasonal
 from vigil.core.types import Severity
 from vigil.detection import NoveltyDetector
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.unit.detection.detection_synth import STEP, T0
 
+from tests.unit.detection.detection_synth import STEP, T0
 from vigil.detection import detector_names, make_detector
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.unit.detection.detection_synth import DAY, inject, seasonal
 
+from tests.unit.detection.detection_synth import DAY, inject, seasonal
 from vigil.detection import (
     DefaultConfig,
     NoveltyDetector,
@@ -67,6 +67,10 @@ def test_state_keeps_the_configuration() -> None:
 def test_garbage_state_is_refused() -> None:
     with pytest.raises(StateError):
         restore_detector(b"not a state")
+    blob = make_detector().get_state()
+    for bad in (blob[:20], blob[:-10], blob[:9] + b"x" + blob[10:]):
+        with pytest.raises(StateError):
+            restore_detector(bad)
     with pytest.raises(StateError):
         NoveltyDetector.from_state(make_detector("zscore").get_state())
 
