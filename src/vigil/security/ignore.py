@@ -12,7 +12,7 @@ Expired entries do not suppress anything and are reported so they get reviewed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -87,16 +87,20 @@ class Suppression:
     reported: list[Finding]
     suppressed: list[tuple[Finding, IgnoreRule]]
     expired: list[IgnoreRule]
+    unused: list[IgnoreRule] = field(default_factory=list)
 
 
 def apply_ignores(findings: Iterable[Finding], rules: list[IgnoreRule], today: date) -> Suppression:
-    """Suppress findings matched by an unexpired rule; list expired rules."""
+    """Suppress findings matched by an unexpired rule; list expired and unused rules."""
     active = [r for r in rules if not r.expired(today)]
     result = Suppression([], [], [r for r in rules if r.expired(today)])
+    used: set[int] = set()
     for f in findings:
         rule = next((r for r in active if r.matches(f)), None)
         if rule is None:
             result.reported.append(f)
         else:
+            used.add(id(rule))
             result.suppressed.append((f, rule))
+    result.unused = [r for r in active if id(r) not in used]
     return result

@@ -25,6 +25,7 @@ class ScanReport:
     findings: list[Finding]
     suppressed: list[tuple[Finding, IgnoreRule]] = field(default_factory=list)
     expired_ignores: list[IgnoreRule] = field(default_factory=list)
+    unused_ignores: list[IgnoreRule] = field(default_factory=list)
     unchecked: list[Unchecked] = field(default_factory=list)
     stats: MatchStats = field(default_factory=MatchStats)
     advisories: int = 0
@@ -72,6 +73,7 @@ def scan(target: str, extraction: Extraction,
     return ScanReport(
         target=target, packages=len(extraction.packages), findings=suppression.reported,
         suppressed=suppression.suppressed, expired_ignores=suppression.expired,
+        unused_ignores=suppression.unused,
         unchecked=list(extraction.unchecked), stats=stats,
         advisories=len({a.id for advs in advisories.values() for a in advs}),
     )

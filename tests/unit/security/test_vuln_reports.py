@@ -31,6 +31,7 @@ def test_ignore_by_alias_and_package_until_expiry() -> None:
     assert [r.id for r in later.expired] == ["CVE-1"]
     other_pkg = apply_ignores([_finding(package="flask")], rules, date(2026, 1, 1))
     assert len(other_pkg.reported) == 1
+    assert [r.id for r in other_pkg.unused] == ["CVE-1"]
 
 
 @pytest.mark.parametrize(("doc", "message"), [

@@ -40,6 +40,7 @@ def as_dict(report: ScanReport) -> dict[str, Any]:
         "findings": [finding_dict(f) for f in report.findings],
         "suppressed": [{**finding_dict(f), "ignore": _rule(r)} for f, r in report.suppressed],
         "expired_ignores": [_rule(r) for r in report.expired_ignores],
+        "unused_ignores": [_rule(r) for r in report.unused_ignores],
         "unchecked": [{"name": u.name, "spec": u.spec, "ecosystem": u.ecosystem,
                        "file": u.location.file, "line": u.location.line, "reason": u.reason}
                       for u in report.unchecked],

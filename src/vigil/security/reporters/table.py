@@ -43,6 +43,10 @@ def render(report: ScanReport) -> str:
         console.print(f"Expired ignore: {rule.id}"
                       f"{' for ' + rule.package if rule.package else ''} expired {rule.expires}"
                       f" ({rule.reason}); it no longer suppresses anything.")
+    for rule in report.unused_ignores:
+        console.print(f"Unused ignore: {rule.id}"
+                      f"{' for ' + rule.package if rule.package else ''} matched nothing"
+                      " in this scan.")
     if report.stats.git_ranges_skipped:
         console.print(f"{report.stats.git_ranges_skipped} GIT ranges skipped (commit ranges "
                       "cannot be matched against package versions).")
