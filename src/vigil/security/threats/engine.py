@@ -72,7 +72,7 @@ class ThreatEngine:
                 for ev in events:
                     self.observe_auth(ev)
                 if self.sigma is not None:
-                    self.sigma.observe_line(line)
+                    self.sigma.observe_line(line, *self.syslog.last_line())
                 return
         http = self.access.feed(line)
         if http is not None:

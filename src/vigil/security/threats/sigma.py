@@ -58,6 +58,9 @@ _OPS: dict[SigmaCorrelationConditionOperator, Callable[[int, int], bool]] = {
 }
 
 
+_LINE_SOURCE = re.compile(r"\bfrom ([0-9a-fA-F:.]+[0-9a-fA-F])\b|\brhost=(\S+)")
+
+
 class SigmaRuleError(ValueError):
     """A Sigma rule file is invalid or uses a feature Vigil does not evaluate."""
 
@@ -72,6 +75,7 @@ class CompiledRule:
     priority: Priority
     technique: str
     matcher: Matcher
+    scope: str = "any"
 
 
 @dataclass
@@ -137,7 +141,22 @@ def _compile_rule(rule: SigmaRule) -> CompiledRule:
         return any(m(fields, line) for m in matchers)
 
     return CompiledRule(rule.title, str(rule.id or rule.title), rule.name or str(rule.id or ""),
-                        _priority(rule.level), _technique(rule.tags), matcher)
+                        _priority(rule.level), _technique(rule.tags), matcher,
+                        _scope(rule.logsource))
+
+
+def _scope(logsource: Any) -> str:
+    """Which events a rule sees: `web` (HTTP), `sshd`, `syslog` (any program) or `any`."""
+    category = str(getattr(logsource, "category", None) or "").lower()
+    service = str(getattr(logsource, "service", None) or "").lower()
+    product = str(getattr(logsource, "product", None) or "").lower()
+    if category in ("webserver", "proxy") or service in ("apache", "nginx"):
+        return "web"
+    if service in ("sshd", "ssh"):
+        return "sshd"
+    if product == "linux" or service in ("auth", "syslog"):
+        return "syslog"
+    return "any"
 
 
 def _compile_correlation(rule: SigmaCorrelationRule) -> CompiledCorrelation:
@@ -240,20 +259,31 @@ class SigmaDetector:
 
     def observe_http(self, ev: HttpEvent) -> None:
         """Match HTTP request fields (and the raw line for keywords)."""
-        self._match(ev.as_fields(), ev.line, ev.time, ev.source_ip)
+        self._match(ev.as_fields(), ev.line, ev.time, ev.source_ip, ("web", "any"))
 
     def observe_auth(self, ev: AuthEvent) -> None:
-        """Match authentication attempt fields."""
-        self._match(auth_fields(ev), "\n".join(ev.lines), ev.time, ev.source_ip)
+        """Match authentication attempt fields (raw syslog lines go to `observe_line`)."""
+        if ev.service == "sshd":
+            self._match(auth_fields(ev), "", ev.time, ev.source_ip, ("sshd", "syslog", "any"))
+        else:
+            self._match(auth_fields(ev), "\n".join(ev.lines), ev.time, ev.source_ip, ("any",))
 
-    def observe_line(self, line: str) -> None:
-        """Match a raw line that produced no event on its own (keywords only)."""
-        if self.ruleset.rules:
-            self._match({}, line, None, "")
+    def observe_line(self, line: str, when: datetime | None, program: str) -> None:
+        """Match one raw syslog line: keywords, plus `source_ip` and `program` fields."""
+        if not self.ruleset.rules or when is None:
+            return
+        m = _LINE_SOURCE.search(line)
+        ip = (m.group(1) or m.group(2) or "") if m else ""
+        fields: Fields = {"program": program}
+        if ip:
+            fields["source_ip"] = fields["c-ip"] = ip
+        scopes = ("sshd", "syslog", "any") if program.startswith("sshd") else ("syslog", "any")
+        self._match(fields, line, when, ip, scopes)
 
-    def _match(self, fields: Fields, line: str, when: datetime | None, ip: str) -> None:
+    def _match(self, fields: Fields, line: str, when: datetime | None, ip: str,
+               scopes: tuple[str, ...]) -> None:
         for rule in self.ruleset.rules:
-            if not rule.matcher(fields, line) or when is None:
+            if rule.scope not in scopes or when is None or not rule.matcher(fields, line):
                 continue
             key = (rule.name, ip)
             self._hits[key].append(when.timestamp())

@@ -84,6 +84,7 @@ class SyslogAuthParser:
         self._last_failed: dict[tuple[str, str], AuthEvent] = {}
         self._time_cache: dict[tuple[int, str], datetime] = {}
         self._last_sweep: datetime | None = None
+        self._last: re.Match[str] | None = None
 
     def is_syslog(self, line: str) -> bool:
         """True when the line starts like a syslog line."""
@@ -99,6 +100,7 @@ class SyslogAuthParser:
             if m is None:
                 return None
             host, prog, pid, msg = m.group(2, 3, 4, 5)
+        self._last = m
         if not prog.startswith("sshd"):
             return []
         first = msg[:1]
@@ -177,6 +179,15 @@ class SyslogAuthParser:
             if key in self._pending:
                 out.append(self._emit(key))
         return out
+
+    def last_line(self) -> tuple[datetime | None, str]:
+        """Time and program of the last syslog line fed (for Sigma rules on raw lines)."""
+        m = self._last
+        if m is None:
+            return None, ""
+        if m.re is _HEADER:
+            return self._time(m), m.group(7)
+        return self._iso_time(m.group(1)), m.group(3)
 
     def flush(self) -> list[AuthEvent]:
         """Emit every attempt still waiting for more lines (end of input)."""

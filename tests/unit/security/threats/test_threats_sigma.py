@@ -61,3 +61,55 @@ level: critical
 def test_invalid_rules_are_reported() -> None:
     with pytest.raises(SigmaRuleError):
         load_sigma(["title: broken\nlogsource: {}\ndetection: {condition: nothing}\n"])
+
+
+def test_sigmahq_style_sshd_keyword_rule_on_syslog_lines() -> None:
+    # Shaped like SigmaHQ's lnx_sshd_susp_ssh.yml (product linux, service sshd, keywords).
+    rules = load_sigma(["""
+title: Suspicious OpenSSH Daemon Error
+id: e76b413a-83d0-4b94-8e4c-85db4a5b8bdc
+status: test
+logsource: {product: linux, service: sshd}
+detection:
+  keywords:
+    - 'unexpected internal error'
+    - 'unknown or unsupported key type'
+    - 'error in libcrypto'
+  condition: keywords
+level: medium
+tags: [attack.initial-access, attack.t1190]
+"""])
+    engine = ThreatEngine(sigma=rules)
+    engine.feed_lines([
+        "Dec 10 06:55:46 h sshd[1]: error: Received disconnect from 192.0.2.61 port 2: "
+        "unexpected internal error [preauth]",
+        "Dec 10 06:55:47 h sshd[2]: Connection closed by 192.0.2.62 port 3 [preauth]",
+        "Dec 10 06:55:48 h CRON[3]: unexpected internal error in a cron job",
+    ])
+    threats = [t for t in engine.finish() if t.type.startswith("sigma:")]
+    assert [(t.source_ip, t.count, t.priority) for t in threats] == [
+        ("192.0.2.61", 1, Priority.P3)]
+    assert threats[0].technique == "T1190"
+
+
+def test_logsource_scopes_rules_to_their_events() -> None:
+    rules = load_sigma(["""
+title: sudo to root shell
+id: 9f3c0b9e-1111-4222-8333-444455556666
+logsource: {product: linux}
+detection:
+  selection:
+    program: sudo
+  keywords: ['COMMAND=/bin/bash']
+  condition: selection and keywords
+level: high
+"""])
+    engine = ThreatEngine(sigma=rules)
+    engine.feed_lines([
+        "Dec 10 06:55:46 h sudo[9]: bob : TTY=pts/0 ; PWD=/home/bob ; USER=root ; "
+        "COMMAND=/bin/bash",
+        '192.0.2.9 - - [10/Mar/2024:11:00:00 +0000] "GET /?x=COMMAND=/bin/bash HTTP/1.1" 200 1 '
+        '"-" "curl"',
+    ])
+    threats = [t for t in engine.finish() if t.type.startswith("sigma:")]
+    assert [(t.type, t.count) for t in threats] == [("sigma:sudo to root shell", 1)]
