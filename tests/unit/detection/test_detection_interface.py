@@ -88,3 +88,18 @@ def test_detector_names_have_no_underscores() -> None:
 def test_batch_rejects_mismatched_lengths() -> None:
     with pytest.raises(ValueError):
         make_detector().update_batch(np.arange(3.0), np.arange(4.0))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_any_chunking_gives_the_same_numbers(seed: int) -> None:
+    ts, vals = _series()
+    whole = make_detector().update_batch(ts, vals)
+    rng = np.random.default_rng(seed)
+    det = make_detector()
+    parts = []
+    i = 0
+    while i < len(vals):
+        j = i + int(rng.integers(1, 400))
+        parts.append(det.update_batch(ts[i:j], vals[i:j]).scores)
+        i = j
+    assert np.array_equal(np.concatenate(parts), whole.scores)
