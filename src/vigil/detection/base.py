@@ -35,6 +35,8 @@ K_DRIFT = 7
 # Findings about size (not shape) are never capped by the band check.
 _SIZE_KINDS = (K_RESIDUAL, K_DRIFT)
 
+BAND_MARGIN = 0.25
+
 INFO_AT = 0.3
 WARNING_AT = 0.5
 CRITICAL_AT = 0.9
@@ -101,10 +103,16 @@ class BatchResult:
         return len(self.scores)
 
     def inside_band(self, i: int) -> bool:
-        """True when point i's value lies within its expected band (and that caps it)."""
+        """True when point i's value is within its band (+ a quarter of its half-width).
+
+        That caps a novelty at INFO; the margin keeps values just past the band
+        (a 3-sigma band is crossed by noise now and then) from paging anyone.
+        """
         if int(self.kinds[i]) & 15 in _SIZE_KINDS:
             return False
-        return bool(self.lower[i] <= self.scored_value(i) <= self.upper[i])
+        lo, hi = float(self.lower[i]), float(self.upper[i])
+        margin = BAND_MARGIN * (hi - lo) / 2.0
+        return bool(lo - margin <= self.scored_value(i) <= hi + margin)
 
     def severities(self) -> list[Severity | None]:
         """Severity of every point."""
