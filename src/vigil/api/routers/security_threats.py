@@ -32,7 +32,10 @@ class LogBatch(BaseModel):
 
 
 @router.post("/logs", responses={413: {"description": "Body too large"},
-                                 422: {"description": "Invalid batch"}})
+                                 422: {"description": "Invalid batch"}},
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": LogBatch.model_json_schema()},
+                 "text/plain": {"schema": {"type": "string"}}}}})
 async def submit_logs(request: Request, db: Database = Depends(get_database),
                       config: OperatorConfig = Depends(get_config),
                       _p: Principal = Depends(require_role(Role.OPERATOR))) -> dict[str, Any]:

@@ -18,14 +18,14 @@ _OK_WORDS = {"auth_ok", "authentication_success", "login_success", "success", "a
 
 def parse_time(value: Any) -> datetime | None:
     """ISO-8601 string or Unix seconds to an aware datetime; None when unreadable."""
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(float(value), UTC)
-    if isinstance(value, str) and value:
-        try:
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return datetime.fromtimestamp(float(value), UTC)
+        if isinstance(value, str) and value:
             when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return when if when.tzinfo else when.replace(tzinfo=UTC)
+            return when if when.tzinfo else when.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
     return None
 
 
@@ -53,7 +53,7 @@ def event_from_record(record: dict[str, Any], line: str) -> AuthEvent | HttpEven
         path, _, query = target.partition("?")
         try:
             status = int(record["status"])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
         return HttpEvent(when, ip, str(record.get("method", "GET")), path,
                          str(record.get("query", query)), status,
