@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.unit.detection.detection_synth import STEP, T0
 from vigil.detection import detector_names, make_detector
@@ -59,3 +61,21 @@ def test_missing_value_is_reported_not_scored() -> None:
     assert r.score == 0.0
     assert r.severity is None
     assert "missing" in r.explanation
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([0.0, 1e308, -1e308, 5e-324, 42.0])), min_size=0, max_size=300),
+    step=st.floats(min_value=-3600, max_value=86400, allow_nan=False),
+)
+def test_fuzzed_input_never_crashes_nor_gives_nan(values: list[float], step: float) -> None:
+    vals = np.asarray(values, dtype=np.float64)
+    ts = T0 + step * np.arange(len(vals))
+    det = make_detector()
+    batch = det.update_batch(ts, vals)
+    assert np.all(np.isfinite(batch.scores))
+    assert np.all((batch.scores >= 0) & (batch.scores <= 1))
+    restored = type(det).from_state(det.get_state())
+    assert np.isfinite(restored.update(T0, 1.0).score)
