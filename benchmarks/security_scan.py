@@ -181,19 +181,24 @@ def main() -> None:
         lock = tmp_path / "big" / "poetry.lock"
         lock.parent.mkdir()
         filler = generate_lockfile(args.advisories, lock)
-        timings = []
         big = None
-        for _ in range(max(1, args.runs)):
-            started = time.perf_counter()
-            big = vuln_scans.scan_extraction(db, str(lock), vuln_scans.extract_path(lock))
-            timings.append(time.perf_counter() - started)
-        assert big is not None
-        severities = Counter(f.severity for f in big.findings)
-        emit("scan_500_package_lockfile", round(statistics.median(timings), 4), "s",
-             f"median of {len(timings)} (min {min(timings):.4f}, max {max(timings):.4f}); "
-             f"{big.packages} packages ({filler} filler), {len(big.findings)} findings, "
-             f"{big.advisories} advisories considered, severities {dict(severities)}; "
-             "target <= 1 s")
+        for cache in ("cold", "warm"):
+            timings = []
+            for _ in range(max(1, args.runs)):
+                if cache == "cold":
+                    vuln_scans._PARSED.clear()  # as in a fresh `vigil scan` process
+                started = time.perf_counter()
+                big = vuln_scans.scan_extraction(db, str(lock), vuln_scans.extract_path(lock))
+                timings.append(time.perf_counter() - started)
+            assert big is not None
+            severities = Counter(f.severity for f in big.findings)
+            what = ("advisories parsed from the database every run (a one-shot CLI scan)"
+                    if cache == "cold" else "parsed advisories cached (server, scheduler)")
+            emit(f"scan_500_package_lockfile_{cache}", round(statistics.median(timings), 4), "s",
+                 f"{what}; median of {len(timings)} (min {min(timings):.4f}, "
+                 f"max {max(timings):.4f}); {big.packages} packages ({filler} filler), "
+                 f"{len(big.findings)} findings, {big.advisories} advisories considered, "
+                 f"severities {dict(severities)}; target <= 1 s")
         env = {**os.environ, "VIGIL_DATABASE_URL": url}
         vigil = Path(sys.executable).parent / "vigil"
         started = time.perf_counter()

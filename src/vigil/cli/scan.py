@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from vigil.cli.advisories import ready_database
 from vigil.cli.common import err_console, fail_usage
+from vigil.cli.context import cli_database, cli_settings
 from vigil.security.model import ExtractError, Extraction
 from vigil.security.reporters import RENDERERS
 from vigil.services import vuln_scans
@@ -69,7 +69,8 @@ def scan(
     except (ExtractError, vuln_scans.ScanInputError) as exc:
         SCAN_FAILURES.inc()
         fail_usage(str(exc))
-    db = ready_database()
+    # No migration here: advisories exist only after `vigil advisories import`, which migrates.
+    db = cli_database(cli_settings())
     try:
         report = vuln_scans.scan_extraction(db, target, extraction, rules)
         if record:

@@ -131,7 +131,9 @@ def import_advisories(db: Database, path: Path, now: datetime | None = None) -> 
 
 
 def advisory_count(db: Database) -> int:
-    """How many advisories the database holds."""
+    """How many advisories the database holds (0 when its tables do not exist yet)."""
+    if not repo.tables_exist(db.engine):
+        return 0
     with db.session() as session:
         return repo.count_advisories(session)
 

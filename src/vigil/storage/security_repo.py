@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import Engine, delete, func, insert, inspect, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from vigil.storage.models_security import AdvisoryPackageRow, AdvisoryRow, FindingRow, ScanRow
@@ -48,6 +48,12 @@ class FindingRecord:
 def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterable[Sequence[_T]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+def tables_exist(engine: Engine) -> bool:
+    """True when the scanner's tables exist (the 0002_security migration has run)."""
+    names = set(inspect(engine).get_table_names())
+    return {"security_advisories", "security_findings", "security_scans"} <= names
 
 
 def advisory_modified(session: Session) -> dict[str, str]:
