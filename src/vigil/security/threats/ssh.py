@@ -23,12 +23,10 @@ T_VALID = "T1078"
 
 @dataclass(slots=True)
 class _Source:
-    """Compact per-source history: attempts as (ts, user, invalid) and successes."""
+    """Per-source history: attempts as (ts, user, invalid, lines) and successes."""
 
-    attempts: list[tuple[float, str, bool]] = field(default_factory=list)
-    successes: list[tuple[float, str]] = field(default_factory=list)
-    evidence: list[str] = field(default_factory=list)
-    success_lines: list[str] = field(default_factory=list)
+    attempts: list[tuple[float, str, bool, list[str]]] = field(default_factory=list)
+    successes: list[tuple[float, str, list[str]]] = field(default_factory=list)
 
 
 class SshDetector:
@@ -45,23 +43,30 @@ class SshDetector:
         src = self._sources[(ev.service, ev.source_ip)]
         ts = ev.time.timestamp()
         if ev.kind == AUTH_SUCCESS:
-            src.successes.append((ts, ev.user))
-            if len(src.success_lines) < self.evidence_limit:
-                src.success_lines.extend(ev.lines[:1])
+            src.successes.append((ts, ev.user, ev.lines[:1]))
             return
-        src.attempts.append((ts, ev.user, ev.invalid_user))
-        if len(src.evidence) < self.evidence_limit:
-            src.evidence.extend(ev.lines[: self.evidence_limit - len(src.evidence)])
+        src.attempts.append((ts, ev.user, ev.invalid_user, ev.lines))
 
     def finish(self) -> list[Threat]:
         """Evaluate every rule over what was observed."""
         out: list[Threat] = []
         for (service, ip), src in self._sources.items():
-            src.attempts.sort()
+            src.attempts.sort(key=_first)
             prefix = "ssh" if service == "sshd" else "auth"
             out.extend(self._brute_force(ip, src, prefix))
             out.extend(self._enumeration(ip, src, prefix))
             out.extend(self._success_after(ip, src))
+        return out
+
+    def _evidence(self, attempts: list[tuple[float, str, bool, list[str]]],
+                  reserve: int = 0) -> list[str]:
+        """The lines of the first attempts, at most `evidence_limit - reserve` lines."""
+        limit = max(0, self.evidence_limit - reserve)
+        out: list[str] = []
+        for attempt in attempts:
+            out.extend(attempt[3][: limit - len(out)])
+            if len(out) >= limit:
+                break
         return out
 
     def _brute_force(self, ip: str, src: _Source, prefix: str) -> list[Threat]:
@@ -78,8 +83,9 @@ class SshDetector:
             users = sorted({a[1] for a in src.attempts[lo:hi] if a[1]})
             out.append(Threat(f"{prefix}_brute_force", ip, _dt(times[lo]), _dt(times[hi - 1]),
                               hi - lo, T_BRUTE, rule.priority, "ssh_bruteforce", users[:50],
-                              list(src.evidence),
+                              self._evidence(src.attempts[lo:hi]),
                               {"maxretry": rule.maxretry, "findtime": rule.findtime,
+                               "ban_until": _dt(times[hi - 1] + rule.bantime).isoformat(),
                                "distinct_users": len(users)}))
         return out
 
@@ -93,7 +99,7 @@ class SshDetector:
             chunk = src.attempts[lo:hi]
             per_user: dict[str, int] = defaultdict(int)
             invalid = 0
-            for _, user, bad in chunk:
+            for _, user, bad, _lines in chunk:
                 per_user[user] += 1
                 invalid += bad
             if len(per_user) < rule.min_users:
@@ -106,7 +112,7 @@ class SshDetector:
                 continue
             users = sorted(per_user)
             out.append(Threat(kind, ip, _dt(times[lo]), _dt(times[hi - 1]), len(chunk), tech,
-                              rule.priority, "ssh_enumeration", users[:50], list(src.evidence),
+                              rule.priority, "ssh_enumeration", users[:50], self._evidence(chunk),
                               {"distinct_users": len(users), "invalid_user_attempts": invalid}))
         return out
 
@@ -116,16 +122,22 @@ class SshDetector:
             return []
         times = [a[0] for a in src.attempts]
         out = []
-        for ts, user in sorted(src.successes):
+        for ts, user, lines in sorted(src.successes, key=lambda s: s[0]):
             failures = count_in_window(times, ts, rule.window)
             if failures < rule.min_failures:
                 continue
-            first = times[max(0, _index_after(times, ts - rule.window))]
+            lo = _index_after(times, ts - rule.window)
+            hi = lo + failures
+            first = times[lo]
             out.append(Threat("login_after_brute_force", ip, _dt(first), _dt(ts), failures + 1,
                               T_VALID, rule.priority, "success_after_failures", [user],
-                              (src.evidence[-(self.evidence_limit - 1):] + src.success_lines[:1]),
+                              self._evidence(src.attempts[lo:hi], 1) + lines,
                               {"failures_before_success": failures, "user": user}))
         return out
+
+
+def _first(item: tuple[float, str, bool, list[str]]) -> float:
+    return item[0]
 
 
 def _index_after(times: list[float], t: float) -> int:

@@ -114,3 +114,12 @@ def test_fixture_auth_log_end_to_end() -> None:
     assert ("ssh_user_enumeration", "198.51.100.9") in kinds
     assert not any(t.source_ip == "192.0.2.44" for t in threats)
     assert threats[0].priority is Priority.P1
+
+
+def test_each_burst_carries_its_own_evidence_and_ban_time() -> None:
+    early = [_fail("192.0.2.5", i * 10) for i in range(5)]
+    late = [_fail("192.0.2.5", 7200 + i * 10) for i in range(5)]
+    threats = sorted(_run(early + late), key=lambda t: t.first_seen)
+    assert [t.count for t in threats] == [5, 5]
+    assert threats[1].evidence[0] == "fail 192.0.2.5 7200"
+    assert threats[0].details["ban_until"] == (T0 + timedelta(seconds=40 + 600)).isoformat()
