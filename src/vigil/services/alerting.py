@@ -182,6 +182,7 @@ def _update_lifecycle(db: Database, rt: Runtime, now: datetime,
         observations = rt.rules.evaluate(SeriesTable(samples), signals, now, cfg.stale_after)
         report.observations = len(observations)
         current: list[_Open] = []
+        refreshed: list[Alert] = []
         for stored in repo.open_alerts(s):
             old = stored.alert
             obs = observations.pop(old.fingerprint, None)
@@ -189,7 +190,10 @@ def _update_lifecycle(db: Database, rt: Runtime, now: datetime,
                                   obs.for_ if obs else timedelta(0), now,
                                   obs.annotations if obs else None)
             version = stored.version
-            if new != old:
+            if not events and new != old and new == replace(
+                    old, value=new.value, annotations=new.annotations):
+                refreshed.append(new)  # only the observed value changed: batched below
+            elif new != old:
                 if not repo.update_alert(s, new, version, now):
                     continue  # an operator changed it meanwhile: next cycle sees it
                 version += 1
@@ -200,18 +204,23 @@ def _update_lifecycle(db: Database, rt: Runtime, now: datetime,
                 current.append(_Open(new, version))
             elif new.fired_at is not None:
                 report.resolved += 1
+        repo.update_observations(s, refreshed, now)
+        fresh: list[tuple[Alert, list[Event]]] = []
         for fp, obs in observations.items():
             labels = dict(obs.labels)
             priority = rt.priorities.priority(labels)
             labels["priority"] = priority.value
-            alert, events = new_alert(fp, obs.rule, labels, obs.annotations, obs.severity,
-                                      priority, obs.value, obs.for_, now)
-            alert = repo.insert_alert(s, alert, now)
+            fresh.append(new_alert(fp, obs.rule, labels, obs.annotations, obs.severity,
+                                   priority, obs.value, obs.for_, now))
+        stored_new = repo.insert_alerts(s, [a for a, _ in fresh], now)
+        pairs: list[tuple[int, Event]] = []
+        for alert, (_, events) in zip(stored_new, fresh, strict=True):
             assert alert.id is not None
-            repo.add_events(s, alert.id, events)
+            pairs.extend((alert.id, ev) for ev in events)
             _log_transitions(alert, events)
             current.append(_Open(alert, 0))
-            report.new += 1
+        repo.add_many_events(s, pairs)
+        report.new += len(stored_new)
         open_fps = {o.alert.fingerprint for o in current}
         resolved = [a for a in repo.recently_resolved(s, now - RESOLVED_NOTICE_WINDOW)
                     if a.fingerprint not in open_fps]

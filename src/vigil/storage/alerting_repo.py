@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Table, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from vigil.alerting.lifecycle import Alert, AlertState, Escalation, Event
@@ -139,12 +139,18 @@ def recently_resolved(session: Session, since: datetime) -> list[Alert]:
     return [_to_alert(r) for r in rows]
 
 
-def insert_alert(session: Session, alert: Alert, now: datetime) -> Alert:
-    """Store a new alert; returns it with its id."""
-    row = AlertRow(**_values(alert, now), version=0)
-    session.add(row)
+def insert_alerts(session: Session, alerts: Sequence[Alert], now: datetime) -> list[Alert]:
+    """Store many new alerts in one flush (batched INSERT); returns them with their ids."""
+    rows = [AlertRow(**_values(a, now), version=0) for a in alerts]
+    session.add_all(rows)
     session.flush()
-    return _to_alert(row)
+    return [_to_alert(r) for r in rows]
+
+
+def add_many_events(session: Session, events: Iterable[tuple[int, Event]]) -> None:
+    """Append events of several alerts at once."""
+    session.add_all(AlertEventRow(alert_id=alert_id, ts=ev.at, kind=ev.kind,
+                                  detail=dict(ev.detail)) for alert_id, ev in events)
 
 
 def update_alert(session: Session, alert: Alert, version: int, now: datetime) -> bool:
@@ -156,6 +162,23 @@ def update_alert(session: Session, alert: Alert, version: int, now: datetime) ->
         .values(**_values(alert, now), version=version + 1)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def update_observations(session: Session, alerts: Sequence[Alert], now: datetime) -> None:
+    """Refresh value and annotations of many alerts in one statement (no version bump).
+
+    These fields belong to the evaluation alone, so an operator's concurrent change is
+    never overwritten: this writes nothing else.
+    """
+    if not alerts:
+        return
+    table = cast(Table, AlertRow.__table__)
+    stmt = (update(table).where(table.c.id == bindparam("b_id"))
+            .values(value=bindparam("b_value"), annotations=bindparam("b_annotations"),
+                    updated_at=bindparam("b_updated_at")))
+    session.connection().execute(stmt, [
+        {"b_id": a.id, "b_value": a.value, "b_annotations": a.annotations, "b_updated_at": now}
+        for a in alerts])
 
 
 def get_alert(session: Session, alert_id: int) -> StoredAlert | None:
