@@ -68,24 +68,37 @@ class LabelSet:
         self.memo: Any = None
 
 
-DecodedSeries = tuple[LabelSet, list[tuple[float, float]]]
-
-
 @dataclass(slots=True)
 class DecodedWrite:
-    """What a WriteRequest carried: series with points, plus what was skipped and why."""
+    """What a WriteRequest carried, flat: one owner LabelSet, timestamp and value per sample.
 
-    series: list[DecodedSeries] = field(default_factory=list)
-    samples: int = 0
+    Consecutive samples of one time series are adjacent. Also counts what was skipped.
+    """
+
+    owners: list[LabelSet] = field(default_factory=list)
+    timestamps: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    series_count: int = 0
     stale_markers: int = 0
     nan_values: int = 0
     histograms: int = 0
     metadata: int = 0
 
+    @property
+    def samples(self) -> int:
+        """How many samples (other than NaN) the request carried."""
+        return len(self.values)
+
     def as_inputs(self) -> list[SeriesInput]:
-        """The series as ingest inputs (labels copied, so callers may change them)."""
-        return [SeriesInput(ls.name, dict(ls.labels), [(t, v) for t, v in points])
-                for ls, points in self.series]
+        """The samples as ingest inputs, one per run of adjacent samples of one label set."""
+        out: list[SeriesInput] = []
+        previous: LabelSet | None = None
+        for owner, ts, value in zip(self.owners, self.timestamps, self.values, strict=True):
+            if owner is not previous:
+                out.append(SeriesInput(owner.name, dict(owner.labels), []))
+                previous = owner
+            out[-1].points.append((ts, value))
+        return out
 
 
 class LabelCache:
@@ -209,9 +222,11 @@ def _skip(buf: bytes, pos: int, end: int, wire_type: int) -> int:
 def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite:
     """The WriteRequest loop; fast paths for one-byte tags and lengths."""
     out = DecodedWrite()
-    series = out.series
-    append = series.append
+    owners = out.owners
+    timestamps = out.timestamps
+    values = out.values
     cache_get = cache.get
+    series_count = 0
     n = len(buf)
     pos = 0
     max_series = limits.max_series
@@ -237,7 +252,8 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
             end = pos + length
         if end > n:
             raise RemoteWriteError("truncated protobuf: a time series runs past the end")
-        if len(series) >= max_series:
+        series_count += 1
+        if series_count > max_series:
             raise RemoteWriteError(
                 f"more than {max_series} series in one request", status=413)
         # Fast path, what Prometheus sends: known labels, then one sample with a non-zero
@@ -263,7 +279,9 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
                     if samples > max_samples:
                         raise RemoteWriteError(
                             f"more than {max_samples} samples in one request", status=413)
-                    append((known, [(ts / 1000.0, value)]))
+                    owners.append(known)
+                    timestamps.append(ts / 1000.0)
+                    values.append(value)
                     continue
         # --- General path. TimeSeries: labels (field 1) usually come first, contiguous ---
         lstart = pos
@@ -273,7 +291,8 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
         lend = pos
         if lend > end:
             raise RemoteWriteError("truncated protobuf: a label runs past its time series")
-        points: list[tuple[float, float]] = []
+        points_ts: list[float] = []
+        points_values: list[float] = []
         contiguous = True
         while pos < end:
             tag = buf[pos]
@@ -315,7 +334,8 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
                     else:
                         out.nan_values += 1
                     continue
-                points.append((ts / 1000.0, value))
+                points_ts.append(ts / 1000.0)
+                points_values.append(value)
             elif tag == 0x0A:
                 contiguous = False
                 pos = _skip(buf, pos + 1, end, 2)
@@ -332,13 +352,14 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
         if label_set is None:
             label_set = LabelSet(*_parse_labels(key))
             cache.put(key, label_set)
-        samples += len(points)
+        samples += len(points_ts)
         if samples > max_samples:
             raise RemoteWriteError(
                 f"more than {max_samples} samples in one request", status=413)
-        if points:
-            append((label_set, points))
-    out.samples = samples
+        owners.extend([label_set] * len(points_ts))
+        timestamps.extend(points_ts)
+        values.extend(points_values)
+    out.series_count = series_count
     return out
 
 

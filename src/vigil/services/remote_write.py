@@ -39,7 +39,11 @@ REMOTE_WRITE_REQUESTS = Counter(
 
 @dataclass(slots=True)
 class RemoteWriteReport:
-    """What one remote_write request carried and what became of it."""
+    """What one remote_write request carried and what became of it.
+
+    `ingest.rejected` has one entry per rejected sample: `series` is the sample's
+    position in the request (samples in request order) and `point` is 0.
+    """
 
     series: int
     samples: int
@@ -130,7 +134,7 @@ def receive_remote_write(db: Database, settings: Settings, config: RemoteWriteCo
     receiver = _receiver(config, limits_from(settings))
     decoded = decode_body(body, decode_limits(settings), receiver.cache)
     report = RemoteWriteReport(
-        series=len(decoded.series), samples=decoded.samples, kept_series=0,
+        series=decoded.series_count, samples=decoded.samples, kept_series=0,
         filtered_samples=0, stale_markers=decoded.stale_markers,
         nan_values=decoded.nan_values, histograms=decoded.histograms)
     report.ingest = _store(db, receiver, decoded, report, time.time() if now is None else now)
@@ -166,26 +170,31 @@ def _store(db: Database, receiver: _Receiver, decoded: DecodedWrite,
     ids: list[int] = []
     unresolved: dict[tuple[str, str], tuple[LabelSet, list[int]]] = {}
     filtered = 0
-    for index, (label_set, points) in enumerate(decoded.series):
-        verdict = verdict_of(label_set)
+    kept_runs = 0
+    previous: LabelSet | None = None
+    verdict = _Verdict(None, False, None, "")  # replaced at the first sample
+    sid: int | None = None
+    for index, (owner, ts, value) in enumerate(
+            zip(decoded.owners, decoded.timestamps, decoded.values, strict=True)):
+        if owner is not previous:
+            previous = owner
+            verdict = verdict_of(owner)
+            sid = cached_id(owner.name, verdict.key) if verdict.keep else None
+            kept_runs += verdict.keep
         if not verdict.keep:
-            filtered += len(points)
-            continue
-        if verdict.problem is not None:
-            rejected.append(Rejection(index, None, verdict.problem))
-            continue
-        report.kept_series += 1
-        sid = cached_id(label_set.name, verdict.key)
-        for pi, (ts, value) in enumerate(points):
-            if 0.0 <= ts <= latest and value - value == 0.0:
-                if sid is None:
-                    entry = unresolved.setdefault((label_set.name, verdict.key), (label_set, []))
-                    entry[1].append(len(ids))
-                ts_out.append(ts)
-                values_out.append(value)
-                ids.append(-1 if sid is None else sid)
-            else:
-                rejected.append(Rejection(index, pi, _point_problem(ts, value, latest, limits)))
+            filtered += 1
+        elif verdict.problem is not None:
+            rejected.append(Rejection(index, 0, verdict.problem))
+        elif 0.0 <= ts <= latest and value - value == 0.0:
+            if sid is None:
+                entry = unresolved.setdefault((owner.name, verdict.key), (owner, []))
+                entry[1].append(len(ids))
+            ts_out.append(ts)
+            values_out.append(value)
+            ids.append(-1 if sid is None else sid)
+        else:
+            rejected.append(Rejection(index, 0, _point_problem(ts, value, latest, limits)))
+    report.kept_series = kept_runs
     report.filtered_samples = filtered
     if not ts_out:
         return IngestReport(0, 0, rejected)

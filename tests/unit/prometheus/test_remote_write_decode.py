@@ -31,6 +31,18 @@ def _as_tuples(decoded: object) -> list[tuple[str, dict[str, str], list[tuple[fl
     return [(s.name, s.labels, list(s.points)) for s in decoded.as_inputs()]  # type: ignore[attr-defined]
 
 
+def _merged(rows: list[tuple[str, dict[str, str], list[tuple[float, float]]]],
+            ) -> list[tuple[str, dict[str, str], list[tuple[float, float]]]]:
+    """Adjacent time series with equal labels as one (the decoder's flat output merges them)."""
+    out: list[tuple[str, dict[str, str], list[tuple[float, float]]]] = []
+    for name, labels, points in rows:
+        if out and out[-1][0] == name and out[-1][1] == labels:
+            out[-1][2].extend(points)
+        else:
+            out.append((name, labels, list(points)))
+    return out
+
+
 def _comparable(rows: list[tuple[str, dict[str, str], list[tuple[float, float]]]]) -> list[object]:
     """Rows with values as repr, so NaN (common in real summaries) compares equal to NaN."""
     return [(n, lab, [(t, repr(v)) for t, v in pts]) for n, lab, pts in rows]
@@ -59,7 +71,7 @@ def test_cached_and_uncached_decoding_agree_and_labels_are_not_shared() -> None:
     assert len(cache) == 353  # every label set, including all-NaN series
     warm.as_inputs()[0].labels["mutated"] = "yes"
     assert "mutated" not in decode_body(body, cache=cache).as_inputs()[0].labels
-    assert cold.series[0][0] is warm.series[0][0]  # one LabelSet per distinct label set
+    assert cold.owners[0] is warm.owners[0]  # one LabelSet per distinct label set
 
 
 def test_cache_is_bounded() -> None:
@@ -128,7 +140,7 @@ def test_encoder_round_trips_through_the_runtime() -> None:
 
 def test_empty_write_request_is_valid() -> None:
     decoded = decode_body(bytes(cramjam.snappy.compress_raw(b"")))
-    assert decoded.series == [] and decoded.samples == 0
+    assert decoded.owners == [] and decoded.samples == 0
 
 
 @pytest.mark.parametrize(
@@ -200,7 +212,7 @@ def test_arbitrary_bytes_only_ever_raise_remote_write_error(raw: bytes) -> None:
     except RemoteWriteError as exc:
         assert exc.status in (400, 413)
     else:
-        assert decoded.samples == sum(len(s.points) for s in decoded.series)
+        assert decoded.samples == sum(len(s.points) for s in decoded.as_inputs())
 
 
 _label_text = st.text(min_size=1, max_size=30)
@@ -214,7 +226,8 @@ _label_text = st.text(min_size=1, max_size=30)
 def test_decoder_matches_the_protobuf_runtime(
         series: list[tuple[dict[str, str], list[tuple[int, float]]]]) -> None:
     raw = encode_write_request(series)
-    assert _as_tuples(decode_write_request(raw, cache=LabelCache())) == reference_decode(raw)
+    assert _as_tuples(decode_write_request(raw, cache=LabelCache())) == \
+        _merged(reference_decode(raw))
 
 
 _NOWISH_MS = st.integers(1_600_000_000_000, 4_000_000_000_000)  # 6-byte varints: fast path
@@ -231,7 +244,7 @@ def test_warm_cache_fast_path_matches_the_protobuf_runtime(
     cache = LabelCache()
     cold = _as_tuples(decode_write_request(raw, cache=cache))
     warm = _as_tuples(decode_write_request(raw, cache=cache))
-    assert cold == warm == reference_decode(raw)
+    assert cold == warm == _merged(reference_decode(raw))
 
 
 @settings(max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "300")), deadline=None)
@@ -254,7 +267,7 @@ def test_corrupted_bodies_decode_like_the_runtime_or_fail_cleanly(data: st.DataO
     except Exception:
         pytest.fail("the protobuf runtime rejects a body Vigil's decoder accepted")
     clean = [(n, lab, [p for p in pts if not math.isnan(p[1])]) for n, lab, pts in expected]
-    assert ours == [row for row in clean if row[2]]
+    assert ours == _merged([row for row in clean if row[2]])
 
 
 def test_fast_path_handles_stale_markers_nan_zero_values_and_limits() -> None:
@@ -269,8 +282,9 @@ def test_fast_path_handles_stale_markers_nan_zero_values_and_limits() -> None:
                                 (labels, [(1_764_000_060_000, 2.0)])])
     decoded = decode_write_request(raw, cache=cache)
     assert decoded.stale_markers == 1 and decoded.nan_values == 1
-    assert _as_tuples(decoded) == [("up", {"job": "a"}, [(1_764_000_045.0, 0.0)]),
-                                   ("up", {"job": "a"}, [(1_764_000_060.0, 2.0)])]
+    assert _as_tuples(decoded) == [
+        ("up", {"job": "a"}, [(1_764_000_045.0, 0.0), (1_764_000_060.0, 2.0)])]
+    assert decoded.series_count == 4
     with pytest.raises(RemoteWriteError) as info:
         decode_write_request(raw, DecodeLimits(max_samples=1), cache)
     assert info.value.status == 413
