@@ -82,7 +82,8 @@ def config(
 ) -> None:
     """Audit Vigil's own settings: auth, bootstrap key rotated, TLS, no inline secrets."""
     settings = cli_settings()
-    db = None if no_db else cli_database(settings)
+    missing_sqlite = not settings.database_url and not (settings.data_dir / "vigil.db").exists()
+    db = None if no_db or missing_sqlite else cli_database(settings)
     try:
         facts = service.gather_config_facts(settings, db, config_file)
     except service.InputError as exc:
