@@ -150,6 +150,7 @@ def test_cyclonedx_nested_components_and_deb_source() -> None:
                              ("@scope/util", "1.0.0", "npm"),
                              ("openssl", "3.0.11-1~deb12u1", "Debian:12")}
     assert [(u.name, u.reason) for u in result.unchecked] == [("mystery", "no purl")]
+    assert len(result.packages) == 4  # django listed twice (two subpaths) counts once
 
 
 def test_spdx_packages_by_purl() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from vigil.security.extractors.base import LineFinder, Reader, load_json, require_mapping
-from vigil.security.extractors.sbom_common import from_purl
-from vigil.security.model import ExtractError, Extraction, Location, Package
+from vigil.security.extractors.sbom_common import add_unique, from_purl
+from vigil.security.model import ExtractError, Extraction, Location
 
 KIND = "cyclonedx"
 
@@ -29,6 +29,7 @@ def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
         raise ExtractError(source, 'bomFormat is not "CycloneDX"')
     lines = LineFinder(text)
     result = Extraction(KIND)
+    seen: set[tuple[str, str, str]] = set()
     stack = list(doc.get("components") or [])
     meta = (doc.get("metadata") or {}).get("component")
     if isinstance(meta, dict):
@@ -42,5 +43,5 @@ def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
         line = lines.find(f'"{purl}"') if purl else lines.find(f'"{comp.get("name", "")}"')
         item = from_purl(purl, str(comp.get("name", "")), str(comp.get("version", "")),
                          Location(source, line))
-        (result.packages if isinstance(item, Package) else result.unchecked).append(item)  # type: ignore[arg-type]
+        add_unique(result, item, seen)
     return result

@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
-from vigil.security.model import Location, Package, Unchecked
+from vigil.security.model import Extraction, Location, Package, Unchecked
 from vigil.security.purl import parse_purl
+
+
+def add_unique(result: Extraction, item: Package | Unchecked,
+               seen: set[tuple[str, str, str]]) -> None:
+    """Append a package once per (ecosystem, name, version).
+
+    SBOMs may list one component per module or subpath (``pkg:pypi/pillow@13.0.0#c-ext/...``)
+    of what is one installed package.
+    """
+    if isinstance(item, Unchecked):
+        result.unchecked.append(item)
+        return
+    key = (item.ecosystem, item.name.lower(), item.version)
+    if key not in seen:
+        seen.add(key)
+        result.packages.append(item)
 
 
 def from_purl(purl: str | None, name: str, version: str, where: Location) -> Package | Unchecked:

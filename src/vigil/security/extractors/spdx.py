@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from vigil.security.extractors.base import LineFinder, Reader, load_json, require_mapping
-from vigil.security.extractors.sbom_common import from_purl
-from vigil.security.model import ExtractError, Extraction, Location, Package
+from vigil.security.extractors.sbom_common import add_unique, from_purl
+from vigil.security.model import ExtractError, Extraction, Location
 
 KIND = "spdx"
 
@@ -28,6 +28,7 @@ def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
         raise ExtractError(source, "spdxVersion missing: not an SPDX JSON document")
     lines = LineFinder(text)
     result = Extraction(KIND)
+    seen: set[tuple[str, str, str]] = set()
     for pkg in doc.get("packages") or []:
         if not isinstance(pkg, dict):
             continue
@@ -38,5 +39,5 @@ def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
             continue
         item = from_purl(purl, str(pkg.get("name", "")), str(pkg.get("versionInfo", "")),
                          Location(source, line))
-        (result.packages if isinstance(item, Package) else result.unchecked).append(item)  # type: ignore[arg-type]
+        add_unique(result, item, seen)
     return result
