@@ -158,7 +158,11 @@ def list_cmd(
     source_ip: str | None = typer.Option(None, "--source"),
 ) -> None:
     """List threats stored in the database, newest first."""
-    db = cli_database(cli_settings())
+    settings = cli_settings()
+    if not settings.database_url and not (settings.data_dir / "vigil.db").exists():
+        fail_usage(f"no database at {settings.data_dir / 'vigil.db'}: run `vigil db upgrade` "
+                   "or set VIGIL_DATABASE_URL")
+    db = cli_database(settings)
     try:
         rows = service.list_threats(db, limit, None, priority.value if priority else None,
                                     source_ip)
