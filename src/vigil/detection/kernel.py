@@ -435,9 +435,11 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
             zew = fs[F_ZEW] + zalpha * (z - fs[F_ZEW])
             fs[F_ZEW] = zew
             if zew > zres:
-                if fs[F_ZUP] == 0.0 and wres > 0.0 and ctx != CTX_FLAT:
+                if not (fs[F_ZUP] == 0.0 and wres > 0.0 and ctx != CTX_FLAT):
+                    fs[F_ZUP] = 1.0
+                elif n - ist[I_LAST_FIRE] > rest:  # while resting, the onset waits
                     rscore = wres  # onset of a sustained deviation
-                fs[F_ZUP] = 1.0
+                    fs[F_ZUP] = 1.0
             elif zew < 0.5 * zres:
                 fs[F_ZUP] = 0.0
         # ---- drift of the level away from its slow reference -----------------
@@ -446,9 +448,11 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         if scale > 0.0 and n >= 2 * learn:
             dz = abs(lvl - fs[F_LSLOW]) / (1.2533 * scale)
             if dz > zdrift:
-                if fs[F_DUP] == 0.0 and wdrift > 0.0 and ctx != CTX_FLAT:
+                if not (fs[F_DUP] == 0.0 and wdrift > 0.0 and ctx != CTX_FLAT):
+                    fs[F_DUP] = 1.0
+                elif n - ist[I_LAST_FIRE] > rest:  # while resting, the onset waits
                     dscore = wdrift
-                fs[F_DUP] = 1.0
+                    fs[F_DUP] = 1.0
             elif dz < 0.5 * zdrift:
                 fs[F_DUP] = 0.0
         # ---- combine ----------------------------------------------------------
