@@ -71,3 +71,19 @@ def resume(policy: EscalationPolicyConfig, state: Escalation, now: datetime) -> 
     if state.done or state.level < 0:
         return state
     return replace(state, next_at=now + policy.levels[state.level].timeout)
+
+
+def plan(policy: EscalationPolicyConfig, state: Escalation) -> list[Page]:
+    """The pages still to come if nobody acknowledges: level, cycle, due time and targets."""
+    if state.done or state.level < 0 or state.next_at is None:
+        return []
+    out: list[Page] = []
+    level, cycle, due = state.level, state.cycle, state.next_at
+    while True:
+        level += 1
+        if level >= len(policy.levels):
+            level, cycle = 0, cycle + 1
+        if cycle > policy.repeat:
+            return out
+        out.append(Page(level, cycle, tuple(policy.levels[level].targets), due))
+        due = due + policy.levels[level].timeout

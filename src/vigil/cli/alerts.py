@@ -131,7 +131,7 @@ def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
                 fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")) -> None:
     """Show an alert, its escalation timeline and its notification log."""
     try:
-        detail = svc.alert_detail(_db(), alert_id)
+        detail = svc.alert_detail(_db(), alert_id, _config())
     except svc.AlertNotFound as exc:
         fail_usage(str(exc))
     if fmt is OutputFormat.JSON:
@@ -155,6 +155,12 @@ def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
     for n in detail.notifications:
         log.add_row(_ts(n.ts), n.kind, n.receiver, n.status, str(n.attempts), n.error or "")
     console.print(log)
+    if detail.upcoming:
+        nxt = Table("due", "level", "cycle", "will page", title="if nobody acknowledges")
+        for u in detail.upcoming:
+            nxt.add_row(_ts(u.due_at), str(u.level), str(u.cycle),
+                        ", ".join(f"{c.name} ({c.role}, {c.phone})" for c in u.contacts))
+        console.print(nxt)
 
 
 @alerts_app.command("evaluate")

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vigil.alerting.config import AlertingConfig, ReceiverConfig
-from vigil.alerting.escalation import Page, advance, choose_policy, resume
+from vigil.alerting.escalation import Page, advance, choose_policy, plan, resume
 from vigil.alerting.grouping import Route, compile_routes, routes_for
 from vigil.alerting.inhibition import InhibitRule, inhibited
 from vigil.alerting.lifecycle import (
@@ -483,23 +483,45 @@ def resolve_alert(db: Database, alert_id: int, who: str, now: datetime) -> Alert
 
 
 @dataclass
+class Upcoming:
+    """A page that will be sent if nobody acknowledges: when, which level, to whom."""
+
+    due_at: datetime
+    level: int
+    cycle: int
+    contacts: list[Contact]
+
+
+@dataclass
 class AlertDetail:
-    """An alert with its escalation timeline and notification log."""
+    """An alert with its escalation timeline, notification log and upcoming pages."""
 
     alert: Alert
     events: list[Event]
     notifications: list[repo.NotificationRecord]
+    upcoming: list[Upcoming] = field(default_factory=list)
 
 
-def alert_detail(db: Database, alert_id: int) -> AlertDetail:
-    """One alert, its timeline and every notification that included it."""
+def upcoming_pages(config: Any, alert: Alert) -> list[Upcoming]:
+    """Who will be paged when, if a firing alert stays unacknowledged (on-call at that time)."""
+    cfg = alerting_config(config)
+    policy = cfg.escalation_policies.get(alert.escalation.policy or "")
+    if alert.state is not AlertState.FIRING or policy is None or alert.muted:
+        return []
+    return [Upcoming(p.due_at, p.level, p.cycle, resolve_targets(p.targets, cfg, p.due_at))
+            for p in plan(policy, alert.escalation)]
+
+
+def alert_detail(db: Database, alert_id: int, config: Any = None) -> AlertDetail:
+    """One alert, its timeline, every notification that included it and the pages to come."""
     with db.session() as s:
         stored = repo.get_alert(s, alert_id)
         if stored is None:
             raise AlertNotFound(f"no alert with id {alert_id}")
         events = repo.events_of(s, alert_id)
         notes = repo.notifications_of(s, alert_id, stored.alert.active_at)
-    return AlertDetail(stored.alert, events, notes)
+    upcoming = upcoming_pages(config, stored.alert) if config is not None else []
+    return AlertDetail(stored.alert, events, notes, upcoming)
 
 
 def create_silence(db: Database, matchers: Sequence[str], starts_at: datetime,
@@ -616,6 +638,10 @@ def detail_json(detail: AlertDetail) -> dict[str, Any]:
                            "group_key": n.group_key, "status": n.status,
                            "attempts": n.attempts, "error": n.error}
                           for n in detail.notifications],
+        "upcoming_pages": [{"due_at": u.due_at.isoformat(), "level": u.level, "cycle": u.cycle,
+                            "contacts": [{"user": c.user, "name": c.name, "role": c.role,
+                                          "phone": c.phone, "email": c.email}
+                                         for c in u.contacts]} for u in detail.upcoming],
     }
 
 

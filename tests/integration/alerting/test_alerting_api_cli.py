@@ -54,6 +54,7 @@ def test_api_alerts_and_silences(client: TestClient, keys: dict[str, str], db: D
     page = shown["timeline"][2]["detail"]
     assert {c["role"] for c in page["contacts"]} == {"Security Engineer", "Engineering Manager"}
     assert shown["notifications"][0]["kind"] == "page"
+    assert shown["upcoming_pages"] == []  # acknowledged: nobody else will be paged
     resolved = client.post(f"/api/v1/alerts/{alert_id}/resolve", headers=auth(keys["operator"]))
     assert resolved.json()["state"] == "resolved"
     again = client.post(f"/api/v1/alerts/{alert_id}/resolve", headers=auth(keys["operator"]))

@@ -90,6 +90,10 @@ def test_threshold_alert_timeline_with_escalation_and_ack(db: Database,
             t += timedelta(seconds=30)
         assert pages(rx) == [(0, ["alice"]), (1, ["carol"])]
         assert alert.id is not None
+        upcoming = svc.alert_detail(db, alert.id, cfg).upcoming
+        assert [(u.due_at - T0, u.level, [c.user for c in u.contacts]) for u in upcoming[:3]] == [
+            (timedelta(minutes=50), 2, ["dave"]), (timedelta(minutes=110), 3, ["erin"]),
+            (timedelta(minutes=230), 0, ["alice"])]
         svc.acknowledge_alert(db, alert.id, "carol", t)
         while t <= T0 + timedelta(hours=3):
             put(db, cpu, t, 86.0)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vigil.alerting.config import AlertingConfig
-from vigil.alerting.escalation import advance, choose_policy
+from vigil.alerting.escalation import advance, choose_policy, plan
 from vigil.alerting.lifecycle import Escalation
 from vigil.alerting.schedules import resolve_targets
 
@@ -105,3 +105,13 @@ def test_any_clock_pages_in_order_and_never_too_often(steps: list[int]) -> None:
             seen.append((page.cycle, page.level))
     assert seen == sorted(seen) and len(seen) == len(set(seen))
     assert len(seen) <= len(policy.levels) * (policy.repeat + 1)
+
+
+def test_plan_lists_the_pages_still_to_come() -> None:
+    policy = CFG.escalation_policies["default"]
+    state, _ = advance(policy, Escalation("default"), T0, T0)
+    state, _ = advance(policy, state, T0, T0 + timedelta(minutes=15))
+    upcoming = plan(policy, state)
+    assert [(p.cycle, p.level, int((p.due_at - T0).total_seconds() // 60)) for p in upcoming] == [
+        (0, 2, 45), (0, 3, 105), (1, 0, 225), (1, 1, 240), (1, 2, 270), (1, 3, 330)]
+    assert plan(policy, Escalation("default")) == []

@@ -59,10 +59,11 @@ def list_alerts(
 
 @router.get("/alerts/{alert_id}", responses={404: {"description": "No such alert"}})
 def show_alert(alert_id: IdPath, db: Database = Depends(get_database),
+               config: OperatorConfig = Depends(get_config),
                _p: Principal = Depends(require_role(Role.VIEWER))) -> dict[str, Any]:
-    """One alert with its escalation timeline and notification log."""
+    """One alert with its escalation timeline, notification log and upcoming pages."""
     try:
-        return svc.detail_json(svc.alert_detail(db, alert_id))
+        return svc.detail_json(svc.alert_detail(db, alert_id, config))
     except svc.AlertNotFound as exc:
         raise _not_found(exc) from None
 
