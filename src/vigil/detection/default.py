@@ -34,42 +34,54 @@ _DAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays
 
 @dataclass(frozen=True, slots=True)
 class DefaultConfig:
-    """The knobs of the default detector; the defaults are the one fixed configuration."""
+    """The knobs of the default detector; the defaults are the one fixed configuration.
 
-    learn: int = 150
-    rest: int = 30
-    range_saturation: float = 20.0
+    Every series uses these same values (nothing is set per series or per file).
+    Knobs marked "off" were tried and did not help on NAB (docs/detection.md); they
+    stay so that the table of experiments can be reproduced.
+    """
+
+    # warm-up, rest and calibration
+    learn: int = 150                  # points before scores are emitted
+    rest: int = 30                    # points held at 0 after an alert
+    fire_at: float = 0.1              # raw score that starts a rest
+    escalate: bool = True             # a stronger event breaks through the rest
+    escalate_factor: float = 1.0      # ... when its raw score is this many times higher
+    calibration: float = 0.135        # score = 1 - exp(-raw / calibration)
+    agreement: float = 1.0            # share of the noisy-or of all components added
+    # range novelty
+    range_saturation: float = 20.0    # exceedance of 1/20 of the range scores fully
+    range_rarity: float = 100.0       # rarity time constant (points)
+    range_noise_sigmas: float = 0.0   # off: also require this many noise sigmas
+    # contextual (pattern) novelty
     pattern_weight: float = 0.75
     pattern_rarity: float = 600.0
-    range_rarity: float = 100.0
-    time_of_day_weight: float = 0.5
-    time_of_day_min_days: int = 2
-    time_of_day_rarity: float = 1500.0
     context_order: int = 3
     grid1: int = 5
     grid2: int = 10
+    jump_weight: float = 1.0          # share of the pattern score that needs a jump
+    jump_full: float = 0.15           # jump (fraction of the range) that counts fully
+    novelty_min: bool = False         # off: minimum instead of mean over the grids
+    # time-of-day novelty
+    time_of_day_weight: float = 0.5
+    time_of_day_rarity: float = 1500.0
+    time_of_day_min_days: int = 2
     time_of_day_levels: int = 6
+    time_of_day_distance: float = 0.0  # off: weight by distance to levels seen then
+    # seasonal baseline, band, residual and drift onsets
     baseline_rate: float = 0.05
     band_sigmas: float = 3.0
-    calibration: float = 0.135
-    gap_steps: float = 12.0
-    fire_at: float = 0.1
     residual_weight: float = 0.3
     residual_z: float = 4.0
-    counters: bool = True
-    novelty_min: bool = False
-    jump_weight: float = 1.0
-    jump_full: float = 0.15
-    time_of_day_distance: float = 0.0
-    range_noise_sigmas: float = 0.0
     residual_span: float = 6.0
-    escalate: bool = True
     drift_weight: float = 0.3
     drift_sigmas: float = 6.0
     drift_rate: float = 0.002
-    escalate_factor: float = 1.0
+    # input handling
+    gap_steps: float = 12.0           # a gap of this many typical steps resets the context
+    counters: bool = True             # score the rate of monotone counters
+    # off by default
     soft_rest: float = 0.0
-    agreement: float = 1.0
     maturity: float = 0.0
 
     def params(self) -> npt.NDArray[np.float64]:

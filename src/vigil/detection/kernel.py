@@ -2,7 +2,7 @@
 
 Streaming calls the same function with arrays of length one, so streaming and
 batch give bit-identical numbers. All state lives in a handful of numpy arrays
-(`KernelState`) that the loop mutates in place and that serialise as they are.
+(`new_state()`) that the loop mutates in place and that serialise as they are.
 
 Per point the kernel computes, causally:
 
@@ -13,12 +13,15 @@ Per point the kernel computes, causally:
   before is novel; damped by the time since the previous novelty ("rarity");
 * time-of-day novelty: a (half-hour of day, level) pair never seen although that
   half-hour has been seen on at least `mindays` days;
-* a seasonal robust baseline (level + daily or weekly profile, chosen by which
-  predicts best) that gives the expected value and band, and a residual score.
+* a seasonal robust baseline (flat, daily or weekly, whichever predicts best)
+  that gives the expected value and band, plus two onset events in seasonal
+  series: a sustained deviation from it, and a drift of its level.
 
-The strongest signal is the raw score r in [0, 1]; the reported score is
-1 - exp(-r / cal), and after an alert the output is held at 0 for `rest` points
+The strongest component, plus the noisy-or of all of them (agreement), is the
+raw score r in [0, 1]; the reported score is 1 - exp(-r / cal), and after an
+alert the output is held at 0 for `rest` points unless a stronger event comes
 (NAB counts only the earliest detection; repeats are false positives).
+docs/detection.md describes each step and what it is worth on NAB.
 """
 
 from __future__ import annotations
