@@ -117,37 +117,42 @@ def scan(
 def _follow(files: list[Path], rules: ThreatsConfig, sigma_rules: SigmaRuleSet | None,
             reference: datetime | None, interval: float, fmt: OutputFormat) -> None:
     engine = ThreatEngine(rules, reference, sigma_rules)
-    seen: dict[tuple[str, str, str], int] = {}
+    reported: dict[tuple[str, str], datetime] = {}
     last = time.monotonic()
     try:
-        for line in service.follow(files):
-            engine.feed_line(line)
+        for line in service.follow(files, idle_ticks=True):
+            if line:
+                engine.feed_line(line)
             if time.monotonic() - last < interval:
                 continue
             last = time.monotonic()
-            _emit_new(engine, seen, fmt)
+            _emit_new(engine, reported, fmt)
     except service.InputError as exc:
         fail_usage(str(exc))
     except KeyboardInterrupt:
-        _emit_new(engine, seen, fmt)
+        _emit_new(engine, reported, fmt)
 
 
-def _emit_new(engine: ThreatEngine, seen: dict[tuple[str, str, str], int],
+def _emit_new(engine: ThreatEngine, reported: dict[tuple[str, str], datetime],
               fmt: OutputFormat) -> None:
+    """Report bursts not reported before, then forget sources idle beyond every window."""
     fresh = []
-    for t in engine.finish():
-        key = (t.type, t.source_ip, t.first_seen.isoformat())
-        if seen.get(key) != t.count:
-            if key not in seen:
-                fresh.append(t)
-            seen[key] = t.count
-            if fmt is OutputFormat.JSON:
-                typer.echo(json.dumps(t.as_dict()))
+    for t in engine.finish(flush=False):
+        key = (t.type, t.source_ip)
+        previous = reported.get(key)
+        if previous is None or t.first_seen > previous:
+            fresh.append(t)
+        reported[key] = max(t.last_seen, previous) if previous else t.last_seen
     if fresh:
         service.report_threats(fresh, "cli-follow")
         service.apply_response(engine.config, fresh)
-        if fmt is OutputFormat.TABLE:
+        if fmt is OutputFormat.JSON:
+            for t in fresh:
+                typer.echo(json.dumps(t.as_dict()))
+        else:
             _console().print(_table(fresh))
+    if engine.latest:
+        engine.prune(engine.latest - 2 * engine.horizon())
 
 
 @app.command("list")

@@ -248,9 +248,13 @@ class AuthFailureMonitor:
         return threats[0]
 
 
-def follow(paths: list[Path], poll: float = 1.0,
-           stop: Callable[[], bool] = lambda: False) -> Iterator[str]:
-    """Yield lines appended to files, like `tail -F`: reopens a file after rotation."""
+def follow(paths: list[Path], poll: float = 1.0, stop: Callable[[], bool] = lambda: False,
+           idle_ticks: bool = False) -> Iterator[str]:
+    """Yield lines appended to files, like `tail -F`: reopens a file after rotation.
+
+    With `idle_ticks`, an empty string is yielded after each idle poll so the caller can
+    do periodic work while no line arrives.
+    """
     handles: dict[Path, Any] = {}
     inodes: dict[Path, int] = {}
     for p in paths:
@@ -288,6 +292,8 @@ def follow(paths: list[Path], poll: float = 1.0,
                         handles.pop(p, None)
             if not got:
                 time.sleep(poll)
+                if idle_ticks:
+                    yield ""
     finally:
         for fh in handles.values():
             fh.close()

@@ -31,6 +31,12 @@ class ApiKeyDetector:
         if len(evidence) < self.config.evidence_limit:
             evidence.extend(ev.lines[:1])
 
+    def prune(self, cutoff: float) -> None:
+        """Forget clients whose last failure is older than `cutoff` (Unix seconds)."""
+        for ip in [ip for ip, times in self._times.items() if max(times, default=0.0) < cutoff]:
+            for table in (self._times, self._prefixes, self._evidence):
+                table.pop(ip, None)
+
     def finish(self) -> list[Threat]:
         """Threats for every client over the threshold."""
         rule = self.config.api_key_bruteforce

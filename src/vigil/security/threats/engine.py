@@ -42,6 +42,7 @@ class ThreatEngine:
         self.sigma = SigmaDetector(sigma, self.config.evidence_limit) if sigma else None
         self.keep_events = keep_events
         self.events: list[AuthEvent] = []
+        self.latest = 0.0
 
     def feed_lines(self, lines: Iterable[str]) -> None:
         """Parse and observe many lines."""
@@ -83,6 +84,9 @@ class ThreatEngine:
     def observe_auth(self, ev: AuthEvent) -> None:
         """Observe one authentication attempt (parsed elsewhere, e.g. the API)."""
         self.stats.auth_events += 1
+        ts = ev.time.timestamp()
+        if ts > self.latest:
+            self.latest = ts
         if self.keep_events and ev.kind == AUTH_FAILURE:
             self.events.append(ev)
         if ev.service == VIGIL_SERVICE:
@@ -95,14 +99,38 @@ class ThreatEngine:
     def observe_http(self, ev: HttpEvent) -> None:
         """Observe one HTTP request."""
         self.stats.http_events += 1
+        if ev.ts > self.latest:
+            self.latest = ev.ts
         self.web.observe(ev)
         if self.sigma is not None:
             self.sigma.observe_http(ev)
 
-    def finish(self) -> list[Threat]:
-        """Flush pending attempts and evaluate every rule; most urgent threats first."""
-        for ev in self.syslog.flush():
-            self.observe_auth(ev)
+    def prune(self, cutoff: float) -> None:
+        """Forget sources idle since `cutoff` (Unix seconds): keeps `--follow` bounded."""
+        self.ssh.prune(cutoff)
+        self.api.prune(cutoff)
+        self.web.prune(cutoff)
+        if self.sigma is not None:
+            self.sigma.prune(cutoff)
+
+    def horizon(self) -> float:
+        """The longest window any rule looks back over, in seconds."""
+        c = self.config
+        return max(c.ssh_bruteforce.findtime, c.ssh_enumeration.window,
+                   c.success_after_failures.window, c.credential_stuffing.window,
+                   c.api_key_bruteforce.window, c.web_scan.window,
+                   *(corr.timespan for corr in (self.sigma.ruleset.correlations
+                                                if self.sigma else [])))
+
+    def finish(self, flush: bool = True) -> list[Threat]:
+        """Evaluate every rule; most urgent threats first.
+
+        `flush` first completes attempts still waiting for more lines (end of input);
+        `--follow` evaluates without flushing so an attempt is never split in two.
+        """
+        if flush:
+            for ev in self.syslog.flush():
+                self.observe_auth(ev)
         threats = self.ssh.finish() + self.api.finish() + self.web.finish()
         if self.sigma is not None:
             threats += self.sigma.finish()

@@ -297,6 +297,15 @@ class SigmaDetector:
                     if len(kept) < self.limit:
                         kept.append(line)
 
+    def prune(self, cutoff: float) -> None:
+        """Forget matches of sources and groups idle since `cutoff` (Unix seconds)."""
+        for key in [k for k, times in self._hits.items() if max(times) < cutoff]:
+            self._hits.pop(key, None)
+            self._evidence.pop(key, None)
+        for gkey in [k for k, hits in self._groups.items() if max(h[0] for h in hits) < cutoff]:
+            self._groups.pop(gkey, None)
+            self._group_lines.pop(gkey, None)
+
     def finish(self) -> list[Threat]:
         """Threats for single-event matches and satisfied correlations."""
         by_name = {r.name: r for r in self.ruleset.rules}

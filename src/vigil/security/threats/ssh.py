@@ -47,6 +47,14 @@ class SshDetector:
             return
         src.attempts.append((ts, ev.user, ev.invalid_user, ev.lines))
 
+    def prune(self, cutoff: float) -> None:
+        """Forget sources whose last attempt is older than `cutoff` (Unix seconds)."""
+        stale = [k for k, src in self._sources.items()
+                 if max([a[0] for a in src.attempts[-1:]] + [x[0] for x in src.successes[-1:]],
+                        default=0.0) < cutoff]
+        for key in stale:
+            del self._sources[key]
+
     def finish(self) -> list[Threat]:
         """Evaluate every rule over what was observed."""
         out: list[Threat] = []

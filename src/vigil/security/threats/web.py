@@ -93,6 +93,11 @@ class WebDetector:
         for kind in injections:
             src.injections[kind].add(ts, path, ev.line, self.limit)
 
+    def prune(self, cutoff: float) -> None:
+        """Forget clients whose last recorded request is older than `cutoff` (Unix seconds)."""
+        for ip in [ip for ip, src in self._sources.items() if _last(src) < cutoff]:
+            del self._sources[ip]
+
     def finish(self) -> list[Threat]:
         """Evaluate credential stuffing, scanning and injection rules."""
         out: list[Threat] = []
@@ -151,6 +156,12 @@ class WebDetector:
                               len(hits.times), T_EXPLOIT, rule.priority, "injection",
                               _top(hits.targets), list(hits.evidence), {}))
         return out
+
+
+def _last(src: _Source) -> float:
+    lists = [src.login.times, src.scan.times, src.errors,
+             *(hits.times for hits in src.injections.values())]
+    return max((max(times) for times in lists if times), default=0.0)
 
 
 def _top(targets: Counter[str], n: int = 20) -> list[str]:

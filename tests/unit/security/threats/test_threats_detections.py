@@ -123,3 +123,14 @@ def test_each_burst_carries_its_own_evidence_and_ban_time() -> None:
     assert [t.count for t in threats] == [5, 5]
     assert threats[1].evidence[0] == "fail 192.0.2.5 7200"
     assert threats[0].details["ban_until"] == (T0 + timedelta(seconds=40 + 600)).isoformat()
+
+
+def test_prune_forgets_idle_sources_only() -> None:
+    engine = ThreatEngine()
+    for ev in [_fail("192.0.2.1", i) for i in range(5)] + [_fail("192.0.2.2", 5000 + i)
+                                                          for i in range(5)]:
+        engine.observe_auth(ev)
+    assert engine.latest == (T0 + timedelta(seconds=5004)).timestamp()
+    assert engine.horizon() == 3600
+    engine.prune(engine.latest - engine.horizon())
+    assert [t.source_ip for t in engine.finish()] == ["192.0.2.2"]
