@@ -269,7 +269,8 @@ class _Recorder:
             "firing": sorted(n.fingerprint for n in notices if n.status == "firing"),
             "resolved": sorted(n.fingerprint for n in notices if n.status == "resolved"),
             "alert_ids": sorted({n.alert_id for n in notices}),
-            "status": "sent" if outcome.ok else "failed",
+            "status": ("logged" if ctx.extra.get("logged_only") else "sent") if outcome.ok
+                      else "failed",
             "attempts": outcome.attempts, "error": outcome.error,
         })
         alert_metrics.count_notification(ctx.receiver, ctx.kind,
@@ -302,6 +303,7 @@ def _deliver_page(rt: Runtime, alert: Alert, page: Page, contacts: list[Contact]
               escalation_level=page.level, cycle=page.cycle,
               contacts=[f"{c.name} <{c.phone}>" for c in contacts])
     if policy.receiver is None:
+        ctx.extra["logged_only"] = True
         ctx.outcome = RetryOutcome(1, None)
         RecordStage(recorder).process(ctx, notices)
         return "logged"
