@@ -123,6 +123,14 @@ def test_too_many_samples_is_413_and_stores_nothing(
         assert stored(client, keys["viewer"]) == []
 
 
+def test_explicit_remote_write_1_content_type_is_accepted(
+        client: TestClient, keys: dict[str, str]) -> None:
+    response = write(client, keys["operator"], encode_body(node_series(1)),
+                     **{"Content-Type": "application/x-protobuf; proto=prometheus.WriteRequest"})
+    assert response.status_code == 204
+    assert len(stored(client, keys["viewer"])) == 1
+
+
 @pytest.mark.parametrize("headers", [
     {"Content-Encoding": "gzip"},
     {"Content-Type": "application/json"},

@@ -134,3 +134,12 @@ def test_alertmanager_routes_by_priority(labels: list[str], receiver: str) -> No
                  cwd=DEPLOY / "alertmanager")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == receiver
+
+
+def test_install_script_is_idempotent_when_the_tools_are_present() -> None:
+    for name in ("prometheus", "promtool", "prometheus-alertmanager", "amtool"):
+        tool(name)
+    script = DEPLOY.parent / "scripts" / "install-system-deps.sh"
+    result = run("sh", str(script), cwd=DEPLOY.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "already installed" in result.stdout

@@ -37,7 +37,7 @@ def _check_headers(request: Request) -> None:
     media, _, params = content_type.partition(";")
     proto = next((p.split("=", 1)[1].strip() for p in params.split(";")
                   if p.strip().startswith("proto=")), "prometheus.WriteRequest")
-    if media.strip() != "application/x-protobuf" or proto != "prometheus.WriteRequest":
+    if media.strip() != "application/x-protobuf" or proto.lower() != "prometheus.writerequest":
         raise ProblemError(415, "unsupported-media-type", "Unsupported media type",
                            f"Content-Type {content_type[:80]!r} is not supported; send "
                            "remote_write 1.0 (application/x-protobuf, prometheus.WriteRequest)")
