@@ -136,14 +136,14 @@ _REASONS = {
 
 
 def context_label(ts: float, ctx: int) -> str:
-    """Human name of the seasonal context of a timestamp ("Tuesdays 14:00")."""
+    """Human name of the seasonal context of a timestamp ("Tuesdays 14:00 UTC")."""
     if ctx == K.CTX_FLAT or not np.isfinite(ts):
         return "recent values"
     d = datetime.fromtimestamp(ts, tz=UTC)
     if ctx == K.CTX_WEEK:
-        return f"{_DAYS[d.weekday()]} {d.hour:02d}:00"
+        return f"{_DAYS[d.weekday()]} {d.hour:02d}:00 UTC"
     half = 30 if d.minute >= 30 else 0
-    return f"{d.hour:02d}:{half:02d}"
+    return f"{d.hour:02d}:{half:02d} UTC"
 
 
 class NoveltyDetector(Detector):

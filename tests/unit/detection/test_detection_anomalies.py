@@ -128,3 +128,13 @@ def test_explanation_names_value_band_and_season() -> None:
     assert "is above the expected" in r.explanation
     assert f"{r.value:.4g}" in r.explanation
     assert r.explanation.count("\n") == 0
+
+
+def test_seasonal_context_is_named() -> None:
+    from vigil.detection.default import context_label
+    from vigil.detection.kernel import CTX_DAY, CTX_FLAT, CTX_WEEK
+
+    tuesday_14h = 1_700_575_200.0  # 2023-11-21 14:00 UTC, a Tuesday
+    assert context_label(tuesday_14h, CTX_WEEK) == "Tuesdays 14:00 UTC"
+    assert context_label(tuesday_14h + 40 * 60, CTX_DAY) == "14:30 UTC"
+    assert context_label(tuesday_14h, CTX_FLAT) == "recent values"
