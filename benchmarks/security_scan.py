@@ -208,7 +208,7 @@ def main() -> None:
         cli_findings = len(json.loads(proc.stdout)["findings"]) if proc.stdout else -1
         emit("scan_500_package_lockfile_cli", round(cli_elapsed, 3), "s",
              f"`vigil scan poetry.lock --format json` end to end, exit {proc.returncode}, "
-             f"{cli_findings} findings (includes interpreter start and migration check)")
+             f"{cli_findings} findings (mostly interpreter start and importing the whole CLI)")
         db.dispose()
 
     agree, total, misses = range_versions_agreement(args.advisories)

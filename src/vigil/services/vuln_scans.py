@@ -394,6 +394,7 @@ def scheduled_scan_job(db: Database, settings: Settings,
     """
 
     def job(now: datetime) -> str:
+        """Run one round of scheduled scans and describe it for the job log."""
         summary = run_scheduled_scans(db, settings, config)
         return (f"scanned {summary['scanned']} paths, {summary['failed']} failed, "
                 f"{summary['findings']} findings")
