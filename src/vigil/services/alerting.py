@@ -54,6 +54,7 @@ from vigil.alerting.silences import (
     silenced_by,
 )
 from vigil.config import Settings
+from vigil.core.types import Priority
 from vigil.services.notifiers.dispatch import Sender, build_sender
 from vigil.storage import alerting_repo as repo
 from vigil.storage.database import Database
@@ -208,7 +209,10 @@ def _update_lifecycle(db: Database, rt: Runtime, now: datetime,
         fresh: list[tuple[Alert, list[Event]]] = []
         for fp, obs in observations.items():
             labels = dict(obs.labels)
-            priority = rt.priorities.priority(labels)
+            try:  # a rule may set its priority explicitly with a `priority` label
+                priority = Priority(labels["priority"])
+            except (KeyError, ValueError):
+                priority = rt.priorities.priority(labels)
             labels["priority"] = priority.value
             fresh.append(new_alert(fp, obs.rule, labels, obs.annotations, obs.severity,
                                    priority, obs.value, obs.for_, now))
@@ -312,6 +316,14 @@ def _deliver_page(rt: Runtime, alert: Alert, page: Page, contacts: list[Contact]
     return "sent" if ctx.outcome is not None and ctx.outcome.ok else "failed"
 
 
+def _unchanged(db: Database, item: _Open) -> bool:
+    """True when nobody changed the alert since this cycle read it (checked before paging)."""
+    assert item.alert.id is not None
+    with db.session() as s:
+        stored = repo.get_alert(s, item.alert.id)
+    return stored is not None and stored.version == item.version
+
+
 def _escalate(db: Database, rt: Runtime, current: list[_Open], mutes: _Mutes, now: datetime,
               report: EvaluationReport, retry: RetryPolicy,
               sleep: Callable[[float], None]) -> None:
@@ -344,6 +356,8 @@ def _escalate(db: Database, rt: Runtime, current: list[_Open], mutes: _Mutes, no
         if updated == alert:
             continue
         recorder = _Recorder()
+        if page is not None and not _unchanged(db, item):
+            continue  # acknowledged or resolved meanwhile: page nobody
         if page is not None and name is not None:
             contacts = resolve_targets(page.targets, cfg, now)
             status = _deliver_page(rt, alert, page, contacts, name, now, recorder, retry, sleep)

@@ -343,3 +343,35 @@ def test_silence_pauses_escalation_and_resumes_with_full_timeout(
         assert alert.id is not None
         kinds = [e.kind for e in svc.alert_detail(db, alert.id).events]
         assert kinds == ["pending", "firing", "page", "muted", "unmuted", "page"]
+
+
+def test_ack_during_a_cycle_wins_over_the_page(db: Database, receiver_factory: Any) -> None:
+    """An operator acknowledges between the cycle's read and its page: nobody is paged."""
+    sid = add_series(db, "up", instance="api-1")
+    with receiver_factory() as rx:
+        cfg = config(rx.url, rules=[{"name": "ServiceDown", "metric": "up", "op": "<",
+                                     "threshold": 1, "severity": "critical", "for": "0s",
+                                     "labels": {"category": "availability"}}])
+        put(db, sid, T0, 0.0)
+        rt = svc.runtime_for(cfg)
+        report = svc.EvaluationReport()
+        current, _, silences = svc._update_lifecycle(db, rt, T0, report)
+        [item] = current
+        assert item.alert.id is not None
+        svc.acknowledge_alert(db, item.alert.id, "op", T0)  # lands mid-cycle
+        mutes = svc._mutes(rt, current, silences, T0)
+        svc._escalate(db, rt, current, mutes, T0, report, FAST, no_sleep)
+        assert pages(rx) == [] and report.pages == 0
+        [alert] = svc.list_alerts(db, ["acknowledged"])
+        assert alert.acknowledged_by == "op"
+
+
+def test_rule_label_sets_priority(db: Database) -> None:
+    sid = add_series(db, "queue_depth")
+    cfg = AlertingConfig.model_validate({"rules": [
+        {"name": "QueueBacklog", "metric": "queue_depth", "threshold": 100, "for": "0s",
+         "labels": {"priority": "P2"}}]})
+    put(db, sid, T0, 500.0)
+    evaluate(db, cfg, T0)
+    [alert] = svc.list_alerts(db, ["firing"])
+    assert alert.priority.value == "P2" and alert.severity.value == "warning"
