@@ -18,7 +18,7 @@ CONFIG_CHECKS: dict[str, tuple[Severity, str]] = {
     "CFG003": (Severity.CRITICAL, "no TLS: neither tls_cert_file nor a TLS-terminating proxy"),
     "CFG004": (Severity.CRITICAL, "secret written inline in the operator YAML"),
     "CFG005": (Severity.WARNING, "TLS certificate or key file is missing"),
-    "CFG006": (Severity.WARNING, "key state unknown: the database cannot be read or does not exist"),
+    "CFG006": (Severity.WARNING, "key state unknown: no readable database"),
 }
 _SECRET_KEY = re.compile(
     r"(pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|auth)$", re.I)
