@@ -14,6 +14,7 @@ Prints one JSON object per result (name, figure, unit, notes):
 
 Usage: .venv/bin/python benchmarks/remote_write.py [--series 20000] [--rounds 6]
        [--batch 2000] [--concurrency 2] [--url http://127.0.0.1:8000 --key KEY]
+       [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/vigil_bench]
 """
 
 from __future__ import annotations
@@ -136,13 +137,13 @@ def bench_decode(sets: list[dict[str, str]], batch: int) -> None:
 
 
 @contextmanager
-def spawned_vigil() -> Iterator[tuple[str, str]]:
-    """Start `vigil serve` on a temporary SQLite data dir; yield (url, operator key)."""
+def spawned_vigil(database_url: str = "") -> Iterator[tuple[str, str]]:
+    """Start `vigil serve` (temporary data dir; SQLite unless a URL); yield (url, key)."""
     vigil = str(Path(sys.executable).parent / "vigil")
     with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
         env.update({"VIGIL_DATA_DIR": str(Path(tmp) / "data"), "VIGIL_SCHEDULER_ENABLED": "false",
-                    "VIGIL_LOG_LEVEL": "WARNING"})
+                    "VIGIL_LOG_LEVEL": "WARNING", "VIGIL_DATABASE_URL": database_url})
         key = subprocess.run([vigil, "keys", "create", "--role", "operator", "--name", "bench"],
                              env=env, capture_output=True, text=True, check=True).stdout.strip()
         import socket
@@ -223,6 +224,8 @@ def main() -> None:
     parser.add_argument("--url", help="a running vigil serve (default: start one)")
     parser.add_argument("--key", default=os.environ.get("VIGIL_API_KEY", ""),
                         help="operator API key for --url (or VIGIL_API_KEY)")
+    parser.add_argument("--database-url", default="",
+                        help="database for the vigil serve this starts (default: SQLite)")
     parser.add_argument("--skip-http", action="store_true", help="decode benchmark only")
     args = parser.parse_args()
     sets = label_sets(args.series)
@@ -235,9 +238,10 @@ def main() -> None:
         bench_http(args.url.rstrip("/"), args.key, sets, args.rounds, args.batch,
                    args.concurrency, args.url)
     else:
-        with spawned_vigil() as (url, key):
-            bench_http(url, key, sets, args.rounds, args.batch, args.concurrency,
-                       "a temporary SQLite data dir")
+        where = (args.database_url.split("@")[-1] if args.database_url
+                 else "a temporary SQLite data dir")
+        with spawned_vigil(args.database_url) as (url, key):
+            bench_http(url, key, sets, args.rounds, args.batch, args.concurrency, where)
 
 
 if __name__ == "__main__":
