@@ -36,6 +36,7 @@ _ADVISORY_SUFFIXES = (".json", ".yaml", ".yml")
 _SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache",
               ".ruff_cache", ".pytest_cache", "site-packages", ".hg", ".svn"}
 MAX_INVENTORY_BYTES = 64 * 1024 * 1024
+IMPORT_BATCH = 2000
 
 
 class ScanInputError(ValueError):
@@ -99,35 +100,68 @@ def _decoded(path: Path, errors: list[str]) -> Iterator[tuple[str, Any]]:
             errors.append(str(exc))
 
 
-def import_advisories(db: Database, path: Path, now: datetime | None = None) -> ImportResult:
-    """Import OSV advisories incrementally (by `modified`), skipping withdrawn ones."""
+def _batches(items: Iterator[tuple[str, Any]], size: int) -> Iterator[list[tuple[str, Any]]]:
+    batch: list[tuple[str, Any]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def import_advisories(db: Database, path: Path, now: datetime | None = None,
+                      batch_size: int = IMPORT_BATCH) -> ImportResult:
+    """Import OSV advisories incrementally (by `modified`), skipping withdrawn ones.
+
+    Documents are decoded and written in batches (memory stays flat on osv.dev's large
+    exports) inside one transaction: an import that fails half-way changes nothing.
+    """
     started = time.perf_counter()
     now = now or datetime.now(UTC)
     if not path.exists():
         raise ScanInputError(f"{path}: no such file or directory")
+    result = ImportResult()
     decode_errors: list[str] = []
+    stored_ids: set[str] = set()
+    deleted_ids: set[str] = set()
     try:
         with db.session() as session:
-            stored = repo.advisory_modified(session)
-            plan = plan_import(_decoded(path, decode_errors), stored)
-            records = [
-                repo.AdvisoryRecord(
-                    id=adv.id, modified=adv.modified, aliases=list(adv.aliases),
-                    summary=adv.title, packages=index_keys(adv),
-                    document=orjson.dumps(doc, default=str).decode(),
-                )
-                for adv, doc in plan.store.values()
-            ]
-            repo.delete_advisories(session, sorted(plan.delete))
-            repo.store_advisories(session, records, now)
-            total = repo.count_advisories(session)
+            known = repo.advisory_modified(session)
+            original = set(known)
+            for batch in _batches(_decoded(path, decode_errors), batch_size):
+                plan = plan_import(batch, known)
+                records = [
+                    repo.AdvisoryRecord(
+                        id=adv.id, modified=adv.modified, aliases=list(adv.aliases),
+                        summary=adv.title, packages=index_keys(adv),
+                        document=orjson.dumps(doc, default=str).decode(),
+                    )
+                    for adv, doc in plan.store.values()
+                ]
+                repo.delete_advisories(session, sorted(plan.delete))
+                repo.store_advisories(session, records, now)
+                for rec in records:
+                    known[rec.id] = rec.modified
+                    stored_ids.add(rec.id)
+                    deleted_ids.discard(rec.id)
+                for adv_id in plan.delete:
+                    known.pop(adv_id, None)
+                    stored_ids.discard(adv_id)
+                    if adv_id in original:
+                        deleted_ids.add(adv_id)
+                result.unchanged += plan.unchanged
+                result.withdrawn += plan.withdrawn
+                result.not_osv += plan.not_osv
+                result.errors.extend(plan.errors)
+            result.total = repo.count_advisories(session)
     except (OSError, zipfile.BadZipFile, tarfile.TarError) as exc:
         raise ScanInputError(f"{path}: cannot read advisories: {exc}") from exc
-    return ImportResult(
-        stored=len(records), deleted=len(plan.delete), unchanged=plan.unchanged,
-        withdrawn=plan.withdrawn, not_osv=plan.not_osv, errors=decode_errors + plan.errors,
-        total=total, seconds=time.perf_counter() - started,
-    )
+    result.stored, result.deleted = len(stored_ids), len(deleted_ids)
+    result.errors[:0] = decode_errors
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 def advisory_count(db: Database) -> int:

@@ -35,6 +35,18 @@ def test_import_is_incremental_and_skips_withdrawn(db: Database) -> None:
     assert (again.stored, again.unchanged, again.total) == (0, 6, 6)
 
 
+def test_small_batches_give_the_same_result(db: Database, tmp_path: Path) -> None:
+    # The withdrawn copy comes in a later batch than the stored one: it must still win.
+    doc = json.loads((ADVISORIES / "ghsa" / "GHSA-test-bbbb-0002.json").read_text())
+    (tmp_path / "a-first.json").write_text(json.dumps(doc))
+    doc.update(modified="2025-01-01T00:00:00Z", withdrawn="2025-01-01T00:00:00Z")
+    (tmp_path / "z-withdrawn.json").write_text(json.dumps(doc))
+    result = vuln_scans.import_advisories(db, tmp_path, batch_size=1)
+    assert (result.stored, result.withdrawn, result.total) == (0, 1, 0)
+    full = vuln_scans.import_advisories(db, ADVISORIES, batch_size=2)
+    assert (full.stored, full.withdrawn, full.total) == (6, 1, 6)
+
+
 def test_import_from_zip_and_tarball(db: Database, tmp_path: Path) -> None:
     archive = tmp_path / "all.zip"
     with zipfile.ZipFile(archive, "w") as zf:
