@@ -19,6 +19,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])}
 _HEADER = re.compile(
     r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d) (\S+) ([^\s\[:]+)(?:\[(\d+)\])?: ?(.*)")
+_ANY_STAMP = re.compile(r"[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d \S+ +\S")
 # RFC 3339 timestamps (rsyslog's high-precision format, `journalctl -o short-iso`).
 _ISO_HEADER = re.compile(
     r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) "
@@ -98,7 +99,8 @@ class SyslogAuthParser:
         else:
             m = _ISO_HEADER.match(line) if line[:1].isdigit() else None
             if m is None:
-                return None
+                # A syslog line whose tag is unusual (e.g. "syslogd 1.4.1: restart."): not ours.
+                return [] if _ANY_STAMP.match(line) else None
             host, prog, pid, msg = m.group(2, 3, 4, 5)
         self._last = m
         if not prog.startswith("sshd"):
