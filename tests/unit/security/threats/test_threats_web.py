@@ -89,3 +89,19 @@ def test_4xx_burst_without_fingerprint_is_a_scan() -> None:
     threats = engine.finish()
     assert [t.type for t in threats] == ["web_vulnerability_scan"]
     assert threats[0].details["reasons"] == ["4xx burst"]
+
+
+def test_pure_python_fallback_agrees_with_the_automaton(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vigil.security.threats import web_patterns
+
+    parser = AccessLogParser()
+    texts = []
+    for line in (FIXTURES / "access.log").read_text().splitlines():
+        ev = parser.feed(line)
+        if ev is not None:
+            texts.append(web_patterns.decode(ev.path + ("?" + ev.query if ev.query else "")))
+    texts += ["/x?a=print(md5(acunetix_wvs_security_test))", "/netsparker1234/?q=<script>"]
+    fast = [web_patterns.analyse(t) for t in texts]
+    monkeypatch.setattr(web_patterns, "_AUTOMATON", None)
+    assert [web_patterns.analyse(t) for t in texts] == fast
+    assert any(scanner for scanner, _ in fast) and any(kinds for _, kinds in fast)
