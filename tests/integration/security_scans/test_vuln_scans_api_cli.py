@@ -125,6 +125,8 @@ def test_api_upload_and_findings(client: TestClient, keys: dict[str, str], db: D
                           content=b"hello", headers=op)
     assert unknown.status_code == 422
     assert client.get("/api/v1/security/findings").status_code == 401
+    bad_cursor = client.get("/api/v1/security/findings", headers=viewer, params={"cursor": "x"})
+    assert bad_cursor.status_code == 422
     # A named target keeps its own history: the fixed upload marks the finding fixed.
     fixed_lock = body.replace(b'"version": "4.17.20"', b'"version": "4.17.21"')
     for content in (body, fixed_lock):
@@ -135,3 +137,13 @@ def test_api_upload_and_findings(client: TestClient, keys: dict[str, str], db: D
                          params={"target": "web-frontend", "include_fixed": "true"}).json()
     assert [(i["version"], i["fixed_at"] is not None) for i in history["items"]] == [
         ("4.17.20", True)]
+    # Pages follow the cursor until the last one.
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 1, "include_fixed": "true", **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/security/findings", headers=viewer, params=params).json()
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 2  # upload:package-lock.json and web-frontend
