@@ -84,7 +84,10 @@ def scan(
         db.dispose()
     text = RENDERERS[output_format.value](report)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail_usage(f"{output}: cannot write the report: {exc.strerror or exc}")
     else:
         typer.echo(text.rstrip("\n"))
     if output_format is not ScanFormat.TABLE:
