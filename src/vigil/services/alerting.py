@@ -292,9 +292,15 @@ class _Recorder:
 
 def _deliver_page(rt: Runtime, alert: Alert, page: Page, contacts: list[Contact],
                   policy_name: str, now: datetime, recorder: _Recorder,
-                  retry: RetryPolicy, sleep: Callable[[float], None]) -> str:
-    """Send one page through the policy's receiver (or log it); returns the status."""
+                  retry: RetryPolicy, sleep: Callable[[float], None], down: set[str]) -> str:
+    """Send one page through the policy's receiver (or log it).
+
+    Returns `sent`, `logged`, `failed`, or `skipped` when the receiver already failed in
+    this cycle (one unreachable receiver must not stall the loop with retries).
+    """
     policy = rt.cfg.escalation_policies[policy_name]
+    if policy.receiver is not None and policy.receiver in down:
+        return "skipped"
     extra: dict[str, object] = {"policy": policy_name, "level": page.level, "cycle": page.cycle,
                                 "skipped_levels": page.skipped,
                                 "contacts": [asdict(c) for c in contacts]}
@@ -313,7 +319,10 @@ def _deliver_page(rt: Runtime, alert: Alert, page: Page, contacts: list[Contact]
         return "logged"
     run_pipeline([NotifyStage(rt.senders[policy.receiver], retry, sleep),
                   RecordStage(recorder)], ctx, notices)
-    return "sent" if ctx.outcome is not None and ctx.outcome.ok else "failed"
+    if ctx.outcome is not None and ctx.outcome.ok:
+        return "sent"
+    down.add(policy.receiver)
+    return "failed"
 
 
 def _unchanged(db: Database, item: _Open) -> bool:
@@ -326,12 +335,14 @@ def _unchanged(db: Database, item: _Open) -> bool:
 
 def _escalate(db: Database, rt: Runtime, current: list[_Open], mutes: _Mutes, now: datetime,
               report: EvaluationReport, retry: RetryPolicy,
-              sleep: Callable[[float], None]) -> None:
+              sleep: Callable[[float], None], down: set[str] | None = None) -> None:
     """Phase 2: record mute changes; page the next level of unacknowledged, unmuted alerts.
 
     A muted alert does not escalate; when the mute ends, its current level gets its full
-    acknowledgement timeout again, and an alert that never paged starts at level 0.
+    acknowledgement timeout again, and an alert that never paged starts at level 0. A page
+    that could not be delivered does not move the escalation on: the next cycle retries it.
     """
+    down = set() if down is None else down
     cfg = rt.cfg
     policies = cfg.escalation_policies
     for item in current:
@@ -360,14 +371,23 @@ def _escalate(db: Database, rt: Runtime, current: list[_Open], mutes: _Mutes, no
             continue  # acknowledged or resolved meanwhile: page nobody
         if page is not None and name is not None:
             contacts = resolve_targets(page.targets, cfg, now)
-            status = _deliver_page(rt, alert, page, contacts, name, now, recorder, retry, sleep)
+            status = _deliver_page(rt, alert, page, contacts, name, now, recorder, retry, sleep,
+                                   down)
+            if status in ("failed", "skipped"):
+                updated = replace(updated, escalation=alert.escalation)  # retry next cycle
+            if status == "skipped":
+                if updated == alert:
+                    continue
+                page = None
+        if page is not None and name is not None:
             events.append(Event("page", now, {
                 "policy": name, "level": page.level, "cycle": page.cycle,
                 "due_at": page.due_at.isoformat(), "skipped_levels": page.skipped,
                 "targets": list(page.targets), "status": status,
                 "contacts": [{"user": c.user, "name": c.name, "role": c.role,
                               "phone": c.phone, "email": c.email} for c in contacts]}))
-            report.pages += 1
+            if status != "failed":
+                report.pages += 1
         with db.session() as s:
             if repo.update_alert(s, updated, item.version, now):
                 assert alert.id is not None
@@ -378,9 +398,13 @@ def _escalate(db: Database, rt: Runtime, current: list[_Open], mutes: _Mutes, no
 
 def _notify_groups(db: Database, rt: Runtime, current: list[_Open], resolved: list[Alert],
                    mutes: _Mutes, now: datetime, report: EvaluationReport, retry: RetryPolicy,
-                   sleep: Callable[[float], None]) -> None:
-    """Phase 3: grouped notifications through each route's receiver and the pipeline."""
+                   sleep: Callable[[float], None], down: set[str] | None = None) -> None:
+    """Phase 3: grouped notifications through each route's receiver and the pipeline.
+
+    After a receiver fails once in a cycle, its other groups wait for the next cycle.
+    """
     cfg = rt.cfg
+    down = set() if down is None else down
     alerts = [o.alert for o in current if o.alert.state in OPEN_FIRING] + resolved
     groups: dict[tuple[int, str], list[Notice]] = {}
     for alert in alerts:
@@ -391,6 +415,9 @@ def _notify_groups(db: Database, rt: Runtime, current: list[_Open], resolved: li
             groups.setdefault(gkey, []).append(_notice(alert, cfg.external_url))
     for (idx, key), notices in groups.items():
         route = rt.routes[idx]
+        if route.cfg.receiver in down:
+            report.notifications_failed += 1
+            continue
         rcfg: ReceiverConfig = cfg.receivers[route.cfg.receiver]
         with db.session() as s:
             last = repo.last_sent(s, route.cfg.receiver, key)
@@ -408,6 +435,7 @@ def _notify_groups(db: Database, rt: Runtime, current: list[_Open], resolved: li
                 report.notifications_sent += 1
             else:
                 report.notifications_failed += 1
+                down.add(route.cfg.receiver)
             with db.session() as s:
                 recorder.flush(s)
 
@@ -423,8 +451,9 @@ def evaluate_alerts(db: Database, settings: Settings | None, config: Any, now: d
     report = EvaluationReport()
     current, resolved, silences = _update_lifecycle(db, rt, now, report)
     mutes = _mutes(rt, current, silences, now)
-    _escalate(db, rt, current, mutes, now, report, retry, sleep)
-    _notify_groups(db, rt, current, resolved, mutes, now, report, retry, sleep)
+    down: set[str] = set()  # receivers that failed in this cycle
+    _escalate(db, rt, current, mutes, now, report, retry, sleep, down)
+    _notify_groups(db, rt, current, resolved, mutes, now, report, retry, sleep, down)
     by_prio: dict[str, int] = {}
     for o in current:
         if o.alert.state in OPEN_FIRING:

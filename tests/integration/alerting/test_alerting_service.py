@@ -375,3 +375,22 @@ def test_rule_label_sets_priority(db: Database) -> None:
     evaluate(db, cfg, T0)
     [alert] = svc.list_alerts(db, ["firing"])
     assert alert.priority.value == "P2" and alert.severity.value == "warning"
+
+
+def test_undeliverable_page_is_retried_next_cycle_without_stalling(
+        db: Database, receiver_factory: Any) -> None:
+    one = add_series(db, "security_threats_detected", instance="a")
+    two = add_series(db, "security_threats_detected", instance="b")
+    with receiver_factory([500, 500, 500]) as rx:
+        cfg = config(rx.url)
+        for sid in (one, two):
+            put(db, sid, T0, 1.0)
+        report = evaluate(db, cfg, T0)
+        # The first page failed after 3 attempts; the second was not even tried this cycle.
+        assert pages(rx) == [] and report.pages == 0 and rx.attempts == 3 + 1
+        assert all(a.escalation.level == -1 for a in svc.list_alerts(db, ["firing"]))
+        for sid in (one, two):
+            put(db, sid, T0 + timedelta(seconds=30), 1.0)
+        report = evaluate(db, cfg, T0 + timedelta(seconds=30))
+        assert [lvl for lvl, _ in pages(rx)] == [0, 0] and report.pages == 2
+        assert all(a.escalation.level == 0 for a in svc.list_alerts(db, ["firing"]))
