@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from tests.conftest import create_pg_database, drop_pg_database, pg_url_for
 
 

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+
 from tests.conftest import IN_CI
 from tests.support import free_port
 

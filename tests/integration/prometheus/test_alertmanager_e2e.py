@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+
 from tests.integration.prometheus.prom_support import (
     Webhook,
     binary,
@@ -20,7 +21,6 @@ from tests.integration.prometheus.prom_support import (
     webhook_receiver,
 )
 from tests.support import free_port
-
 from vigil.services.notifiers.alertmanager import post_alerts, to_am_alert
 
 pytestmark = pytest.mark.slow

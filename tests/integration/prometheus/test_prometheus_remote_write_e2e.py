@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.integration.prometheus.prom_support import binary, process, vigil_serve, wait_for
 from tests.support import free_port
 
