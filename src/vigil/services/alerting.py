@@ -656,6 +656,7 @@ def alert_json(a: Alert) -> dict[str, Any]:
         "id": a.id, "fingerprint": a.fingerprint, "rule": a.rule, "state": a.state.value,
         "severity": a.severity.value, "priority": a.priority.value,
         "response_target_seconds": int(a.priority.response_target.total_seconds()),
+        "respond_by": iso(a.fired_at + a.priority.response_target) if a.fired_at else None,
         "value": a.value, "labels": a.labels, "annotations": a.annotations,
         "active_at": iso(a.active_at), "fired_at": iso(a.fired_at),
         "acknowledged_at": iso(a.acknowledged_at), "acknowledged_by": a.acknowledged_by,

@@ -394,3 +394,26 @@ def test_undeliverable_page_is_retried_next_cycle_without_stalling(
         report = evaluate(db, cfg, T0 + timedelta(seconds=30))
         assert [lvl for lvl, _ in pages(rx)] == [0, 0] and report.pages == 2
         assert all(a.escalation.level == 0 for a in svc.list_alerts(db, ["firing"]))
+
+
+def test_metrics_follow_the_alerts(db: Database) -> None:
+    from prometheus_client import REGISTRY
+
+    cpu = add_series(db, "cpu_usage_percent", host="m1")
+    cfg = AlertingConfig.model_validate({"rules": [
+        {"name": "HighCpuUsage", "metric": "cpu_usage_percent", "threshold": 90,
+         "severity": "critical", "for": "0s"}]})
+    put(db, cpu, T0, 95.0)
+    evaluate(db, cfg, T0)
+    [alert] = svc.list_alerts(db, ["firing"])
+    assert REGISTRY.get_sample_value("vigil_alerts_firing", {"priority": "P2"}) == 1.0
+    assert REGISTRY.get_sample_value("vigil_alerts_firing", {"priority": "P1"}) == 0.0
+    level = {"alertname": "HighCpuUsage", "fingerprint": alert.fingerprint, "priority": "P2"}
+    assert REGISTRY.get_sample_value("vigil_alert_escalation_level", level) == 0.0
+    put(db, cpu, T0 + timedelta(minutes=16), 95.0)
+    evaluate(db, cfg, T0 + timedelta(minutes=16))
+    assert REGISTRY.get_sample_value("vigil_alert_escalation_level", level) == 1.0
+    put(db, cpu, T0 + timedelta(minutes=17), 10.0)
+    evaluate(db, cfg, T0 + timedelta(minutes=17))
+    assert REGISTRY.get_sample_value("vigil_alerts_firing", {"priority": "P2"}) == 0.0
+    assert REGISTRY.get_sample_value("vigil_alert_escalation_level", level) is None
