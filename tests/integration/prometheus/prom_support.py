@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+import yaml
 
 from tests.conftest import IN_CI
 from tests.support import free_port
@@ -189,3 +190,45 @@ def webhook_receiver() -> Iterator[Webhook]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+EXAMPLE_CONFIG = Path(__file__).parents[3] / "deploy" / "alertmanager" / "alertmanager.yml"
+
+
+@contextmanager
+def alertmanager(tmp: Path, config: dict[str, Any]) -> Iterator[str]:
+    """Run prometheus-alertmanager on a free port (no clustering) and yield its URL."""
+    am = binary("prometheus-alertmanager")
+    path = tmp / "alertmanager.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    port = free_port()
+    log = tmp / "alertmanager.log"
+    args = [am, f"--config.file={path}", f"--storage.path={tmp / 'am-data'}",
+            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="]
+    with process(args, log) as proc:
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: httpx.get(url + "/-/ready", timeout=2).status_code == 200, 60,
+                 "alertmanager to be ready", proc, log)
+        yield url
+
+
+def fired(hook: Webhook, alertname: str, status: str) -> list[dict[str, Any]]:
+    """Alerts of that name and status the webhook has received."""
+    return [a for a in hook.alerts()
+            if a["labels"].get("alertname") == alertname and a["status"] == status]
+
+
+def example_alertmanager_config(hook: Webhook) -> dict[str, Any]:
+    """deploy/alertmanager/alertmanager.yml with every receiver pointed at the webhook
+    (path = receiver name) and waits shortened to a second."""
+    config: dict[str, Any] = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    base = hook.url.rsplit("/", 1)[0]
+    for receiver in config["receivers"]:
+        for webhook in receiver.get("webhook_configs", []):
+            webhook["url"] = f"{base}/{receiver['name']}"
+            webhook["send_resolved"] = True
+    routes = [config["route"], *config["route"].get("routes", [])]
+    for route in routes:
+        route["group_wait"] = "1s"
+        route["group_interval"] = "1s"
+    return config

@@ -3,53 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-import yaml
 
 from tests.integration.prometheus.prom_support import (
-    Webhook,
-    binary,
-    process,
+    alertmanager,
+    example_alertmanager_config,
+    fired,
     wait_for,
     webhook_receiver,
 )
-from tests.support import free_port
 from vigil.services.notifiers.alertmanager import post_alerts, to_am_alert
 
 pytestmark = pytest.mark.slow
-
-EXAMPLE_CONFIG = Path(__file__).parents[3] / "deploy" / "alertmanager" / "alertmanager.yml"
-
-
-@contextmanager
-def alertmanager(tmp: Path, config: dict[str, Any]) -> Iterator[str]:
-    """Run prometheus-alertmanager on a free port (no clustering) and yield its URL."""
-    am = binary("prometheus-alertmanager")
-    path = tmp / "alertmanager.yml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    port = free_port()
-    log = tmp / "alertmanager.log"
-    args = [am, f"--config.file={path}", f"--storage.path={tmp / 'am-data'}",
-            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="]
-    with process(args, log) as proc:
-        url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: httpx.get(url + "/-/ready", timeout=2).status_code == 200, 60,
-                 "alertmanager to be ready", proc, log)
-        yield url
-
-
-def fired(hook: Webhook, alertname: str, status: str) -> list[dict[str, Any]]:
-    """Alerts of that name and status the webhook has received."""
-    return [a for a in hook.alerts()
-            if a["labels"].get("alertname") == alertname and a["status"] == status]
-
 
 def test_an_alert_is_delivered_firing_and_then_resolved(tmp_path: Path) -> None:
     with webhook_receiver() as hook:
@@ -83,24 +51,9 @@ def test_an_alert_is_delivered_firing_and_then_resolved(tmp_path: Path) -> None:
             assert hook.posts[-1]["status"] == "resolved"
 
 
-def _example_config_for(hook: Webhook) -> dict[str, Any]:
-    """deploy/alertmanager/alertmanager.yml with every receiver pointed at the webhook
-    (path = receiver name) and waits shortened to a second."""
-    config: dict[str, Any] = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
-    base = hook.url.rsplit("/", 1)[0]
-    for receiver in config["receivers"]:
-        for webhook in receiver.get("webhook_configs", []):
-            webhook["url"] = f"{base}/{receiver['name']}"
-            webhook["send_resolved"] = True
-    routes = [config["route"], *config["route"].get("routes", [])]
-    for route in routes:
-        route["group_wait"] = "1s"
-        route["group_interval"] = "1s"
-    return config
-
-
 def test_example_config_routes_by_priority_and_inhibits_warnings(tmp_path: Path) -> None:
-    with webhook_receiver() as hook, alertmanager(tmp_path, _example_config_for(hook)) as am_url:
+    with webhook_receiver() as hook, \
+            alertmanager(tmp_path, example_alertmanager_config(hook)) as am_url:
         now = datetime.now(UTC)
 
         def alert(name: str, severity: str, priority: str, signal: str) -> dict[str, object]:
