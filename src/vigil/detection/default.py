@@ -75,7 +75,7 @@ class DefaultConfig:
     residual_z: float = 4.0
     residual_span: float = 6.0
     drift_weight: float = 0.3
-    drift_sigmas: float = 6.0
+    drift_sigmas: float = 4.0
     drift_rate: float = 0.002
     # input handling
     gap_steps: float = 12.0           # a gap of this many typical steps resets the context
@@ -140,9 +140,9 @@ def context_label(ts: float, ctx: int) -> str:
     if ctx == K.CTX_FLAT or not np.isfinite(ts):
         return "recent values"
     d = datetime.fromtimestamp(ts, tz=UTC)
-    if ctx == K.CTX_WEEK:
-        return f"{_DAYS[d.weekday()]} {d.hour:02d}:00 UTC"
     half = 30 if d.minute >= 30 else 0
+    if ctx == K.CTX_WEEK:
+        return f"{_DAYS[d.weekday()]} {d.hour:02d}:{half:02d} UTC"
     return f"{d.hour:02d}:{half:02d} UTC"
 
 

@@ -104,7 +104,9 @@ F_EWEEK = 17
 F_FIRE_RAW = 18  # raw score of the alert that started the current rest period
 F_LSLOW = 19     # slow level (days), the reference for drift
 F_DUP = 20       # 1 while the drift is above its threshold
-N_FLOAT = 21
+F_LWEEK = 21     # level of the weekly model (F_LEVEL is the daily model's)
+F_LSLOWW = 22    # slow level of the weekly model (drift reference in weekly context)
+N_FLOAT = 23
 
 # Int state indices.
 I_N = 0          # valid points learned (since the last reset)
@@ -122,13 +124,16 @@ N_INT = 10
 TABLE_BITS = 16
 TABLE_SIZE = 1 << TABLE_BITS
 DAY_BINS = 48
-WEEK_BINS = 168
+WEEK_BINS = 336
 TOD_BINS = 48
 TOD_LEVELS_MAX = 24
 MAX_K = 6
 VMAX = 1e150
 RESOLUTION = 1e-7  # relative: changes smaller than this are float noise
 MIN_SCORE = 0.05
+SELECT_RATE = 0.002  # learning rate of the model-choice errors (about 500 points)
+SEASONAL_LEVEL = 0.35  # seasonal levels move this much slower: the profile carries the shape
+WEEK_AFTER_DAYS = 14.0  # the weekly model may be chosen once every half-hour was seen
 
 # Kinds of finding (low 4 bits of `kinds`) and seasonal contexts (kinds >> 4).
 CTX_FLAT = 0
@@ -292,7 +297,8 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         n = ist[I_N]
         # ---- seasonal context and expected value -------------------------
         day_b = int((t % 86400.0) // (86400.0 / DAY_BINS)) % DAY_BINS
-        week_b = int(((t + 3 * 86400.0) % (7 * 86400.0)) // 3600.0) % WEEK_BINS  # Monday 00:00 = 0
+        # half-hours of the week, Monday 00:00 = 0 (the epoch was a Thursday)
+        week_b = int(((t + 3 * 86400.0) % (7 * 86400.0)) // 1800.0) % WEEK_BINS
         span_days = (t - fs[F_FIRST_TS]) / 86400.0 if math.isfinite(fs[F_FIRST_TS]) else 0.0
         sflat = fs[F_SFLAT]
         sday = fs[F_SDAY]
@@ -307,9 +313,9 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
             ctx = CTX_DAY
             expected = level + dprof[day_b]
             scale = sday
-        if span_days >= 14.0 and wcnt[week_b] > 0 and eweek < 0.8 * min(eflat, eday):
+        if span_days >= WEEK_AFTER_DAYS and wcnt[week_b] > 0 and eweek < 0.8 * min(eflat, eday):
             ctx = CTX_WEEK
-            expected = level + wprof[week_b]
+            expected = fs[F_LWEEK] + wprof[week_b]
             scale = sweek
         warm = n < learn
         width = bandk * 1.2533 * scale
@@ -447,11 +453,18 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                 fs[F_ZUP] = 0.0
         # ---- drift of the level away from its slow reference -----------------
         dscore = 0.0
-        lvl = fs[F_LFLAT] if ctx == CTX_FLAT else level
-        if scale > 0.0 and n >= 2 * learn:
-            dz = abs(lvl - fs[F_LSLOW]) / (1.2533 * scale)
+        # measured on a seasonal model's level, when that model is at least as
+        # good as the flat one (the flat level follows the season itself)
+        seasonal = ctx != CTX_FLAT or (span_days >= 2.0 and eday < eflat)
+        # (in units of the model's slow error, which a drift inflates less)
+        if ctx == CTX_WEEK:
+            lvl, lslow, dscale = fs[F_LWEEK], fs[F_LSLOWW], min(sweek, eweek)
+        else:
+            lvl, lslow, dscale = level, fs[F_LSLOW], min(sday, eday)
+        if dscale > 0.0 and n >= 2 * learn:
+            dz = abs(lvl - lslow) / (1.2533 * dscale)
             if dz > zdrift:
-                if not (fs[F_DUP] == 0.0 and wdrift > 0.0 and ctx != CTX_FLAT):
+                if not (fs[F_DUP] == 0.0 and wdrift > 0.0 and seasonal):
                     fs[F_DUP] = 1.0
                 elif n - ist[I_LAST_FIRE] > rest:  # while resting, the onset waits
                     dscore = wdrift
@@ -501,7 +514,9 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         if n == 0:
             fs[F_LEVEL] = v
             fs[F_LFLAT] = v
+            fs[F_LWEEK] = v
             fs[F_LSLOW] = v
+            fs[F_LSLOWW] = v
         else:
             a = alpha if n >= 20 else 1.0 / (n + 1.0)
             sa = 0.2 * alpha if n >= 100 else 1.0 / (n + 1.0)  # scales move slowly
@@ -511,30 +526,38 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
             cf = 3.0 * sflat if sflat > 0.0 else math.inf
             fs[F_LFLAT] = lflat + a * min(max(r_flat, -cf), cf)
             fs[F_SFLAT] = (1.0 - sa) * sflat + sa * min(abs(r_flat), cf)
-            # seasonal models share the deseasonalised level
+            # daily model: its own level plus a half-hourly profile around it
             dd = dprof[day_b] if dcnt[day_b] > 0 else 0.0
             rd = v - level - dd
             cd = 3.0 * sday if sday > 0.0 else math.inf
             fs[F_SDAY] = (1.0 - sa) * sday + sa * min(abs(rd), cd)
-            fs[F_LEVEL] = level + a * min(max(rd, -cd), cd)
-            ww = wprof[week_b] if wcnt[week_b] > 0 else dd
-            rw = v - level - ww
-            cw = 3.0 * sweek if sweek > 0.0 else math.inf
-            fs[F_SWEEK] = (1.0 - sa) * sweek + sa * min(abs(rw), cw)
-            lref = fs[F_LFLAT] if ctx == CTX_FLAT else fs[F_LEVEL]
-            fs[F_LSLOW] += max(drate, 1.0 / (n + 1.0)) * (lref - fs[F_LSLOW])
-            asel = max(0.01, 1.0 / (n + 1.0))
-            fs[F_EFLAT] += asel * (min(abs(r_flat), cf) - eflat)
-            fs[F_EDAY] += asel * (min(abs(rd), cd) - eday)
-            fs[F_EWEEK] += asel * (min(abs(rw), cw) - eweek)
+            fs[F_LEVEL] = level + a * SEASONAL_LEVEL * min(max(rd, -cd), cd)
             dev = v - level
             if sday > 0.0:
                 dev = min(max(dev, dd - cd), dd + cd)
             ad = max(0.02, 1.0 / (dcnt[day_b] + 1.0))
             dprof[day_b] += ad * (dev - dprof[day_b])
             dcnt[day_b] += 1.0
+            # weekly model: its own level plus an hourly profile over the week
+            lweek = fs[F_LWEEK]
+            ww = wprof[week_b] if wcnt[week_b] > 0 else 0.0
+            rw = v - lweek - ww
+            cw = 3.0 * sweek if sweek > 0.0 else math.inf
+            fs[F_SWEEK] = (1.0 - sa) * sweek + sa * min(abs(rw), cw)
+            fs[F_LWEEK] = lweek + a * SEASONAL_LEVEL * min(max(rw, -cw), cw)
+            devw = v - lweek
+            if sweek > 0.0:
+                devw = min(max(devw, ww - cw), ww + cw)
             aw = max(0.05, 1.0 / (wcnt[week_b] + 1.0))
-            wprof[week_b] += aw * (dev - wprof[week_b])
+            wprof[week_b] += aw * (devw - wprof[week_b])
             wcnt[week_b] += 1.0
+            # drift reference and the (slow) errors that choose the model
+            dr = max(drate, 1.0 / (n + 1.0))
+            fs[F_LSLOW] += dr * (fs[F_LEVEL] - fs[F_LSLOW])
+            fs[F_LSLOWW] += dr * (fs[F_LWEEK] - fs[F_LSLOWW])
+            asel = max(SELECT_RATE, 1.0 / (n + 1.0))
+            fs[F_EFLAT] += asel * (min(abs(r_flat), cf) - eflat)
+            fs[F_EDAY] += asel * (min(abs(rd), cd) - eday)
+            fs[F_EWEEK] += asel * (min(abs(rw), cw) - eweek)
         ist[I_N] = n + 1
         ist[I_NSEEN] += 1

@@ -138,3 +138,34 @@ def test_seasonal_context_is_named() -> None:
     assert context_label(tuesday_14h, CTX_WEEK) == "Tuesdays 14:00 UTC"
     assert context_label(tuesday_14h + 40 * 60, CTX_DAY) == "14:30 UTC"
     assert context_label(tuesday_14h, CTX_FLAT) == "recent values"
+
+
+def _weekly(days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weekday business-hours peak, flat weekends (5-minute samples from a Monday)."""
+    rng = np.random.default_rng(0)
+    monday = 1_700_438_400.0  # 2023-11-20 00:00 UTC
+    ts = monday + STEP * np.arange(days * DAY)
+    hour = (ts % 86400) / 3600
+    weekday_shape = 20 + 60 * np.exp(-(((hour - 14) / 3) ** 2))
+    weekend = ((ts - monday) // 86400).astype(int) % 7 >= 5
+    vals = np.where(weekend, 20.0, weekday_shape) + rng.normal(0, 2, len(ts))
+    return ts, vals, weekday_shape
+
+
+def test_weekly_seasonality_is_learned_and_a_broken_weekend_is_found() -> None:
+    ts, vals, weekday_shape = _weekly(35)
+    det = NoveltyDetector()
+    batch = det.update_batch(ts, vals)
+    # after two weeks the weekly profile is the model, and the weekends are normal
+    assert np.mean((batch.kinds[-DAY * 7:] >> 4) == 2) > 0.5
+    late = _alerts(ts, vals, 15 * DAY, len(ts))
+    assert late == []
+    # a Saturday (day 33) that looks like a weekday is an anomaly
+    at = 33 * DAY
+    broken = vals.copy()
+    broken[at:at + DAY] = weekday_shape[at:at + DAY] + 2.0
+    found = _alerts(ts, broken, at, at + DAY)
+    assert found
+    det2 = NoveltyDetector()
+    b2 = det2.update_batch(ts, broken)
+    assert "Saturdays" in det2.explain(b2, found[0])
