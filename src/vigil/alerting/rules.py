@@ -138,13 +138,20 @@ def alert_labels(rule_name: str, severity: Severity, metric: str,
 
 
 class ThresholdRule:
-    """A compiled threshold rule."""
+    """A compiled threshold rule.
+
+    Per series it caches what does not change between cycles (selector verdict, alert
+    labels, fingerprint), so a cycle costs one numpy comparison plus work per breach.
+    """
+
+    _CACHE_LIMIT = 500_000
 
     def __init__(self, cfg: ThresholdRuleConfig) -> None:
         """Compile the selector and comparison of a configured rule."""
         self.cfg = cfg
         self.selector = parse_matchers(cfg.selector)
         self.compare = _OPS[cfg.op]
+        self._ident: dict[int, tuple[Mapping[str, str], bool, dict[str, str], str]] = {}
 
     def evaluate(self, table: SeriesTable, now: datetime,
                  stale_after: timedelta) -> list[Observation]:
@@ -153,22 +160,42 @@ class ThresholdRule:
         if block is None:
             return []
         fresh = block.ts >= now.timestamp() - stale_after.total_seconds()
-        hit = self.compare(block.values, self.cfg.threshold) & fresh & block.mask(self.selector)
+        hit = self.compare(block.values, self.cfg.threshold) & fresh
+        if len(self._ident) > self._CACHE_LIMIT:
+            self._ident.clear()
         out: list[Observation] = []
         for i in np.flatnonzero(hit):
-            out.append(self._observation(int(block.ids[i]), block.labels[i],
-                                         float(block.values[i])))
+            obs = self._observation(int(block.ids[i]), block.labels[i], float(block.values[i]))
+            if obs is not None:
+                out.append(obs)
         return out
 
-    def _observation(self, series_id: int, series_labels: Mapping[str, str],
-                     value: float) -> Observation:
+    def _identity(self, series_id: int,
+                  series_labels: Mapping[str, str]) -> tuple[bool, dict[str, str], str]:
+        """Selector verdict, alert labels and fingerprint of a series (cached by id)."""
+        cached = self._ident.get(series_id)
+        if cached is not None and cached[0] == series_labels:
+            return cached[1], cached[2], cached[3]
         cfg = self.cfg
+        selected = matches_all(self.selector, series_labels)
         labels = alert_labels(cfg.name, cfg.severity, cfg.metric, series_labels, cfg.labels)
-        ctx = {**labels, "value": _fmt(value), "threshold": _fmt(cfg.threshold), "op": cfg.op,
-               "metric": cfg.metric}
-        annotations = {k: render(v, ctx) for k, v in cfg.annotations.items()}
+        fp = fingerprint(labels)
+        self._ident[series_id] = (dict(series_labels), selected, labels, fp)
+        return selected, labels, fp
+
+    def _observation(self, series_id: int, series_labels: Mapping[str, str],
+                     value: float) -> Observation | None:
+        selected, labels, fp = self._identity(series_id, series_labels)
+        if not selected:
+            return None
+        cfg = self.cfg
+        annotations: dict[str, str] = {}
+        if cfg.annotations:
+            ctx = {**labels, "value": _fmt(value), "threshold": _fmt(cfg.threshold),
+                   "op": cfg.op, "metric": cfg.metric}
+            annotations = {k: render(v, ctx) for k, v in cfg.annotations.items()}
         return Observation(cfg.name, cfg.severity, cfg.for_, labels, annotations, value,
-                           series_id, fingerprint(labels))
+                           series_id, fp)
 
 
 class AnomalyRule:
