@@ -100,3 +100,18 @@ def test_matchers() -> None:
 def test_invalid_config_is_refused(bad: dict[str, object], fragment: str) -> None:
     with pytest.raises(ValidationError, match=fragment):
         AlertingConfig.model_validate(bad)
+
+
+def test_rule_cache_follows_series_labels_and_selector() -> None:
+    cfg = AlertingConfig.model_validate({"use_defaults": False, "rules": [
+        {"name": "Hot", "metric": "temp", "selector": ['zone="eu"'], "threshold": 50}]})
+    rules = RuleSet(cfg.rules)
+
+    def run(**labels: str) -> list[str]:
+        obs = rules.evaluate(SeriesTable([s(1, "temp", 60, **labels)]), [], NOW,
+                             timedelta(minutes=10))
+        return [o.labels["series"] for o in obs.values()]
+
+    assert run(zone="eu") == ['temp{zone="eu"}']
+    assert run(zone="eu") == ['temp{zone="eu"}']  # from the cache
+    assert run(zone="us") == []                    # same id, new labels: recomputed
