@@ -99,6 +99,7 @@ class Runtime:
     routes: list[Route]
     windows: list[MaintenanceWindow]
     senders: dict[str, Sender] = field(default_factory=dict)
+    series: repo.SeriesLabels = field(default_factory=repo.SeriesLabels)
 
     @classmethod
     def of(cls, cfg: AlertingConfig) -> Runtime:
@@ -174,7 +175,7 @@ def _update_lifecycle(db: Database, rt: Runtime, now: datetime,
     cfg = rt.cfg
     with db.session() as s:
         since_ts = now.timestamp() - cfg.stale_after.total_seconds()
-        samples = repo.latest_samples(s, rt.rules.metrics, since_ts)
+        samples = repo.latest_samples(s, rt.rules.metrics, since_ts, rt.series)
         signals = []
         if rt.rules.anomaly:
             lookback = max(r.cfg.lookback for r in rt.rules.anomaly)
@@ -191,9 +192,8 @@ def _update_lifecycle(db: Database, rt: Runtime, now: datetime,
                                   obs.for_ if obs else timedelta(0), now,
                                   obs.annotations if obs else None)
             version = stored.version
-            if not events and new != old and new == replace(
-                    old, value=new.value, annotations=new.annotations):
-                refreshed.append(new)  # only the observed value changed: batched below
+            if not events and new != old:
+                refreshed.append(new)  # only value/annotations changed: batched below
             elif new != old:
                 if not repo.update_alert(s, new, version, now):
                     continue  # an operator changed it meanwhile: next cycle sees it

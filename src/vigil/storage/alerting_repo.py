@@ -41,11 +41,37 @@ def _req(ts: datetime | None) -> datetime:
 # --- what rules read ---------------------------------------------------------------------
 
 
-def latest_samples(session: Session, metrics: Iterable[str], since_ts: float) -> list[LatestSample]:
+class SeriesLabels:
+    """Process-local cache of series id → (name, labels); a series' identity never changes."""
+
+    def __init__(self, max_entries: int = 500_000) -> None:
+        """An empty cache holding at most `max_entries` series."""
+        self._known: dict[int, tuple[str, dict[str, str]]] = {}
+        self._max = max_entries
+
+    def get(self, session: Session, ids: Iterable[int]) -> dict[int, tuple[str, dict[str, str]]]:
+        """Name and labels of these series, reading only the ones not seen before."""
+        wanted = set(ids)
+        missing = [i for i in wanted if i not in self._known]
+        if len(self._known) + len(missing) > self._max:
+            self._known.clear()
+            missing = list(wanted)
+        for start in range(0, len(missing), 5000):
+            chunk = missing[start:start + 5000]
+            for sid, name, labels in session.execute(
+                    select(SeriesRow.id, SeriesRow.name, SeriesRow.labels)
+                    .where(SeriesRow.id.in_(chunk))):
+                self._known[int(sid)] = (name, dict(labels or {}))
+        return {i: self._known[i] for i in wanted if i in self._known}
+
+
+def latest_samples(session: Session, metrics: Iterable[str], since_ts: float,
+                   cache: SeriesLabels | None = None) -> list[LatestSample]:
     """The newest sample since `since_ts` of every series whose name is in `metrics`."""
     names = sorted(set(metrics))
     if not names:
         return []
+    cache = cache or SeriesLabels()
     newest = (
         select(SampleRow.series_id, func.max(SampleRow.ts).label("mts"))
         .join(SeriesRow, SeriesRow.id == SampleRow.series_id)
@@ -54,13 +80,18 @@ def latest_samples(session: Session, metrics: Iterable[str], since_ts: float) ->
         .subquery()
     )
     stmt = (
-        select(SeriesRow.id, SeriesRow.name, SeriesRow.labels, SampleRow.ts, SampleRow.value)
-        .join(newest, newest.c.series_id == SeriesRow.id)
-        .join(SampleRow, and_(SampleRow.series_id == newest.c.series_id,
-                              SampleRow.ts == newest.c.mts))
+        select(SampleRow.series_id, SampleRow.ts, SampleRow.value)
+        .join(newest, and_(SampleRow.series_id == newest.c.series_id,
+                           SampleRow.ts == newest.c.mts))
     )
-    return [LatestSample(int(r[0]), r[1], dict(r[2] or {}), float(r[3]), float(r[4]))
-            for r in session.execute(stmt)]
+    rows = session.execute(stmt).all()
+    known = cache.get(session, (int(r[0]) for r in rows))
+    out = []
+    for sid, ts, value in rows:
+        ident = known.get(int(sid))
+        if ident is not None:
+            out.append(LatestSample(int(sid), ident[0], ident[1], float(ts), float(value)))
+    return out
 
 
 def anomaly_signals(session: Session, since: datetime) -> list[AnomalySignal]:
@@ -156,12 +187,13 @@ def add_many_events(session: Session, events: Iterable[tuple[int, Event]]) -> No
 def update_alert(session: Session, alert: Alert, version: int, now: datetime) -> bool:
     """Write an alert only if nobody changed it since it was read; False when it was."""
     assert alert.id is not None
-    result = session.execute(
-        update(AlertRow)
-        .where(AlertRow.id == alert.id, AlertRow.version == version)
+    table = cast(Table, AlertRow.__table__)
+    result = session.connection().execute(
+        update(table)
+        .where(table.c.id == alert.id, table.c.version == version)
         .values(**_values(alert, now), version=version + 1)
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return bool(result.rowcount == 1)
 
 
 def update_observations(session: Session, alerts: Sequence[Alert], now: datetime) -> None:

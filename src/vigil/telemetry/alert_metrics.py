@@ -25,11 +25,19 @@ def set_firing(by_priority: Mapping[str, int]) -> None:
         ALERTS_FIRING.labels(priority=prio).set(by_priority.get(prio, 0))
 
 
+_LEVELS: dict[tuple[str, str, str], int] = {}
+
+
 def set_escalation_levels(levels: Iterable[tuple[str, str, str, int]]) -> None:
     """Replace the escalation gauge with (alertname, fingerprint, priority, level) tuples."""
-    ESCALATION_LEVEL.clear()
-    for alertname, fp, prio, level in levels:
-        ESCALATION_LEVEL.labels(alertname=alertname, fingerprint=fp, priority=prio).set(level)
+    wanted = {(name, fp, prio): level for name, fp, prio, level in levels}
+    for key in [k for k in _LEVELS if k not in wanted]:
+        ESCALATION_LEVEL.remove(*key)
+        del _LEVELS[key]
+    for key, level in wanted.items():
+        if _LEVELS.get(key) != level:
+            ESCALATION_LEVEL.labels(*key).set(level)
+            _LEVELS[key] = level
 
 
 def count_notification(receiver: str, kind: str, status: str) -> None:
