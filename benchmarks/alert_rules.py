@@ -4,10 +4,11 @@ Prints one JSON object per result (name, figure, unit, notes):
 - in-memory evaluation (the part that scales with series × rules), two layouts:
   20 rules spread over 10 metrics of 1,000 series each, and 20 rules all on one metric of
   10,000 series (every rule scans every series; half of them with a label selector);
-- a full `evaluate_alerts` cycle on a SQLite file with 10,000 series (latest-sample
-  query, life cycle, escalation, grouping; no receivers), steady state after the first.
+- a full `evaluate_alerts` cycle on a SQLite file (and with --postgres on PostgreSQL)
+  with 10,000 series (latest-sample query, life cycle, escalation, grouping; no receivers),
+  fresh jittered samples written between cycles (untimed), steady state after the first.
 
-Usage: .venv/bin/python benchmarks/alert_rules.py [--cycles N]
+Usage: .venv/bin/python benchmarks/alert_rules.py [--cycles N] [--skip-db] [--postgres]
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +33,7 @@ from vigil.alerting.config import AlertingConfig
 from vigil.alerting.rules import LatestSample, RuleSet, SeriesTable
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 N_SERIES = 10_000
 N_RULES = 20
 
@@ -84,30 +89,55 @@ def bench_in_memory(name: str, metrics: list[str], cycles: int) -> dict[str, obj
                      f"{os.getloadavg()[0]:.1f}; {machine()}"}
 
 
-def bench_full_cycle(cycles: int) -> dict[str, object]:
-    """`evaluate_alerts` against a SQLite file holding 10,000 series."""
-    from vigil.config import Settings
-    from vigil.services.alerting import evaluate_alerts
-    from vigil.storage.database import open_database
+@contextmanager
+def database_url(kind: str) -> Iterator[str]:
+    """A migrated throw-away database: a SQLite file, or a PostgreSQL database (127.0.0.1)."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from vigil.storage.database import make_engine
     from vigil.storage.migrate import alembic_config
-    from vigil.storage.models import SampleRow, SeriesRow
 
-    metrics = [f"metric_{i}" for i in range(10)]
-    rng = np.random.default_rng(11)
-    data = samples(metrics, rng)
-    cfg = rules_for(metrics)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        from alembic import command
-
-        from vigil.storage.database import make_engine
-
+    def migrate(url: str) -> None:
         engine = make_engine(url)
         with engine.begin() as conn:
             acfg = alembic_config(url)
             acfg.attributes["connection"] = conn
             command.upgrade(acfg, "0004_alerting")
         engine.dispose()
+
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            migrate(url)
+            yield url
+        return
+    name = f"vigil_alerting_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def bench_full_cycle(cycles: int, kind: str = "sqlite") -> dict[str, object]:
+    """`evaluate_alerts` against a database holding 10,000 series."""
+    from vigil.config import Settings
+    from vigil.services.alerting import evaluate_alerts
+    from vigil.storage.database import open_database
+    from vigil.storage.models import SampleRow, SeriesRow
+
+    metrics = [f"metric_{i}" for i in range(10)]
+    rng = np.random.default_rng(11)
+    data = samples(metrics, rng)
+    cfg = rules_for(metrics)
+    with database_url(kind) as url:
         db = open_database(Settings(database_url=url))
         with db.session() as s:
             s.add_all(SeriesRow(id=x.series_id + 1, name=x.name, labels=dict(x.labels),
@@ -132,9 +162,9 @@ def bench_full_cycle(cycles: int) -> dict[str, object]:
             times.append(time.perf_counter() - t0)
         db.dispose()
     assert report is not None
-    return {"name": "alert_rules_full_cycle_sqlite", "figure": round(statistics.median(times), 4),
-            "unit": "s/cycle",
-            "notes": f"evaluate_alerts on SQLite, {N_SERIES} series x {N_RULES} rules, "
+    return {"name": f"alert_rules_full_cycle_{kind}",
+            "figure": round(statistics.median(times), 4), "unit": "s/cycle",
+            "notes": f"evaluate_alerts on {kind}, {N_SERIES} series x {N_RULES} rules, "
                      f"fresh jittered samples every cycle, {report.observations} breaching "
                      f"series kept up to date; median of {cycles}, max {max(times):.3f} s; "
                      f"load {os.getloadavg()[0]:.1f}; {machine()}"}
@@ -145,12 +175,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=10)
     parser.add_argument("--skip-db", action="store_true", help="only the in-memory figures")
+    parser.add_argument("--postgres", action="store_true",
+                        help="also run the full cycle on PostgreSQL at 127.0.0.1:5432")
     args = parser.parse_args()
     metrics10 = [f"metric_{i}" for i in range(10)]
     print(json.dumps(bench_in_memory("alert_rules_eval_10_metrics", metrics10, args.cycles)))
     print(json.dumps(bench_in_memory("alert_rules_eval_1_metric", ["metric_0"], args.cycles)))
     if not args.skip_db:
         print(json.dumps(bench_full_cycle(max(3, args.cycles // 2))))
+        if args.postgres:
+            print(json.dumps(bench_full_cycle(max(3, args.cycles // 2), "postgresql")))
     return 0
 
 
