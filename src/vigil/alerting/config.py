@@ -91,12 +91,49 @@ class PersonConfig(_Strict):
     slack: str = ""
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class WeeklyIntervalConfig(_Strict):
+    """A recurring interval: on these weekdays from `start_time` to `end_time` (UTC, HH:MM).
+
+    An end before the start wraps past midnight (22:00–02:00 covers the early next day).
+    """
+
+    weekdays: list[str] = Field(default_factory=lambda: list(_WEEKDAYS))
+    start_time: str
+    end_time: str
+
+    @field_validator("weekdays")
+    @classmethod
+    def _days(cls, v: list[str]) -> list[str]:
+        out = [d.strip().lower()[:3] for d in v]
+        for d in out:
+            if d not in _WEEKDAYS:
+                raise ValueError(f"weekday {d!r} must be one of {', '.join(_WEEKDAYS)}")
+        return out
+
+    @field_validator("start_time", "end_time")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not _HHMM.match(v):
+            raise ValueError(f"time {v!r} must be HH:MM (24 h, UTC)")
+        return v
+
+
 class LayerConfig(_Strict):
-    """One rotation: users take turns of `rotation` length, handing off at `handoff_at`."""
+    """One rotation: users take turns of `rotation` length, handing off at `handoff_at`.
+
+    With `restrict`, the layer covers only those weekdays and hours (e.g. business hours
+    over a 24/7 layer below it).
+    """
 
     users: list[str] = Field(min_length=1)
     handoff_at: datetime
     rotation: Duration = timedelta(days=7)
+    restrict: WeeklyIntervalConfig | None = Field(
+        default=None, description="only cover these weekdays/hours (UTC); else always")
 
     @field_validator("handoff_at")
     @classmethod
@@ -207,37 +244,6 @@ class InhibitRuleConfig(_Strict):
     equal: list[str] = Field(default_factory=list)
 
     check_matchers = field_validator("source_matchers", "target_matchers")(_check_matchers)
-
-
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-class WeeklyIntervalConfig(_Strict):
-    """A recurring interval: on these weekdays from `start_time` to `end_time` (UTC, HH:MM).
-
-    An end before the start wraps past midnight (22:00–02:00 covers the early next day).
-    """
-
-    weekdays: list[str] = Field(default_factory=lambda: list(_WEEKDAYS))
-    start_time: str
-    end_time: str
-
-    @field_validator("weekdays")
-    @classmethod
-    def _days(cls, v: list[str]) -> list[str]:
-        out = [d.strip().lower()[:3] for d in v]
-        for d in out:
-            if d not in _WEEKDAYS:
-                raise ValueError(f"weekday {d!r} must be one of {', '.join(_WEEKDAYS)}")
-        return out
-
-    @field_validator("start_time", "end_time")
-    @classmethod
-    def _hhmm(cls, v: str) -> str:
-        if not _HHMM.match(v):
-            raise ValueError(f"time {v!r} must be HH:MM (24 h, UTC)")
-        return v
 
 
 class MaintenanceWindowConfig(_Strict):

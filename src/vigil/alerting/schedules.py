@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from vigil.alerting.config import AlertingConfig, LayerConfig, PersonConfig, ScheduleConfig
+from vigil.alerting.silences import WeeklyInterval
 
 
 def layer_on_call(layer: LayerConfig, now: datetime) -> str:
@@ -21,14 +22,29 @@ def next_handoff(layer: LayerConfig, now: datetime) -> datetime:
     return layer.handoff_at + (turns + 1) * layer.rotation
 
 
+def layer_covers(layer: LayerConfig, now: datetime) -> bool:
+    """True when the layer's restriction (if any) includes `now`."""
+    if layer.restrict is None:
+        return True
+    r = layer.restrict
+    return WeeklyInterval.parse(r.weekdays, r.start_time, r.end_time).contains(now)
+
+
+def active_layer(schedule: ScheduleConfig, now: datetime) -> LayerConfig | None:
+    """The highest layer covering `now` (later layers take precedence)."""
+    for layer in reversed(schedule.layers):
+        if layer_covers(layer, now):
+            return layer
+    return None
+
+
 def on_call(schedule: ScheduleConfig, now: datetime) -> list[str]:
-    """Users on call now: active overrides win, else the last (highest) layer."""
+    """Users on call now: active overrides win, else the highest layer covering now."""
     overrides = [o.user for o in schedule.overrides if o.start <= now < o.end]
     if overrides:
         return list(dict.fromkeys(overrides))
-    if not schedule.layers:
-        return []
-    return [layer_on_call(schedule.layers[-1], now)]
+    layer = active_layer(schedule, now)
+    return [] if layer is None else [layer_on_call(layer, now)]
 
 
 @dataclass(frozen=True)

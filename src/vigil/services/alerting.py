@@ -45,7 +45,13 @@ from vigil.alerting.pipeline import (
 from vigil.alerting.priority import PriorityMapper
 from vigil.alerting.retry import RetryOutcome, RetryPolicy
 from vigil.alerting.rules import RuleSet, SeriesTable
-from vigil.alerting.schedules import Contact, next_handoff, on_call, resolve_targets
+from vigil.alerting.schedules import (
+    Contact,
+    active_layer,
+    next_handoff,
+    on_call,
+    resolve_targets,
+)
 from vigil.alerting.silences import (
     MaintenanceWindow,
     Silence,
@@ -618,7 +624,8 @@ def on_call_now(config: Any, now: datetime) -> list[OnCallEntry]:
     for name, sched in cfg.schedules.items():
         users = on_call(sched, now)
         contacts = [Contact.of(u, cfg.people[u], f"schedule:{name}") for u in users]
-        nxt = next_handoff(sched.layers[-1], now) if sched.layers else None
+        layer = active_layer(sched, now)
+        nxt = next_handoff(layer, now) if layer is not None else None
         out.append(OnCallEntry(name, sched.description, contacts, nxt))
     return out
 

@@ -35,3 +35,16 @@ def test_override_and_higher_layer_win() -> None:
         {"users": ["alice"], "handoff_at": "2026-01-05T09:00:00Z"},
         {"users": ["dave", "erin"], "handoff_at": "2026-01-05T00:00:00Z", "rotation": "1d"}]})
     assert on_call(layered, datetime(2026, 1, 6, 1, tzinfo=UTC)) == ["erin"]
+
+
+def test_business_hours_layer_over_a_24x7_layer() -> None:
+    s = ScheduleConfig.model_validate({"layers": [
+        {"users": ["frank"], "handoff_at": "2026-01-05T09:00:00Z"},
+        {"users": ["alice", "bob"], "handoff_at": "2026-01-05T09:00:00Z", "rotation": "1d",
+         "restrict": {"weekdays": ["mon", "tue", "wed", "thu", "fri"],
+                      "start_time": "09:00", "end_time": "17:00"}}]})
+    monday = datetime(2026, 1, 5, tzinfo=UTC)
+    assert on_call(s, monday.replace(hour=10)) == ["alice"]
+    assert on_call(s, monday.replace(hour=10) + timedelta(days=1)) == ["bob"]
+    assert on_call(s, monday.replace(hour=18)) == ["frank"]        # evening: 24/7 layer
+    assert on_call(s, monday.replace(hour=10) + timedelta(days=5)) == ["frank"]  # Saturday
