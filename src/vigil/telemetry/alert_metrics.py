@@ -17,6 +17,8 @@ NOTIFICATIONS = Counter("vigil_alert_notifications_total",
                         ["receiver", "kind", "status"])
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
+for _prio in PRIORITIES:  # expose zeros from the start, so dashboards and rules see the series
+    ALERTS_FIRING.labels(priority=_prio)
 
 
 def set_firing(by_priority: Mapping[str, int]) -> None:
