@@ -487,6 +487,16 @@ def alerting_job(db: Database, settings: Settings | None,
     return job
 
 
+def prune_history(db: Database, now: datetime, keep: timedelta = timedelta(days=90)) -> str:
+    """Delete alert history older than `keep` (resolved alerts, events, log, old silences).
+
+    A scheduler job (e.g. daily): `lambda now: prune_history(db, now)`.
+    """
+    with db.session() as s:
+        counts = repo.prune(s, now - keep)
+    return ", ".join(f"{n} {what}" for what, n in counts.items()) + " deleted"
+
+
 def evaluation_interval_seconds(config: Any) -> float:
     """How often the scheduler should run `evaluate_alerts` (alerting.evaluation_interval)."""
     return max(1.0, alerting_config(config).evaluation_interval.total_seconds())

@@ -348,3 +348,23 @@ def expire_silence(session: Session, silence_id: int, now: datetime) -> Silence 
         row.expired_at = now
     session.flush()
     return _to_silence(row)
+
+
+# --- retention ---------------------------------------------------------------------------
+
+
+def prune(session: Session, before: datetime) -> dict[str, int]:
+    """Delete resolved alerts (with their events), notifications and silences older than this."""
+    from sqlalchemy import delete
+
+    old_alerts = select(AlertRow.id).where(AlertRow.state == AlertState.RESOLVED.value,
+                                           AlertRow.resolved_at < before)
+    events = session.execute(delete(AlertEventRow).where(AlertEventRow.alert_id.in_(old_alerts)))
+    alerts = session.execute(delete(AlertRow).where(AlertRow.state == AlertState.RESOLVED.value,
+                                                    AlertRow.resolved_at < before))
+    notes = session.execute(delete(NotificationRow).where(NotificationRow.ts < before))
+    silences = session.execute(delete(SilenceRow).where(SilenceRow.ends_at < before))
+    return {"alerts": int(getattr(alerts, "rowcount", 0)),
+            "alert_events": int(getattr(events, "rowcount", 0)),
+            "notifications": int(getattr(notes, "rowcount", 0)),
+            "silences": int(getattr(silences, "rowcount", 0))}

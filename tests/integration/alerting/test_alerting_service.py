@@ -417,3 +417,21 @@ def test_metrics_follow_the_alerts(db: Database) -> None:
     evaluate(db, cfg, T0 + timedelta(minutes=17))
     assert REGISTRY.get_sample_value("vigil_alerts_firing", {"priority": "P2"}) == 0.0
     assert REGISTRY.get_sample_value("vigil_alert_escalation_level", level) is None
+
+
+def test_prune_history_keeps_open_alerts(db: Database) -> None:
+    old = add_series(db, "up", instance="old")
+    live = add_series(db, "up", instance="live")
+    cfg = AlertingConfig.model_validate({})
+    put(db, old, T0, 0.0)
+    put(db, live, T0, 0.0)
+    evaluate(db, cfg, T0)
+    evaluate(db, cfg, T0 + timedelta(minutes=1))  # both fire (ServiceDown, for 1m)
+    put(db, old, T0 + timedelta(minutes=2), 1.0)
+    put(db, live, T0 + timedelta(minutes=2), 0.0)
+    evaluate(db, cfg, T0 + timedelta(minutes=2))  # "old" resolves
+    done = svc.prune_history(db, T0 + timedelta(days=100))
+    assert done.startswith("1 alerts, 4 alert_events")  # pending, firing, page, resolved
+    [alert] = svc.list_alerts(db, ["pending", "firing", "acknowledged", "resolved"])
+    assert alert.labels["instance"] == "live"
+    assert alert.id is not None and len(svc.alert_detail(db, alert.id).events) >= 2
