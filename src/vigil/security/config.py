@@ -15,3 +15,8 @@ class VulnerabilityScanningConfig(BaseModel):
     interval_minutes: int = Field(default=360, ge=5, description="Minutes between scheduled scans.")
     ignore_file: str | None = Field(default=None,
                                     description="A .vigilignore.yaml applied to scheduled scans.")
+    advisories_path: str | None = Field(
+        default=None, description="Advisory directory or zip re-imported on schedule "
+                                  "(the runbook's weekly 'update security signatures').")
+    advisories_interval_hours: int = Field(default=168, ge=1,
+                                           description="Hours between advisory imports.")

@@ -6,13 +6,16 @@ Later services register their jobs and hooks here, in `register_jobs` and `insta
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from vigil.config import OperatorConfig, Settings
+from vigil.services import alerting, vuln_scans
 from vigil.services.detection_worker import DetectionWorker
 from vigil.services.retention import apply_retention
 from vigil.services.scheduler import Scheduler
 from vigil.services.self_metrics import SelfMetrics
+from vigil.services.threats import AuthFailureMonitor
 from vigil.storage.database import Database
 from vigil.telemetry.metrics import RETENTION_DELETED
 
@@ -34,16 +37,34 @@ class Runtime:
         self.scheduler.register("retention", 3600.0, self._retention, delay=60.0)
         self.scheduler.register("self_metrics", 15.0, self._self_metrics, delay=5.0,
                                 exclusive=False)
+        self.scheduler.register("alert_evaluation",
+                                alerting.evaluation_interval_seconds(self.config),
+                                alerting.alerting_job(self.db, self.settings, self.config),
+                                delay=10.0)
+        scanning = self.config.vulnerability_scanning
+        self.scheduler.register("vulnerability_scans", scanning.interval_minutes * 60.0,
+                                vuln_scans.scheduled_scan_job(self.db, self.settings, self.config),
+                                delay=120.0)
+        if scanning.advisories_path:
+            self.scheduler.register("advisory_update", scanning.advisories_interval_hours * 3600.0,
+                                    self._advisory_update, delay=30.0)
 
     def install_hooks(self, state: Any) -> None:
         """Attach callbacks the API calls (after ingest, on auth failure)."""
         state.on_ingested = self.detection.notify
+        state.on_auth_failed = AuthFailureMonitor(self.db, self.config.threats)
 
     def _retention(self, now: datetime) -> str:
         deleted = apply_retention(self.db, self.settings.retention_days,
                                   self.settings.retention_batch_size, now)
         RETENTION_DELETED.inc(deleted)
         return f"deleted {deleted} samples"
+
+    def _advisory_update(self, now: datetime) -> str:
+        path = Path(self.config.vulnerability_scanning.advisories_path or "")
+        result = vuln_scans.import_advisories(self.db, path, now)
+        return (f"advisories from {path}: {result.stored} stored, {result.unchanged} unchanged, "
+                f"{result.withdrawn} withdrawn, {len(result.errors)} errors, {result.total} in all")
 
     def _self_metrics(self, now: datetime) -> str:
         report = self.self_metrics.record(self.db, self.settings, now.timestamp())
