@@ -422,8 +422,7 @@ def _notify_groups(db: Database, rt: Runtime, current: list[_Open], resolved: li
     for (idx, key), notices in groups.items():
         route = rt.routes[idx]
         if route.cfg.receiver in down:
-            report.notifications_failed += 1
-            continue
+            continue  # failed earlier in this cycle: the next cycle tries again
         rcfg: ReceiverConfig = cfg.receivers[route.cfg.receiver]
         with db.session() as s:
             last = repo.last_sent(s, route.cfg.receiver, key)
