@@ -50,6 +50,7 @@ class WeeklyInterval:
     def parse(cls, weekdays: list[str], start_time: str, end_time: str) -> WeeklyInterval:
         """From day names (mon..sun) and HH:MM times."""
         def minutes(t: str) -> int:
+            """Minutes after midnight of an HH:MM time."""
             h, m = t.split(":")
             return int(h) * 60 + int(m)
 

@@ -246,6 +246,7 @@ class _Mutes:
     maintenance: dict[str, list[str]]
 
     def reason(self, fp: str) -> str | None:
+        """Why an alert is muted (inhibited, maintenance, silenced), or None."""
         if fp in self.inhibited:
             return "inhibited"
         if fp in self.maintenance:
@@ -291,6 +292,7 @@ class _Recorder:
                       error=outcome.error)
 
     def flush(self, session: Any) -> None:
+        """Write the collected entries in the caller's transaction."""
         for e in self.entries:
             repo.record_notification(session, **e)
         self.entries.clear()
@@ -476,6 +478,7 @@ def alerting_job(db: Database, settings: Settings | None,
     """A scheduler job `job(now)` running `evaluate_alerts`; returns a one-line summary."""
 
     def job(now: datetime) -> str:
+        """One evaluation cycle at the scheduler's `now`."""
         report = evaluate_alerts(db, settings, config, now)
         if report.new or report.resolved or report.pages or report.notifications_failed:
             log_event("ALERT_EVALUATION", "INFO", **asdict(report))

@@ -30,6 +30,7 @@ def build_sender(cfg: ReceiverConfig, external_url: str) -> Sender:
     timeout = cfg.timeout.total_seconds()
 
     def send(ctx: Context, notices: Sequence[Notice]) -> None:
+        """Deliver once; raises DeliveryError (retries are the NotifyStage's job)."""
         if cfg.type == "webhook":
             post_json(cfg.url, webhook_body(ctx, notices, external_url), timeout, cfg.headers)
         elif cfg.type == "slack":
