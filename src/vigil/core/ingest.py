@@ -130,6 +130,15 @@ def series_problem(name: str, labels: dict[str, str], limits: IngestLimits) -> s
     return None
 
 
+def point_problem(ts: float, value: float, limits: IngestLimits) -> str:
+    """Why a parsed point is rejected (call only for a point that fails the checks)."""
+    if not math.isfinite(value):
+        return f"value {value} is not finite"
+    if ts < 0:
+        return "timestamp is before 1970-01-01T00:00:00Z"
+    return f"timestamp is more than {limits.future_tolerance_seconds:g} s in the future"
+
+
 def validate_batch(batch: list[SeriesInput], now: float, limits: IngestLimits) -> ValidatedBatch:
     """Split a batch into valid series/points and rejections, point by point."""
     latest = now + limits.future_tolerance_seconds
@@ -154,14 +163,9 @@ def validate_batch(batch: list[SeriesInput], now: float, limits: IngestLimits) -
             except ValueError as exc:
                 rejected.append(Rejection(si, pi, str(exc)))
                 continue
-            if not math.isfinite(value):
-                rejected.append(Rejection(si, pi, f"value {value} is not finite"))
-            elif ts < 0:
-                rejected.append(Rejection(si, pi, "timestamp is before 1970-01-01T00:00:00Z"))
-            elif ts > latest:
-                rejected.append(Rejection(si, pi, "timestamp is more than "
-                                          f"{limits.future_tolerance_seconds:g} s in the future"))
-            else:
+            if 0.0 <= ts <= latest and math.isfinite(value):
                 valid.ts.append(ts)
                 valid.values.append(value)
+            else:
+                rejected.append(Rejection(si, pi, point_problem(ts, value, limits)))
     return ValidatedBatch([s for s in out if s.ts], rejected)

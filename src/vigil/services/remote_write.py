@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from prometheus_client import Counter
 
 from vigil.config import Settings
-from vigil.core.ingest import IngestLimits, Rejection, labels_key, series_problem
+from vigil.core.ingest import (
+    IngestLimits,
+    Rejection,
+    labels_key,
+    point_problem,
+    series_problem,
+)
 from vigil.core.remote_write import DecodedWrite, DecodeLimits, LabelCache, LabelSet, decode_body
 from vigil.services.ingest import IngestReport, limits_from, series_cache
 from vigil.services.remote_write_config import RemoteWriteConfig
@@ -147,15 +153,6 @@ def receive_remote_write(db: Database, settings: Settings, config: RemoteWriteCo
     return report
 
 
-def _point_problem(ts: float, value: float, latest: float, limits: IngestLimits) -> str:
-    """Why a decoded point is rejected (same reasons as the JSON ingest)."""
-    if value - value != 0.0:
-        return f"value {value} is not finite"
-    if ts < 0:
-        return "timestamp is before 1970-01-01T00:00:00Z"
-    return f"timestamp is more than {limits.future_tolerance_seconds:g} s in the future"
-
-
 def _store(db: Database, receiver: _Receiver, decoded: DecodedWrite,
            report: RemoteWriteReport, now: float) -> IngestReport:
     """Validate points and append them, resolving series ids through the shared cache."""
@@ -193,7 +190,7 @@ def _store(db: Database, receiver: _Receiver, decoded: DecodedWrite,
             values_out.append(value)
             ids.append(-1 if sid is None else sid)
         else:
-            rejected.append(Rejection(index, 0, _point_problem(ts, value, latest, limits)))
+            rejected.append(Rejection(index, 0, point_problem(ts, value, limits)))
     report.kept_series = kept_runs
     report.filtered_samples = filtered
     if not ts_out:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, delete, func, or_, select, tuple_
+from sqlalchemy import Connection, and_, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -56,19 +56,25 @@ def resolve_series_ids(
     missing = [(i, w) for i, w in enumerate(wanted) if ids[i] is None]
     if missing:
         now = datetime.now(UTC)
+        unique = {(n, k): lab for _, (n, k, lab) in missing}
         rows = [{"name": n, "labels_key": k, "labels": lab, "created_at": now}
-                for _, (n, k, lab) in missing]
+                for (n, k), lab in unique.items()]
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(insert(SeriesRow).values(rows).on_conflict_do_nothing(
             index_elements=["name", "labels_key"]))
-        pairs = [(n, k) for _, (n, k, _lab) in missing]
+        pairs = {(n, k) for _, (n, k, _lab) in missing}
+        ordered = sorted(pairs)
         found: dict[tuple[str, str], int] = {}
-        for chunk_start in range(0, len(pairs), 500):
-            chunk = pairs[chunk_start:chunk_start + 500]
+        for chunk_start in range(0, len(ordered), 500):
+            chunk = ordered[chunk_start:chunk_start + 500]
+            # Two IN lists use the (name, labels_key) unique index on both databases, where
+            # a row-value IN makes SQLite scan it; extra combinations are filtered out here.
             stmt = select(SeriesRow.id, SeriesRow.name, SeriesRow.labels_key).where(
-                tuple_(SeriesRow.name, SeriesRow.labels_key).in_(chunk))
+                SeriesRow.name.in_({n for n, _ in chunk}),
+                SeriesRow.labels_key.in_({k for _, k in chunk}))
             for sid, name, key in session.execute(stmt):
-                found[(name, key)] = sid
+                if (name, key) in pairs:
+                    found[(name, key)] = sid
         for i, (name, key, _lab) in missing:
             ids[i] = found[(name, key)]
             cache.put(name, key, found[(name, key)])
