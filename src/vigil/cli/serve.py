@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import typer
-import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
-from vigil.api.app import create_app
 from vigil.cli.common import err_console, fail_usage
 from vigil.cli.context import cli_database, cli_settings
 from vigil.config import ConfigError, load_operator_config
@@ -20,6 +18,10 @@ def serve(
     port: int = typer.Option(None, "--port", help="Port (default 8000)", min=0, max=65535),
 ) -> None:
     """Run Vigil: the API, the detection worker and the scheduler in one process."""
+    import uvicorn  # the web stack loads only for this command
+
+    from vigil.api.app import create_app
+
     settings = cli_settings()
     configure_logging(settings.log_level)
     try:

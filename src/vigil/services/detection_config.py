@@ -16,7 +16,6 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vigil.core.types import Severity
-from vigil.detection.registry import DEFAULT_DETECTOR, detector_names
 from vigil.services.remote_write_config import SeriesSelector
 
 
@@ -25,12 +24,14 @@ class WatchRule(SeriesSelector):
 
     model_config = ConfigDict(extra="forbid")
 
-    detector: str = DEFAULT_DETECTOR
+    detector: str = "vigil"  # registry.DEFAULT_DETECTOR (not imported: it loads numba)
     min_severity: Severity = Severity.WARNING
 
     @field_validator("detector")
     @classmethod
     def _known_detector(cls, value: str) -> str:
+        from vigil.detection.registry import detector_names  # numba: load only when needed
+
         if value not in detector_names():
             raise ValueError(f"unknown detector {value!r}; known: {', '.join(detector_names())}")
         return value
