@@ -230,6 +230,7 @@ class RouteConfig(_Strict):
     matchers: list[str] = Field(default_factory=list)
     group_by: list[str] = Field(default_factory=lambda: ["alertname"])
     group_wait: Duration = timedelta(seconds=30)
+    group_interval: Duration = timedelta(minutes=5)
     repeat_interval: Duration = timedelta(hours=4)
     continue_: bool = Field(default=False, alias="continue")
 

@@ -49,6 +49,7 @@ class Context:
     now: datetime
     kind: str = "group"
     group_wait: timedelta = timedelta(0)
+    group_interval: timedelta = timedelta(0)
     repeat_interval: timedelta = timedelta(hours=4)
     send_resolved: bool = True
     last: LogEntry | None = None
@@ -135,22 +136,22 @@ class WaitStage:
 
 @dataclass
 class DedupStage:
-    """Pass only when the group changed since the last notification or repeat_interval passed."""
+    """Pass when the group changed (at most once per group_interval) or repeat_interval passed."""
 
     name: str = "dedup"
 
     def process(self, ctx: Context, notices: list[Notice]) -> list[Notice]:
-        """Drop resolved notices nobody was told about; stop if nothing is new."""
+        """Drop resolved notices nobody was told about; stop if nothing is new or due yet."""
         last_firing = ctx.last.firing if ctx.last else frozenset()
         firing = [n for n in notices if n.status == "firing"]
         resolved = [n for n in notices if n.status == "resolved" and n.fingerprint in last_firing]
         if not firing and not resolved:
             return []
-        now_firing = frozenset(n.fingerprint for n in firing)
-        if (ctx.last is not None and now_firing == last_firing and not resolved
-                and ctx.now < ctx.last.sent_at + ctx.repeat_interval):
-            return []
-        return firing + resolved
+        if ctx.last is None or not last_firing:
+            return firing + resolved  # a new group: WaitStage already applied group_wait
+        changed = frozenset(n.fingerprint for n in firing) != last_firing or bool(resolved)
+        due = ctx.last.sent_at + (ctx.group_interval if changed else ctx.repeat_interval)
+        return firing + resolved if ctx.now >= due else []
 
 
 @dataclass

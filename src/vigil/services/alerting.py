@@ -429,6 +429,7 @@ def _notify_groups(db: Database, rt: Runtime, current: list[_Open], resolved: li
         with db.session() as s:
             last = repo.last_sent(s, route.cfg.receiver, key)
         ctx = Context(route.cfg.receiver, key, now, group_wait=route.cfg.group_wait,
+                      group_interval=route.cfg.group_interval,
                       repeat_interval=route.cfg.repeat_interval,
                       send_resolved=rcfg.send_resolved, last=last)
         recorder = _Recorder()

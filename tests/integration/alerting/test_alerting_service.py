@@ -219,7 +219,8 @@ def test_alertmanager_receiver_resends_and_ends(db: Database, receiver_factory: 
     with receiver_factory() as rx:
         cfg = AlertingConfig.model_validate({
             "receivers": {"am": {"type": "alertmanager", "url": rx.url}},
-            "routes": [{"receiver": "am", "group_wait": "0s", "repeat_interval": "1m"}],
+            "routes": [{"receiver": "am", "group_wait": "0s", "group_interval": "0s",
+                        "repeat_interval": "1m"}],
             "rules": [{"name": "HighErrorRate", "metric": "error_rate", "threshold": 0.05,
                        "for": "0s", "severity": "warning"},
                       {"name": "HighErrorRate", "metric": "error_rate", "threshold": 0.10,

@@ -69,6 +69,14 @@ def test_dedup_against_log() -> None:
     assert len(DedupStage().process(ctx, [notice("a")])) == 1           # repeat interval
 
 
+def test_dedup_batches_changes_per_group_interval() -> None:
+    last = LogEntry(NOW - timedelta(minutes=2), frozenset({"a"}))
+    ctx = Context("r", "g", NOW, group_interval=timedelta(minutes=5), last=last)
+    assert DedupStage().process(ctx, [notice("a"), notice("b")]) == []  # b waits
+    ctx.now = NOW + timedelta(minutes=3)
+    assert len(DedupStage().process(ctx, [notice("a"), notice("b")])) == 2
+
+
 def test_mute_stages_drop_only_firing() -> None:
     ctx = Context("r", "g", NOW)
     out = InhibitStage({"a": "src"}).process(ctx, [notice("a"), notice("b"),
