@@ -51,6 +51,8 @@ RULES: list[dict[str, Any]] = [
          "security", "0s", "Vulnerability scans are failing"),
     _one("SecurityThreatDetected", "security_threats_detected", ">", 0, "critical",
          "security", "0s", "A security threat was detected"),
+    _one("CriticalVulnerabilityFound", "security_critical_findings", ">", 0, "critical",
+         "vulnerability", "0s", "A dependency has a critical vulnerability"),
     _one("HighAuthenticationFailureRate", "authentication_failure_rate", ">", 0.05, "warning",
          "security", "5m", "Authentication failure rate is high"),
     _one("LowDataQuality", "data_quality_score", "<", 0.9, "warning", "data", "10m",

@@ -4,7 +4,8 @@ Every run reads Vigil's own Prometheus registry and ingests one point per runboo
 into a series labelled `job="vigil"`, `instance=<host>`. Counters are written as their
 increase over the last `window` (so `security_threats_detected > 0` fires on a new threat
 and resolves when none came in the window); gauges as their value; the
-`model_inference_time` histogram as the mean over the window.
+`model_inference_time` histogram as the mean over the window; `security_critical_findings`
+is the number of open critical vulnerability findings.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ WINDOW_SECONDS = 900.0
 COUNTERS = {"security_threats_detected": "security_threats_detected_total",
             "vulnerability_scan_failures": "vulnerability_scan_failures_total"}
 GAUGES = {"authentication_failure_rate": "authentication_failure_rate",
-          "data_processing_lag": "data_processing_lag"}
+          "data_processing_lag": "data_processing_lag",
+          "security_critical_findings": 'vigil_security_findings{severity="CRITICAL"}'}
 HISTOGRAMS = {"model_inference_time": "model_inference_time"}
 
 
@@ -36,8 +38,11 @@ def _totals(registry: CollectorRegistry) -> dict[str, float]:
     totals: dict[str, float] = {}
     for family in registry.collect():
         for sample in family.samples:
-            if sample.name in wanted:
-                totals[sample.name] = totals.get(sample.name, 0.0) + float(sample.value)
+            keys = [sample.name] + [f'{sample.name}{{{k}="{v}"}}'
+                                    for k, v in sample.labels.items()]
+            for key in keys:
+                if key in wanted:
+                    totals[key] = totals.get(key, 0.0) + float(sample.value)
     return totals
 
 

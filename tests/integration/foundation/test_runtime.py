@@ -33,3 +33,26 @@ def test_api_key_brute_force_becomes_a_stored_threat(settings: Settings, db: Dat
                              headers=auth(keys["viewer"])).json()["items"]
     brute = [t for t in threats if t["type"] == "api_key_brute_force"]
     assert len(brute) == 1 and brute[0]["source_ip"] == "testclient"
+
+
+def test_security_signals_raise_alerts_through_the_rules(settings: Settings,
+                                                         db: Database) -> None:
+    """A new critical finding and a detected threat page through the default rules."""
+    from vigil.services.alerting import list_alerts
+    from vigil.telemetry.security_metrics import set_open_findings
+    from vigil.telemetry.threat_metrics import THREATS_DETECTED
+
+    app = create_app(settings, db=db, config=OperatorConfig(), background=False)
+    scheduler = app.state.runtime.scheduler
+    scheduler.run_now("self_metrics")  # a baseline before anything happens
+    set_open_findings({"CRITICAL": 1})
+    THREATS_DETECTED.labels(type="ssh_brute_force", priority="P1").inc()
+    try:
+        assert scheduler.run_now("self_metrics") == "ok"
+        assert scheduler.run_now("alert_evaluation") == "ok"
+        alerts = {a.rule: a for a in list_alerts(db)}
+    finally:
+        set_open_findings({})
+    assert alerts["CriticalVulnerabilityFound"].state.value == "firing"
+    threat = alerts["SecurityThreatDetected"]
+    assert threat.state.value == "firing" and threat.priority.value == "P1"

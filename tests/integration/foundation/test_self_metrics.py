@@ -15,6 +15,9 @@ def test_counters_become_increases_over_the_window(db: Database, settings: Setti
     threats = Counter("security_threats_detected", "t", ["type"], registry=registry)
     lag = Gauge("data_processing_lag", "l", registry=registry)
     inference = Histogram("model_inference_time", "i", registry=registry)
+    findings = Gauge("vigil_security_findings", "f", ["severity"], registry=registry)
+    findings.labels("HIGH").set(7)
+    findings.labels("CRITICAL").set(2)
     metrics = SelfMetrics(registry=registry, window=100.0)
     lag.set(3.5)
     first = metrics.points(1000.0)
@@ -26,11 +29,12 @@ def test_counters_become_increases_over_the_window(db: Database, settings: Setti
     second = metrics.points(1050.0)
     assert second["security_threats_detected"] == 3.0
     assert abs(second["model_inference_time"] - 0.3) < 1e-9
+    assert second["security_critical_findings"] == 2.0
     assert metrics.points(1200.0)["security_threats_detected"] == 0.0  # window passed
 
     report = metrics.record(db, settings, now=1_795_000_000.0)
-    assert report.accepted == 3
+    assert report.accepted == 4
     with db.session() as session:
         names = {s.name for s in series_repo.list_series(session, None, {"job": "vigil"}, 0, 50)}
     assert names == {"security_threats_detected", "vulnerability_scan_failures",
-                     "data_processing_lag"}
+                     "data_processing_lag", "security_critical_findings"}
