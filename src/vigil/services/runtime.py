@@ -41,6 +41,8 @@ class Runtime:
                                 alerting.evaluation_interval_seconds(self.config),
                                 alerting.alerting_job(self.db, self.settings, self.config),
                                 delay=10.0)
+        self.scheduler.register("alert_history_prune", 86_400.0,
+                                lambda now: alerting.prune_history(self.db, now), delay=300.0)
         scanning = self.config.vulnerability_scanning
         self.scheduler.register("vulnerability_scans", scanning.interval_minutes * 60.0,
                                 vuln_scans.scheduled_scan_job(self.db, self.settings, self.config),
