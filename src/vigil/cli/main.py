@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vigil.cli import db, keys, serve
+from vigil.cli import alerts, audit, bench, db, detect, keys, scan, serve, threats
 
 app = typer.Typer(
     name="vigil",
@@ -17,15 +17,12 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
-# Command groups of the other services, one line each, below this comment.
-__import__("vigil.cli.alerts", fromlist=["register"]).register(app)  # + silences, oncall, notify
-__import__("vigil.cli.scan", fromlist=["register"]).register(app)  # scan, advisories
-app.add_typer(__import__("vigil.cli.threats", fromlist=["app"]).app, name="threats")
-app.add_typer(__import__("vigil.cli.audit", fromlist=["app"]).app, name="audit")
-from vigil.cli import bench as bench_cli  # noqa: E402
-app.add_typer(bench_cli.app, name="bench")
-from vigil.cli import detect as detect_cli  # noqa: E402
-app.command("detect")(detect_cli.detect)
+app.command("detect")(detect.detect)
+app.add_typer(bench.app, name="bench")
+scan.register(app)  # scan, advisories
+app.add_typer(threats.app, name="threats")
+app.add_typer(audit.app, name="audit")
+alerts.register(app)  # alerts, silences, oncall, notify
 
 
 def main() -> None:
