@@ -18,25 +18,28 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.core.types import Severity
+from vigil.detection.kernel import K_DRIFT as K_DRIFT
+from vigil.detection.kernel import K_MISSING as K_MISSING
+from vigil.detection.kernel import K_NEW_HIGH as K_NEW_HIGH
+from vigil.detection.kernel import K_NEW_LOW as K_NEW_LOW
+from vigil.detection.kernel import K_NONE as K_NONE
+from vigil.detection.kernel import K_PATTERN as K_PATTERN
+from vigil.detection.kernel import K_RESIDUAL as K_RESIDUAL
+from vigil.detection.kernel import K_SIZE as K_SIZE
+from vigil.detection.kernel import K_TIME_OF_DAY as K_TIME_OF_DAY
 
 FloatArray = npt.NDArray[np.float64]
 
-# Score cut-offs for severities; the default detector's score is calibrated so
-# that 0.5 is its operating point on NAB (see docs/detection.md).
-# Kinds of finding a detector reports per point (low 4 bits of BatchResult.kinds).
-K_NONE = 0
-K_NEW_HIGH = 1
-K_NEW_LOW = 2
-K_PATTERN = 3
-K_TIME_OF_DAY = 4
-K_MISSING = 5
-K_RESIDUAL = 6
-K_DRIFT = 7
+# The kinds of finding (K_*, low 4 bits of BatchResult.kinds) are defined in the
+# kernel module: everything its compiled code reads must live in that one file
+# (numba's on-disk cache is keyed on it alone).
 # Findings about size (not shape) are never capped by the band check.
-_SIZE_KINDS = (K_RESIDUAL, K_DRIFT)
+_SIZE_KINDS = (K_RESIDUAL, K_DRIFT, K_SIZE)
 
 BAND_MARGIN = 0.25
 
+# Score cut-offs for severities; the default detector's score is calibrated so
+# that 0.5 is its operating point on NAB (see docs/detection.md).
 INFO_AT = 0.3
 WARNING_AT = 0.5
 CRITICAL_AT = 0.9

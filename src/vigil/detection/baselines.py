@@ -89,7 +89,7 @@ class ZScoreDetector(Detector):
     @classmethod
     def from_state(cls, state: bytes) -> ZScoreDetector:
         """Rebuild from get_state() bytes."""
-        kind, meta, arrays = load_state(state)
+        kind, meta, arrays, _ = load_state(state)
         if kind != cls.name:
             raise StateError(f"state of a {kind!r} detector, not {cls.name!r}")
         st = arrays.get("st")

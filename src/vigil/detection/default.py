@@ -21,6 +21,7 @@ from vigil.detection.base import (
     K_NEW_LOW,
     K_PATTERN,
     K_RESIDUAL,
+    K_SIZE,
     K_TIME_OF_DAY,
     BatchResult,
     DetectionResult,
@@ -47,6 +48,11 @@ class DefaultConfig:
     fire_at: float = 0.1              # raw score that starts a rest
     escalate: bool = True             # a stronger event breaks through the rest
     escalate_factor: float = 1.0      # ... when its raw score is this many times higher
+    # glaring points: this many band half-widths beyond the band, and further out
+    # than ever before, is at least a warning (score 0.5; 0.9 at 3.3 times),
+    # whatever rest and rarity say (0: off; see kernel.py)
+    size_at: float = 3.0
+    size_escalate: float = 3.0        # through a rest: this many times the resting size
     calibration: float = 0.135        # score = 1 - exp(-raw / calibration)
     agreement: float = 1.0            # share of the noisy-or of all components added
     # range novelty
@@ -122,6 +128,8 @@ class DefaultConfig:
         p[K.P_SOFT_REST] = self.soft_rest
         p[K.P_AGREE] = self.agreement
         p[K.P_MATURE] = self.maturity
+        p[K.P_SIZE_AT] = max(self.size_at, 0.0)
+        p[K.P_SIZE_ESC] = self.size_escalate
         return p
 
 
@@ -132,6 +140,7 @@ _REASONS = {
     K_TIME_OF_DAY: "a level never seen at this time of day",
     K_RESIDUAL: "far from the seasonal expectation",
     K_DRIFT: "the level has drifted far from its usual value",
+    K_SIZE: "far outside the expected band",
 }
 
 
@@ -144,6 +153,17 @@ def context_label(ts: float, ctx: int) -> str:
     if ctx == K.CTX_WEEK:
         return f"{_DAYS[d.weekday()]} {d.hour:02d}:{half:02d} UTC"
     return f"{d.hour:02d}:{half:02d} UTC"
+
+
+def _migrate_v1(arrays: dict[str, npt.NDArray[np.generic]],
+                fresh: dict[str, Any]) -> dict[str, npt.NDArray[np.generic]]:
+    """Format-1 arrays to the current layout: `fs` gained F_FIRE_SIZE and F_SIZE_MAX."""
+    fs = arrays.get("fs")
+    if fs is None or fs.shape != (K.F_FIRE_SIZE,) or fs.dtype != np.float64:
+        return arrays  # malformed: the shape check reports it
+    grown = np.array(fresh["fs"], dtype=np.float64)
+    grown[:K.F_FIRE_SIZE] = fs
+    return {**arrays, "fs": grown}
 
 
 class NoveltyDetector(Detector):
@@ -225,13 +245,17 @@ class NoveltyDetector(Detector):
     @classmethod
     def from_state(cls, state: bytes) -> NoveltyDetector:
         """Rebuild from get_state() bytes."""
-        kind, meta, arrays = load_state(state)
+        kind, meta, arrays, fmt = load_state(state)
         if kind != cls.name:
             raise StateError(f"state of a {kind!r} detector, not {cls.name!r}")
         names = {f.name for f in fields(DefaultConfig)}
+        # knobs added since the state was written take their defaults (a format-1
+        # state gets the glaring-point rule: it fixes missed alerts)
         cfg: dict[str, Any] = {k: v for k, v in meta.get("config", {}).items() if k in names}
         det = cls(replace(DefaultConfig(), **cfg))
         expected = K.new_state(int(det._params[K.P_K]))
+        if fmt == 1:
+            arrays = _migrate_v1(arrays, expected)
         for key, ref in expected.items():
             arr = arrays.get(key)
             if arr is None or arr.shape != ref.shape or arr.dtype != ref.dtype:

@@ -33,16 +33,23 @@ import numba as nb
 import numpy as np
 import numpy.typing as npt
 
-from vigil.detection.base import (
-    K_DRIFT,
-    K_MISSING,
-    K_NEW_HIGH,
-    K_NEW_LOW,
-    K_NONE,
-    K_PATTERN,
-    K_RESIDUAL,
-    K_TIME_OF_DAY,
-)
+# Everything the compiled functions read lives in this file: numba's on-disk
+# cache (`cache=True`) is keyed on this file's contents (sha256) plus the
+# function's bytecode, not on other modules, so a constant imported from another
+# module could be frozen stale into cached machine code. `vigil.detection.base`
+# re-exports the kinds below; tests/unit/detection/test_detection_kernel_cache.py
+# keeps this file free of such imports.
+
+# Kinds of finding a detector reports per point (low 4 bits of `kinds`).
+K_NONE = 0
+K_NEW_HIGH = 1
+K_NEW_LOW = 2
+K_PATTERN = 3
+K_TIME_OF_DAY = 4
+K_MISSING = 5
+K_RESIDUAL = 6
+K_DRIFT = 7
+K_SIZE = 8  # far outside the expected band: overrides rest and rarity
 
 # Parameter indices (float64 vector).
 P_LEARN = 0      # points before scores are emitted (warming up)
@@ -80,7 +87,9 @@ P_ESC_FACTOR = 31  # escalation needs a raw score this many times the resting on
 P_SOFT_REST = 32   # after the rest, scores recover with this time constant (points)
 P_AGREE = 33       # bonus share of the other components' noisy-or (agreement)
 P_MATURE = 34      # scores of a young series are damped by 1 - exp(-n / mature)
-N_PARAMS = 35
+P_SIZE_AT = 35     # band half-widths beyond the band that make a glaring point (0: off)
+P_SIZE_ESC = 36    # a glaring point breaks through a rest at this many times the resting size
+N_PARAMS = 37
 
 # Float state indices.
 F_LO = 0
@@ -106,7 +115,9 @@ F_LSLOW = 19     # slow level (days), the reference for drift
 F_DUP = 20       # 1 while the drift is above its threshold
 F_LWEEK = 21     # level of the weekly model (F_LEVEL is the daily model's)
 F_LSLOWW = 22    # slow level of the weekly model (drift reference in weekly context)
-N_FLOAT = 23
+F_FIRE_SIZE = 23  # size (band half-widths beyond the band) of the event that started the rest
+F_SIZE_MAX = 24  # largest size seen so far (after warm-up)
+N_FLOAT = 25  # state layout 2 (layout 1 had 23 floats; default.py migrates it)
 
 # Int state indices.
 I_N = 0          # valid points learned (since the last reset)
@@ -131,11 +142,12 @@ MAX_K = 6
 VMAX = 1e150
 RESOLUTION = 1e-7  # relative: changes smaller than this are float noise
 MIN_SCORE = 0.05
+LN2 = math.log(2.0)
 SELECT_RATE = 0.002  # learning rate of the model-choice errors (about 500 points)
 SEASONAL_LEVEL = 0.35  # seasonal levels move this much slower: the profile carries the shape
 WEEK_AFTER_DAYS = 14.0  # the weekly model may be chosen once every half-hour was seen
 
-# Kinds of finding (low 4 bits of `kinds`) and seasonal contexts (kinds >> 4).
+# Seasonal contexts (kinds >> 4).
 CTX_FLAT = 0
 CTX_DAY = 1
 CTX_WEEK = 2
@@ -182,6 +194,8 @@ def _reset_learning(fs: npt.NDArray[np.float64], ist: npt.NDArray[np.int64],
     fs[F_SDAY] = 0.0
     fs[F_SWEEK] = 0.0
     fs[F_FIRST_TS] = np.nan
+    fs[F_FIRE_SIZE] = 0.0
+    fs[F_SIZE_MAX] = 0.0
     ist[I_N] = 0
     ist[I_HLEN] = 0
     table[:] = 0
@@ -256,6 +270,8 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
     soft_rest = p[P_SOFT_REST]
     agree = p[P_AGREE]
     mature = p[P_MATURE]
+    size_at = p[P_SIZE_AT]
+    size_esc = p[P_SIZE_ESC]
     ngrid = 2 if g2 > 0 else 1
     mask = TABLE_SIZE - 1
     for j in range(len(xs)):
@@ -497,6 +513,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         onset = kind in (K_RESIDUAL, K_DRIFT)
         if resting and escalate and raw > esc_factor * fs[F_FIRE_RAW] and not onset:
             resting = False
+        fired = False
         if n >= learn and not resting:
             if soft_rest > 0.0 and not onset:
                 raw *= 1.0 - math.exp(-(n - ist[I_LAST_FIRE]) / soft_rest)
@@ -504,8 +521,42 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
             if score < MIN_SCORE:
                 score = 0.0  # keep the output sparse
             if raw >= fire and not onset:
+                fired = True
                 ist[I_LAST_FIRE] = n
                 fs[F_FIRE_RAW] = raw
+        # ---- size: a glaring point is news whatever rest and rarity say ------
+        # size = distance beyond the band in band half-widths (never finer than
+        # the float resolution of the values). A point at least `size_at` beyond
+        # its band and further out than any point before it (a record: a series
+        # that has done this before gets no free pass) is glaring. Outside a rest
+        # it is reported in full when it is also a new high or low (whose range
+        # score rarity may have damped); during a rest it breaks through when it
+        # is `size_esc` times the size of the event that started the rest (an
+        # event inside its band has size <= 0, so any glaring point does).
+        if size_at > 0.0 and n >= learn:
+            half = max(width, RESOLUTION * max(abs(expected), abs(v)))
+            size = (abs(v - expected) - width) / half
+            record = size > fs[F_SIZE_MAX]
+            if record:
+                fs[F_SIZE_MAX] = size
+            if fired:
+                fs[F_FIRE_SIZE] = size
+            if size >= size_at and record:
+                if fired or n - ist[I_LAST_FIRE] > rest:
+                    glaring = newrange > 0.0
+                else:
+                    glaring = size > size_esc * fs[F_FIRE_SIZE]
+                if glaring:
+                    # 0.5 (warning) at size_at, 0.75 at twice, 0.9 (critical) at 3.3 times
+                    sraw = cal * LN2 * min(size / size_at, 1e6)
+                    sscore = max(1.0 - math.exp(-sraw / cal), 1.0 - math.exp(-raw / cal))
+                    if sscore > score:
+                        score = sscore
+                        if sraw >= raw:
+                            kind = K_SIZE
+                    ist[I_LAST_FIRE] = n
+                    fs[F_FIRE_RAW] = max(raw, sraw)
+                    fs[F_FIRE_SIZE] = size
         if score <= 0.0:
             kind = K_NONE
         out_score[j] = score

@@ -53,7 +53,7 @@ def make_detector(name: str = DEFAULT_DETECTOR) -> Detector:
 
 def restore_detector(state: bytes) -> Detector:
     """Rebuild any registered detector from its get_state() bytes."""
-    kind, _, _ = load_state(state)
+    kind = load_state(state).kind
     if kind == NoveltyDetector.name:
         return NoveltyDetector.from_state(state)
     if kind == ZScoreDetector.name:

@@ -3,6 +3,12 @@
 Layout: b"VGST" | format (1 byte) | header length (4 bytes, little endian) |
 header JSON (kind, metadata, and per array its name, dtype, shape) | zlib(raw
 bytes of the arrays, in header order).
+
+Formats: 1, the first release; 2, the same layout, written since the default
+detector's state grew (the size of the event that started a rest and the
+largest size seen, see kernel.py). Format 1 is still read: `load_state` reports
+the format and `NoveltyDetector.from_state` migrates the arrays. An older
+Vigil refuses format 2 with "unsupported state format" instead of misreading it.
 """
 
 from __future__ import annotations
@@ -10,12 +16,13 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
+READABLE_FORMATS = (1, 2)
 _MAGIC = b"VGST"
 _ALLOWED_DTYPES = {"<f8", "<i8", "|u1", "|b1", "<i4"}
 
@@ -24,9 +31,22 @@ class StateError(ValueError):
     """The bytes are not a detector state this version can restore."""
 
 
+class LoadedState(NamedTuple):
+    """What `load_state` found in the bytes."""
+
+    kind: str
+    meta: dict[str, Any]
+    arrays: dict[str, npt.NDArray[np.generic]]
+    format: int
+
+
 def dump_state(kind: str, meta: dict[str, Any],
-               arrays: dict[str, npt.NDArray[np.generic]]) -> bytes:
-    """Serialise a detector's arrays plus JSON metadata (kind, config) to bytes."""
+               arrays: dict[str, npt.NDArray[np.generic]],
+               fmt: int = STATE_FORMAT) -> bytes:
+    """Serialise a detector's arrays plus JSON metadata (kind, config) to bytes.
+
+    `fmt` is for tests that build states of an older format.
+    """
     specs = []
     chunks = []
     for name, arr in arrays.items():
@@ -37,15 +57,15 @@ def dump_state(kind: str, meta: dict[str, Any],
         chunks.append(a.tobytes())
     header = json.dumps({"kind": kind, "meta": meta, "arrays": specs}, sort_keys=True).encode()
     body = zlib.compress(b"".join(chunks), 1)
-    return _MAGIC + struct.pack("<BI", STATE_FORMAT, len(header)) + header + body
+    return _MAGIC + struct.pack("<BI", fmt, len(header)) + header + body
 
 
-def load_state(data: bytes) -> tuple[str, dict[str, Any], dict[str, npt.NDArray[np.generic]]]:
-    """Inverse of dump_state: (kind, metadata, arrays); raises StateError on bad bytes."""
+def load_state(data: bytes) -> LoadedState:
+    """Inverse of dump_state: kind, metadata, arrays, format; StateError on bad bytes."""
     if len(data) < 9 or data[:4] != _MAGIC:
         raise StateError("not a detector state")
     fmt, hlen = struct.unpack("<BI", data[4:9])
-    if fmt != STATE_FORMAT:
+    if fmt not in READABLE_FORMATS:
         raise StateError(f"unsupported state format {fmt}")
     try:
         header = json.loads(data[9:9 + hlen])
@@ -66,6 +86,6 @@ def load_state(data: bytes) -> tuple[str, dict[str, Any], dict[str, npt.NDArray[
             arrays[str(spec["name"])] = np.frombuffer(
                 raw, dtype=dt, count=size // dt.itemsize, offset=offset).reshape(shape).copy()
             offset += size
-        return str(header["kind"]), dict(header.get("meta", {})), arrays
+        return LoadedState(str(header["kind"]), dict(header.get("meta", {})), arrays, fmt)
     except (KeyError, TypeError) as exc:
         raise StateError(f"corrupt detector state: {exc}") from exc
