@@ -15,8 +15,9 @@ import numpy.typing as npt
 import typer
 
 from vigil.cli.common import err_console, fail_usage
-from vigil.detection.base import BatchResult, Detector
+from vigil.detection.base import BatchResult
 from vigil.detection.registry import DEFAULT_DETECTOR, DETECTORS, make_detector
+from vigil.services.detect import records_of
 
 
 class DetectFormat(str, Enum):
@@ -84,24 +85,6 @@ def read_series(path: Path, ts_col: str, value_col: str
     return raw, np.asarray(secs, dtype=np.float64), np.asarray(vals, dtype=np.float64)
 
 
-def _records(det: Detector, batch: BatchResult, raw_ts: list[str]) -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
-    for i in range(len(batch)):
-        r = batch.result(i, det.explain)
-        out.append({
-            "timestamp": raw_ts[i],
-            "value": None if not math.isfinite(r.value) else r.value,
-            "score": round(r.score, 6),
-            "expected": r.expected,
-            "lower": r.lower,
-            "upper": r.upper,
-            "severity": r.severity.value if r.severity else None,
-            "warming_up": r.warming_up,
-            "explanation": r.explanation,
-        })
-    return out
-
-
 def plot_detection(batch: BatchResult, out: Path, title: str) -> None:
     """Series, expected band and anomalies (warning and worse) as a PNG."""
     import matplotlib
@@ -154,7 +137,10 @@ def detect(
         fail_usage(str(exc))
     det = make_detector(detector)
     batch = det.update_batch(secs, vals)
-    records = _records(det, batch, raw_ts)
+    # the service's records, with the input's timestamp text and without the index
+    records = records_of(det, batch, raw_ts)
+    for r in records:
+        del r["index"]
     n_anom = sum(1 for r in records if r["severity"] in ("warning", "critical"))
     if fmt is DetectFormat.JSON:
         typer.echo(json.dumps({"file": str(file), "detector": detector, "points": len(records),

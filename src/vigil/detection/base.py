@@ -182,10 +182,10 @@ def explain_generic(batch: BatchResult, i: int, context: str = "recent values",
     """Explanation from value, band and score only."""
     v = batch.scored_value(i)
     lo, hi = float(batch.lower[i]), float(batch.upper[i])
-    if bool(batch.warming_up[i]):
-        return f"{fmt(v)}: still learning this series (warming up)"
     if not np.isfinite(v):
         return "missing value: skipped"
+    if bool(batch.warming_up[i]):
+        return f"{fmt(v)}: still learning this series (warming up)"
     band = f"the expected {fmt(lo)}–{fmt(hi)}{unit} for {context}"
     if v > hi:
         where = f"is above {band}"

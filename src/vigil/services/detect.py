@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,12 +32,18 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def records_of(detector: Detector, batch: BatchResult) -> list[dict[str, object]]:
-    """One JSON-ready record per point: score, expected value and band, severity, why."""
+def records_of(detector: Detector, batch: BatchResult,
+               timestamps: Sequence[str] | None = None) -> list[dict[str, object]]:
+    """One JSON-ready record per point: score, expected value and band, severity, why.
+
+    `timestamps` replaces the epoch seconds of each record (the CLI echoes the
+    timestamp text of its input).
+    """
     out: list[dict[str, object]] = []
     for i in range(len(batch)):
         r = batch.result(i, detector.explain)
-        out.append({"index": i, "timestamp": r.timestamp, "value": _finite(r.value),
+        ts: object = r.timestamp if timestamps is None else timestamps[i]
+        out.append({"index": i, "timestamp": ts, "value": _finite(r.value),
                     "score": round(r.score, 6), "expected": _finite(r.expected),
                     "lower": _finite(r.lower), "upper": _finite(r.upper),
                     "severity": r.severity.value if r.severity else None,
