@@ -143,6 +143,7 @@ VMAX = 1e150
 RESOLUTION = 1e-7  # relative: changes smaller than this are float noise
 MIN_SCORE = 0.05
 LN2 = math.log(2.0)
+SIZE_FLOOR = 1e-4  # relative: the finest band half-width that sizes are measured in
 SELECT_RATE = 0.002  # learning rate of the model-choice errors (about 500 points)
 SEASONAL_LEVEL = 0.35  # seasonal levels move this much slower: the profile carries the shape
 WEEK_AFTER_DAYS = 14.0  # the weekly model may be chosen once every half-hour was seen
@@ -525,8 +526,10 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                 ist[I_LAST_FIRE] = n
                 fs[F_FIRE_RAW] = raw
         # ---- size: a glaring point is news whatever rest and rarity say ------
-        # size = distance beyond the band in band half-widths (never finer than
-        # the float resolution of the values). A point at least `size_at` beyond
+        # size = distance beyond the band in band half-widths (a half-width never
+        # finer than SIZE_FLOOR of the expected value's magnitude nor than the
+        # float resolution: a near-constant series' hairline band does not make
+        # every 0.001 % wiggle glaring). A point at least `size_at` beyond
         # its band and further out than any point before it (a record: a series
         # that has done this before gets no free pass) is glaring. Outside a rest
         # it is reported in full when it is also a new high or low (whose range
@@ -534,7 +537,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         # is `size_esc` times the size of the event that started the rest (an
         # event inside its band has size <= 0, so any glaring point does).
         if size_at > 0.0 and n >= learn:
-            half = max(width, RESOLUTION * max(abs(expected), abs(v)))
+            half = max(width, SIZE_FLOOR * abs(expected), RESOLUTION * abs(v))
             size = (abs(v - expected) - width) / half
             record = size > fs[F_SIZE_MAX]
             if record:
