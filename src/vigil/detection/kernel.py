@@ -20,7 +20,9 @@ Per point the kernel computes, causally:
 The strongest component, plus the noisy-or of all of them (agreement), is the
 raw score r in [0, 1]; the reported score is 1 - exp(-r / cal), and after an
 alert the output is held at 0 for `rest` points unless a stronger event comes
-(NAB counts only the earliest detection; repeats are false positives).
+(NAB counts only the earliest detection; repeats are false positives). A
+glaring point (far beyond its band, further than ever before) is scored by its
+size even where rest or rarity would hide it (see "size" in the loop).
 docs/detection.md describes each step and what it is worth on NAB.
 """
 
