@@ -10,22 +10,10 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.cli.common import OutputFormat, err_console, fail_usage, show_progress
-from vigil.cli.context import cli_database, cli_settings
+from vigil.cli.context import ready_database
 from vigil.services import vuln_scans
-from vigil.storage.database import Database
-from vigil.storage.migrate import upgrade
 
 app = typer.Typer(help="OSV advisory database: import and status.", no_args_is_help=True)
-
-
-def ready_database() -> Database:
-    """Migrate the configured database to the current schema and open it (exit 2 if unreachable)."""
-    settings = cli_settings()
-    try:
-        upgrade(settings.effective_database_url())
-    except SQLAlchemyError as exc:
-        fail_usage(f"database unavailable: {getattr(exc, 'orig', exc)}")
-    return cli_database(settings)
 
 
 @app.command("import")

@@ -9,17 +9,14 @@ from datetime import UTC, datetime
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.alerting.durations import parse_duration
 from vigil.alerting.lifecycle import AlertState, TransitionError
 from vigil.cli.common import OutputFormat, fail_usage
-from vigil.cli.context import cli_database, cli_settings
+from vigil.cli.context import cli_settings, ready_database
 from vigil.config import ConfigError, OperatorConfig, load_operator_config
 from vigil.services import alerting as svc
 from vigil.services.alerting import alert_json, silence_json
-from vigil.storage.database import Database
-from vigil.storage.migrate import upgrade
 
 alerts_app = typer.Typer(help="Alerts: list, acknowledge, resolve, show.", no_args_is_help=True)
 silences_app = typer.Typer(help="Silences: create, list, expire.", no_args_is_help=True)
@@ -55,16 +52,6 @@ def _config() -> OperatorConfig:
         fail_usage(str(exc))
 
 
-def _db() -> Database:
-    settings = cli_settings()
-    try:
-        upgrade(settings.effective_database_url())
-    except SQLAlchemyError as exc:
-        typer.echo(f"error: database unavailable: {getattr(exc, 'orig', exc)}", err=True)
-        raise typer.Exit(1) from None
-    return cli_database(settings)
-
-
 def _ts(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
@@ -85,7 +72,7 @@ def alerts_list(
         if s not in valid:
             fail_usage(f"--state {s!r}: choose from {', '.join(sorted(valid))}")
     states = state or ["pending", "firing", "acknowledged"]
-    alerts = svc.list_alerts(_db(), states, limit)
+    alerts = svc.list_alerts(ready_database(), states, limit)
     if fmt is OutputFormat.JSON:
         typer.echo(json.dumps([alert_json(a) for a in alerts]))
         return
@@ -99,7 +86,7 @@ def alerts_list(
 
 
 def _act(action: str, alert_id: int, by: str | None) -> None:
-    db = _db()
+    db = ready_database()
     try:
         if action == "ack":
             alert = svc.acknowledge_alert(db, alert_id, _actor(by), _now())
@@ -131,7 +118,7 @@ def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
                 fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")) -> None:
     """Show an alert, its escalation timeline and its notification log."""
     try:
-        detail = svc.alert_detail(_db(), alert_id, _config())
+        detail = svc.alert_detail(ready_database(), alert_id, _config())
     except svc.AlertNotFound as exc:
         fail_usage(str(exc))
     if fmt is OutputFormat.JSON:
@@ -166,7 +153,7 @@ def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
 @alerts_app.command("evaluate")
 def alerts_evaluate() -> None:
     """Run one evaluation cycle now (what the scheduler does every interval)."""
-    report = svc.evaluate_alerts(_db(), cli_settings(), _config(), _now())
+    report = svc.evaluate_alerts(ready_database(), cli_settings(), _config(), _now())
     typer.echo(json.dumps(report.__dict__))
 
 
@@ -203,7 +190,8 @@ def silences_create(
         except ValueError as exc:
             fail_usage(f"--duration: {exc}")
     try:
-        silence = svc.create_silence(_db(), matcher, starts, ends, _actor(author), comment, now)
+        silence = svc.create_silence(ready_database(), matcher, starts, ends, _actor(author),
+                                     comment, now)
     except ValueError as exc:
         fail_usage(str(exc))
     typer.echo(f"silence {silence.id} until {silence.ends_at.isoformat()}")
@@ -214,7 +202,7 @@ def silences_list(include_expired: bool = typer.Option(False, "--all", help="Inc
                   fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")) -> None:
     """List pending and active silences."""
     now = _now()
-    silences = svc.list_silences(_db(), now, include_expired)
+    silences = svc.list_silences(ready_database(), now, include_expired)
     if fmt is OutputFormat.JSON:
         typer.echo(json.dumps([silence_json(s, now) for s in silences]))
         return
@@ -229,7 +217,7 @@ def silences_list(include_expired: bool = typer.Option(False, "--all", help="Inc
 def silences_expire(silence_id: int = typer.Argument(..., help="Silence id")) -> None:
     """End a silence now."""
     try:
-        silence = svc.expire_silence(_db(), silence_id, _now())
+        silence = svc.expire_silence(ready_database(), silence_id, _now())
     except svc.AlertNotFound as exc:
         fail_usage(str(exc))
     typer.echo(f"silence {silence.id} expired")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.cli.common import fail_usage
 from vigil.config import Settings
 from vigil.storage.database import Database, open_database
+from vigil.storage.migrate import upgrade
 
 
 def cli_settings() -> Settings:
@@ -22,3 +25,18 @@ def cli_settings() -> Settings:
 def cli_database(settings: Settings) -> Database:
     """Open the configured database (errors surface when it is first used)."""
     return open_database(settings)
+
+
+def ready_database() -> Database:
+    """Migrate the configured database to the current schema and open it.
+
+    Exits 1 with a one-line reason when the database cannot be reached.
+    """
+    settings = cli_settings()
+    try:
+        upgrade(settings.effective_database_url())
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+        typer.echo(f"error: database unavailable: {reason[0] if reason else exc}", err=True)
+        raise typer.Exit(1) from None
+    return cli_database(settings)

@@ -8,14 +8,11 @@ import json
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.cli.common import OutputFormat, fail_usage
-from vigil.cli.context import cli_database, cli_settings
+from vigil.cli.context import ready_database
 from vigil.core.types import Role
 from vigil.services import keys
-from vigil.storage.database import Database
-from vigil.storage.migrate import upgrade
 
 app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 
@@ -27,16 +24,6 @@ def _actor() -> str:
         return "cli"
 
 
-def _ready_db() -> Database:
-    settings = cli_settings()
-    try:
-        upgrade(settings.effective_database_url())
-    except SQLAlchemyError as exc:
-        typer.echo(f"error: database unavailable: {getattr(exc, 'orig', exc)}", err=True)
-        raise typer.Exit(1) from None
-    return cli_database(settings)
-
-
 @app.command("create")
 def create(
     role: Role = typer.Option(..., "--role", help="viewer, operator or admin"),
@@ -45,7 +32,7 @@ def create(
     """Create a key and print it once; store it safely, it cannot be shown again."""
     if not name.strip():
         fail_usage("--name must not be empty")
-    new = keys.create_key(_ready_db(), name, role, actor=_actor())
+    new = keys.create_key(ready_database(), name, role, actor=_actor())
     typer.echo(new.secret)
     typer.echo(f"created key {new.record.id} ({new.record.name}, {new.record.role}); "
                "it is shown only now", err=True)
@@ -57,7 +44,7 @@ def list_cmd(
     fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:
     """List keys (never their secrets)."""
-    records = keys.list_keys(_ready_db(), include_revoked)
+    records = keys.list_keys(ready_database(), include_revoked)
     if fmt is OutputFormat.JSON:
         typer.echo(json.dumps([{
             "id": r.id, "name": r.name, "prefix": r.prefix, "role": r.role,
@@ -77,7 +64,7 @@ def list_cmd(
 @app.command("revoke")
 def revoke(key_id: int = typer.Argument(..., help="The key's id (see `vigil keys list`)")) -> None:
     """Revoke a key; requests with it fail from now on."""
-    record = keys.revoke_key(_ready_db(), key_id, actor=_actor())
+    record = keys.revoke_key(ready_database(), key_id, actor=_actor())
     if record is None:
         fail_usage(f"there is no key {key_id}")
     typer.echo(f"revoked key {record.id} ({record.name})")
