@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from vigil.api.bodies import after_ingest, parse_json_body
 from vigil.api.deps import Principal, get_database, get_settings, require_role
 from vigil.api.pagination import decode_cursor, encode_cursor, iso, query_time, to_datetime
-from vigil.api.problems import ProblemError, field_errors
+from vigil.api.problems import ProblemError
 from vigil.api.schemas import (
     AnomalyOut,
     AnomalyPage,
@@ -29,7 +29,6 @@ from vigil.services.ingest import ingest
 from vigil.storage.anomalies_repo import AnomalyFilter, AnomalyRecord
 from vigil.storage.database import Database
 from vigil.storage.series_repo import SeriesRecord
-from vigil.telemetry.metrics import INGEST_POINTS
 
 router = APIRouter(prefix="/api/v1", tags=["data"])
 
@@ -56,19 +55,7 @@ _INGEST_DOC = {
 
 def parse_ingest_body(body: bytes, settings: Settings) -> list[SeriesInput]:
     """Parse and shape-check an ingest body: 400 when not JSON, 422 with paths, 413 on limits."""
-    if not body.strip():
-        raise ProblemError(400, "malformed-json", "Bad request", "the request body is empty")
-    try:
-        request = IngestRequest.model_validate_json(body)
-    except ValidationError as exc:
-        errors = exc.errors()
-        if any(e["type"] == "json_invalid" for e in errors):
-            raise ProblemError(400, "malformed-json", "Bad request",
-                               f"the body is not valid JSON: {errors[0]['msg']}") from None
-        raise ProblemError(422, "invalid-input", "Invalid input",
-                           "the request does not have the expected shape",
-                           field_errors([{**e, "loc": ("body", *e["loc"])} for e in errors])) \
-            from None
+    request = parse_json_body(IngestRequest, body)
     if len(request.series) > settings.max_series_per_request:
         raise ProblemError(413, "too-many-series", "Payload too large",
                            f"{len(request.series)} series exceed the limit of "
@@ -98,12 +85,7 @@ async def ingest_points(request: Request,
     settings = get_settings(request)
     batch = parse_ingest_body(await request.body(), settings)
     report = await run_in_threadpool(ingest, get_database(request), settings, batch)
-    INGEST_POINTS.labels("accepted").inc(report.accepted)
-    INGEST_POINTS.labels("duplicate").inc(report.duplicates)
-    INGEST_POINTS.labels("rejected").inc(len(report.rejected))
-    hook = getattr(request.app.state, "on_ingested", None)
-    if hook is not None and report.accepted:
-        hook(report)
+    after_ingest(request, report)
     body: dict[str, Any] = {
         "accepted": report.accepted, "duplicates": report.duplicates,
         "rejected_count": len(report.rejected),

@@ -6,11 +6,12 @@ import math
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from vigil.api.bodies import parse_json_body
 from vigil.api.deps import Principal, get_settings, require_role
-from vigil.api.problems import ProblemError, field_errors
+from vigil.api.problems import ProblemError
 from vigil.api.schemas import RawNumber
 from vigil.core.ingest import parse_timestamp, parse_value
 from vigil.core.types import Role
@@ -57,17 +58,7 @@ _DOC = {"requestBody": {"required": True, "content": {"application/json": {
 
 
 def _parse(body: bytes, max_points: int) -> tuple[list[float], list[float], str, list[int]]:
-    try:
-        request = DetectRequest.model_validate_json(body or b"null")
-    except ValidationError as exc:
-        errors = exc.errors()
-        if any(e["type"] == "json_invalid" for e in errors):
-            raise ProblemError(400, "malformed-json", "Bad request",
-                               f"the body is not valid JSON: {errors[0]['msg']}") from None
-        raise ProblemError(422, "invalid-input", "Invalid input",
-                           "the request does not have the expected shape",
-                           field_errors([{**e, "loc": ("body", *e["loc"])} for e in errors])) \
-            from None
+    request = parse_json_body(DetectRequest, body)
     if request.detector not in detector_names():
         raise ProblemError(422, "invalid-input", "Invalid input",
                            f"unknown detector {request.detector!r}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from vigil.api.bodies import after_ingest
 from vigil.api.deps import Principal, get_config, get_database, get_settings, require_role
 from vigil.api.problems import ProblemError
 from vigil.core.remote_write import RemoteWriteError
@@ -15,7 +16,6 @@ from vigil.services.remote_write import (
     receive_remote_write,
 )
 from vigil.telemetry.logging import log_event
-from vigil.telemetry.metrics import INGEST_POINTS
 
 router = APIRouter(prefix="/api/v1", tags=["prometheus"])
 
@@ -89,12 +89,7 @@ async def remote_write(request: Request,
         raise ProblemError(exc.status, slug, title,
                            f"{exc.reason}; nothing was stored") from None
     outcome = report.ingest
-    INGEST_POINTS.labels("accepted").inc(outcome.accepted)
-    INGEST_POINTS.labels("duplicate").inc(outcome.duplicates)
-    INGEST_POINTS.labels("rejected").inc(len(outcome.rejected))
-    hook = getattr(request.app.state, "on_ingested", None)
-    if hook is not None and outcome.accepted:
-        hook(outcome)
+    after_ingest(request, outcome)
     if outcome.rejected:
         first = outcome.rejected[0]
         log_event("REMOTE_WRITE_REJECTED", "WARNING", key_name=principal.name,
