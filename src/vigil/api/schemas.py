@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator
 
 
 def _raw_number(value: Any) -> float | int | str:
@@ -114,6 +114,13 @@ class KeyCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=255)
     role: str = Field(pattern="^(viewer|operator|admin)$")
+
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the name must not be blank")
+        return value.strip()
 
 
 class KeyOut(BaseModel):

@@ -240,3 +240,10 @@ def test_metrics_count_requests_by_route_template(
     assert 'route="/api/v1/series/{series_id}/points"' in text
     assert "vigil_http_request_duration_seconds_bucket" in text
     assert "process_resident_memory_bytes" in text
+
+
+def test_blank_key_name_is_refused(client: TestClient, keys: dict[str, str]) -> None:
+    response = client.post("/api/v1/keys", headers=auth(keys["admin"]),
+                           json={"name": " \r", "role": "viewer"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "name"
