@@ -1,6 +1,6 @@
 """Fixtures of the alerting integration tests: real databases and real local receivers.
 
-- `db`: a migrated SQLite file or a throw-away PostgreSQL database (127.0.0.1:5432).
+- `db` (from tests/conftest.py): a migrated SQLite file or a throw-away PostgreSQL database.
 - `receiver_factory`: http.server on 127.0.0.1:0 in a thread, recording requests and
   answering queued statuses (e.g. 500s to exercise retries).
 - `smtp_server`: a tiny SMTP server (socketserver) that records delivered messages.
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import socketserver
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,15 +20,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from alembic import command
-from sqlalchemy import create_engine, text
-
-from vigil.config import Settings
-from vigil.storage.database import Database, make_engine, open_database
-from vigil.storage.migrate import alembic_config
-
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
 
 # --- HTTP receiver -----------------------------------------------------------------------
 
@@ -143,50 +133,4 @@ def smtp_server() -> Iterator[SmtpServer]:
     server.server_close()
 
 
-# --- databases ---------------------------------------------------------------------------
-
-
-def _migrate(url: str) -> None:
-    """Upgrade a fresh database to the foundation plus the alerting tables."""
-    engine = make_engine(url)
-    try:
-        with engine.begin() as conn:
-            cfg = alembic_config(url)
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0004_alerting")
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """A migrated database URL on SQLite or PostgreSQL, dropped afterwards."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'vigil.db'}"
-        _migrate(url)
-        yield url
-        return
-    name = f"vigil_alerting_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not available: {exc}")
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    try:
-        _migrate(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    """An open Database on the migrated URL."""
-    database = open_database(Settings(database_url=db_url))
-    yield database
-    database.dispose()
+# Databases: the `db_url` and `db` fixtures of tests/conftest.py (SQLite and PostgreSQL).
