@@ -7,9 +7,6 @@ where they fail.
 
 from __future__ import annotations
 
-import os
-import secrets
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +14,14 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support import (
+    REDIS_URL,
+    admin_connection,
+    create_pg_database,
+    drop_pg_database,
+    pg_url_for,
+    service_missing,
+)
 from vigil.api.app import create_app
 from vigil.config import OperatorConfig, Settings
 from vigil.core.types import Role
@@ -24,54 +29,15 @@ from vigil.services.keys import create_key
 from vigil.storage.database import Database, open_database
 from vigil.storage.migrate import upgrade
 
-PG_HOST = os.environ.get("VIGIL_TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("VIGIL_TEST_PG_PORT", "5432"))
-PG_USER = os.environ.get("VIGIL_TEST_PG_USER", "postgres")
-REDIS_URL = os.environ.get("VIGIL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def service_missing(what: str, why: str) -> None:
-    """Skip loudly, or fail under CI=true, when a real service is not reachable."""
-    message = f"{what} is not reachable ({why}); tests that need it are SKIPPED"
-    if IN_CI:
-        pytest.fail(f"{what} is required under CI=true: {why}")
-    warnings.warn(message, stacklevel=2)
-    pytest.skip(message)
-
-
-def _admin_conn() -> psycopg.Connection[tuple[object, ...]]:
-    return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres",
-                           autocommit=True, connect_timeout=3)
-
-
-def pg_url_for(dbname: str) -> str:
-    """SQLAlchemy URL of a database on the test PostgreSQL server."""
-    return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{dbname}"
-
 
 @pytest.fixture(scope="session")
 def pg_server() -> None:
     """Check once that PostgreSQL answers."""
     try:
-        with _admin_conn() as conn:
+        with admin_connection() as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
         service_missing("PostgreSQL at 127.0.0.1:5432", str(exc).strip().splitlines()[0])
-
-
-def create_pg_database() -> str:
-    """Create a fresh, uniquely named database and return its name."""
-    name = f"vigil_test_{secrets.token_hex(6)}"
-    with _admin_conn() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def drop_pg_database(name: str) -> None:
-    """Drop a test database, disconnecting whoever is still on it."""
-    with _admin_conn() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

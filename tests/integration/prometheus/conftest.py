@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import create_pg_database, drop_pg_database, pg_url_for
+from tests.support import create_pg_database, drop_pg_database, pg_url_for
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -27,8 +27,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import IN_CI
-from tests.support import free_port
+from tests.support import IN_CI, free_port
 
 T = TypeVar("T")
 
