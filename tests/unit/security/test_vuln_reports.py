@@ -118,3 +118,15 @@ def test_fail_on_threshold() -> None:
     clean = scan("x", Extraction("t"), {})
     assert not clean.fails("any")
     assert clean.worst() is None
+
+
+def test_table_report_shows_brackets_literally() -> None:
+    # Extras, paths and summaries contain [brackets]: they are text, not Rich markup.
+    extraction = Extraction("test", [], [
+        Unchecked("pyyaml", "pyyaml[security]>=5", "PyPI", Location("app[v2]/requirements.txt", 1),
+                  "not pinned exactly (>=5)"),
+        Unchecked("x", "x[/y]>=1", "PyPI", Location("requirements.txt", 2), "not pinned"),
+    ])
+    text = RENDERERS["table"](scan("app[v2]", extraction, {}))
+    assert "app[v2]/requirements.txt:1: pyyaml[security]>=5" in text
+    assert "x[/y]>=1 - not pinned" in text

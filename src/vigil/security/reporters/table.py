@@ -16,7 +16,7 @@ _STYLE = {"CRITICAL": "bold red", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cya
 def render(report: ScanReport) -> str:
     """The report as text tables (no colour codes when written to a pipe)."""
     buf = io.StringIO()
-    console = Console(file=buf, width=160, no_color=True, highlight=False)
+    console = Console(file=buf, width=160, no_color=True, highlight=False, markup=False)
     if report.findings:
         table = Table(title=f"Vulnerabilities in {report.target}", show_lines=False)
         for col in ("Package", "Version", "Ecosystem", "Vulnerability", "Severity", "Fixed in",
