@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.cli.common import OutputFormat, err_console, fail_usage, show_progress
@@ -23,20 +24,20 @@ def import_(
 ) -> None:
     """Import OSV advisories (PyPA vulns/, osv.dev all.zip, GitHub advisory database)."""
     db = ready_database()
-    status = err_console.status(f"importing advisories from {path}") if show_progress() \
+    status = err_console.status(escape(f"importing advisories from {path}")) if show_progress() \
         else contextlib.nullcontext()
     try:
         with status:
             result = vuln_scans.import_advisories(db, path)
     except vuln_scans.ScanInputError as exc:
-        fail_usage(str(exc))
+        fail_usage(escape(str(exc)))
     except SQLAlchemyError as exc:
-        fail_usage(f"database error: {getattr(exc, 'orig', exc)}")
+        fail_usage(escape(f"database error: {getattr(exc, 'orig', exc)}"))
     finally:
         db.dispose()
     if result.stored + result.unchanged + result.withdrawn == 0:
-        fail_usage(f"{path}: no OSV advisories found"
-                   + (f" ({len(result.errors)} unreadable files)" if result.errors else ""))
+        fail_usage(escape(f"{path}: no OSV advisories found"
+                   + (f" ({len(result.errors)} unreadable files)" if result.errors else "")))
     if output_format is OutputFormat.JSON:
         typer.echo(json.dumps({
             "stored": result.stored, "deleted": result.deleted, "unchanged": result.unchanged,
@@ -48,7 +49,7 @@ def import_(
                    f"{result.withdrawn} withdrawn skipped, {result.deleted} removed) in "
                    f"{result.seconds:.1f}s; {result.total} in the database")
         for err in result.errors[:20]:
-            err_console.print(f"warning: {err}", highlight=False)
+            err_console.print(f"warning: {err}", highlight=False, markup=False)
         if len(result.errors) > 20:
             err_console.print(f"warning: ... and {len(result.errors) - 20} more unreadable files")
 

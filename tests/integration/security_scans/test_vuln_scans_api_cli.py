@@ -147,3 +147,17 @@ def test_api_upload_and_findings(client: TestClient, keys: dict[str, str], db: D
         if cursor is None:
             break
     assert len(seen) == len(set(seen)) == 2  # upload:package-lock.json and web-frontend
+
+
+def test_errors_with_brackets_exit_2_with_the_text(cli: CliRunner, tmp_path: Path) -> None:
+    # Error messages quote the user's file: [brackets] in it are text, never Rich markup.
+    bad = tmp_path / "requirements.txt"
+    bad.write_text("pyyaml[/extra]==5.3.1 (\n")
+    result = cli.invoke(app, ["scan", str(bad)])
+    assert result.exit_code == 2, result.output
+    assert "pyyaml[/extra]==5.3.1" in result.stderr
+    pylock = tmp_path / "pylock.toml"
+    pylock.write_text('lock-version = "1.0"\n')
+    result = cli.invoke(app, ["scan", str(pylock)])
+    assert result.exit_code == 2
+    assert "[[packages]]" in result.stderr
