@@ -136,11 +136,27 @@ def fingerprint(target: str, rec: FindingRecord) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _same_vulnerability(ecosystem: str, package: str, vuln_id: str) -> tuple[str, str, str]:
+    """The identity of a finding across versions of its package."""
+    return (ecosystem, package.lower(), vuln_id)
+
+
 def sync_findings(session: Session, target: str, records: Sequence[FindingRecord], scan_id: int,
                   now: datetime) -> list[FindingRecord]:
-    """Upsert a target's findings; mark the ones no longer present fixed. Returns the new ones."""
+    """Upsert a target's findings; mark the ones no longer present fixed. Returns the new ones.
+
+    A version bump that is still affected (django 2.2.5 -> 2.2.6, same vulnerability) moves
+    the open finding to the new version: it keeps its first-seen time and is neither fixed
+    nor new.
+    """
     existing = {row.fingerprint: row for row in session.execute(
         select(FindingRow).where(FindingRow.target == target)).scalars()}
+    incoming = {fingerprint(target, rec) for rec in records}
+    vanishing: dict[tuple[str, str, str], list[FindingRow]] = {}
+    for fp, row in existing.items():
+        if fp not in incoming and row.fixed_at is None:
+            vanishing.setdefault(_same_vulnerability(row.ecosystem, row.package, row.vuln_id),
+                                 []).append(row)
     seen: set[str] = set()
     new: list[FindingRecord] = []
     for rec in records:
@@ -149,6 +165,10 @@ def sync_findings(session: Session, target: str, records: Sequence[FindingRecord
             continue
         seen.add(fp)
         row = existing.get(fp)
+        moved = vanishing.get(_same_vulnerability(rec.ecosystem, rec.package, rec.vuln_id))
+        if row is None and moved:
+            row = moved.pop(0)
+            row.fingerprint, row.package, row.version = fp, rec.package, rec.version
         if row is None:
             session.add(FindingRow(
                 fingerprint=fp, target=target, package=rec.package, version=rec.version,
@@ -163,8 +183,8 @@ def sync_findings(session: Session, target: str, records: Sequence[FindingRecord
             row.last_seen, row.fixed_at, row.last_scan_id = now, None, scan_id
             row.severity, row.score, row.aliases = rec.severity, rec.score, rec.aliases
             row.fixed, row.summary, row.location = rec.fixed, rec.summary, rec.location
-    for fp, row in existing.items():
-        if fp not in seen and row.fixed_at is None:
+    for row in existing.values():
+        if row.fingerprint not in seen and row.fixed_at is None:
             row.fixed_at = now
     session.flush()
     return new

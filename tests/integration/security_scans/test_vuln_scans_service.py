@@ -137,3 +137,31 @@ def test_scheduled_scans_log_new_findings(db: Database, capsys: pytest.CaptureFi
     assert job(datetime.now(UTC)) == "scanned 1 paths, 1 failed, 1 findings"
     again = [line for line in capsys.readouterr().err.splitlines() if "VULNERABILITY" in line]
     assert again == []
+
+
+def test_version_bump_that_stays_vulnerable_keeps_the_finding_open(
+        db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # django 2.2.5 -> 2.2.6 is still affected by PYSEC-TEST-1: the same vulnerability stays
+    # open since its first sighting; it is neither "fixed" nor a new finding (no new event).
+    _import(db)
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("django==2.2.5\n")
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    first = vuln_scans.scan_extraction(db, "svc", vuln_scans.extract_path(reqs))
+    vuln_scans.record_scan(db, first, "test", now=t0)
+    capsys.readouterr()
+    reqs.write_text("django==2.2.6\n")
+    bumped = vuln_scans.scan_extraction(db, "svc", vuln_scans.extract_path(reqs))
+    assert [f.id for f in bumped.findings] == ["PYSEC-TEST-1"]
+    vuln_scans.record_scan(db, bumped, "test", now=t0 + timedelta(days=1))
+    rows = vuln_scans.list_findings(db, target="svc", include_fixed=True)
+    assert [(r["vuln_id"], r["version"], r["first_seen"].replace(tzinfo=UTC), r["fixed_at"])
+            for r in rows] == [("PYSEC-TEST-1", "2.2.6", t0, None)]
+    assert "VULNERABILITY" not in capsys.readouterr().err
+    # The real fix still closes it.
+    reqs.write_text("django==2.2.10\n")
+    clean = vuln_scans.scan_extraction(db, "svc", vuln_scans.extract_path(reqs))
+    vuln_scans.record_scan(db, clean, "test", now=t0 + timedelta(days=2))
+    rows = vuln_scans.list_findings(db, target="svc", include_fixed=True)
+    assert [(r["version"], r["fixed_at"].replace(tzinfo=UTC)) for r in rows] == [
+        ("2.2.6", t0 + timedelta(days=2))]
