@@ -153,10 +153,10 @@ def sync_findings(session: Session, target: str, records: Sequence[FindingRecord
         select(FindingRow).where(FindingRow.target == target)).scalars()}
     incoming = {fingerprint(target, rec) for rec in records}
     vanishing: dict[tuple[str, str, str], list[FindingRow]] = {}
-    for fp, row in existing.items():
-        if fp not in incoming and row.fixed_at is None:
-            vanishing.setdefault(_same_vulnerability(row.ecosystem, row.package, row.vuln_id),
-                                 []).append(row)
+    for old_fp, old in existing.items():
+        if old_fp not in incoming and old.fixed_at is None:
+            vanishing.setdefault(_same_vulnerability(old.ecosystem, old.package, old.vuln_id),
+                                 []).append(old)
     seen: set[str] = set()
     new: list[FindingRecord] = []
     for rec in records:
@@ -183,9 +183,9 @@ def sync_findings(session: Session, target: str, records: Sequence[FindingRecord
             row.last_seen, row.fixed_at, row.last_scan_id = now, None, scan_id
             row.severity, row.score, row.aliases = rec.severity, rec.score, rec.aliases
             row.fixed, row.summary, row.location = rec.fixed, rec.summary, rec.location
-    for row in existing.values():
-        if row.fingerprint not in seen and row.fixed_at is None:
-            row.fixed_at = now
+    for old in existing.values():
+        if old.fingerprint not in seen and old.fixed_at is None:
+            old.fixed_at = now
     session.flush()
     return new
 
