@@ -10,6 +10,8 @@ from vigil.security.model import ExtractError
 FILES = {
     "dir/base.txt": "six==1.16.0\n",
     "dir/constraints.txt": "urllib3==1.0\n",
+    "dir/pins.txt": "# pins\n-c more-pins.txt\nurllib3==1.24.1\nidna>=2\n",
+    "dir/more-pins.txt": "Jinja2==2.10\n",
 }
 
 
@@ -55,3 +57,42 @@ def test_trailing_continuation_and_comments() -> None:
     result = requirements.extract("# only a comment\n\ncertifi==2023.7.22 \\\n", "r.txt")
     assert [(p.name, p.version, p.location.line) for p in result.packages] == [
         ("certifi", "2023.7.22", 3)]
+
+
+def test_constraint_pins_check_unpinned_requirements() -> None:
+    # pip installs exactly the constrained version: check it there, located at the pin.
+    text = "-c pins.txt\nurllib3\njinja2>=2\nidna\nflask<1\nsix==1.16.0\n"
+    result = requirements.extract(text, "dir/requirements.txt", _read)
+    assert sorted((p.name, p.version, p.location.file, p.location.line)
+                  for p in result.packages) == [
+        ("jinja2", "2.10", "dir/more-pins.txt", 1), ("six", "1.16.0", "dir/requirements.txt", 6),
+        ("urllib3", "1.24.1", "dir/pins.txt", 3)]
+    assert [u.spec for u in result.unchecked] == ["idna", "flask<1"]
+
+
+def test_missing_constraints_file_is_an_error() -> None:
+    with pytest.raises(ExtractError, match="cannot read included"):
+        requirements.extract("-c nope.txt\nflask\n", "dir/requirements.txt", _read)
+
+
+@pytest.mark.parametrize(("line", "version"), [("django==2.2.0,<3", "2.2.0"),
+                                               ("django>=2,==2.2.0", "2.2.0"),
+                                               ("django==2.2.0,!=2.2.0", None),
+                                               ("django==2.*,<3", None)])
+def test_exact_pin_among_several_specifiers(line: str, version: str | None) -> None:
+    result = requirements.extract(line + "\n", "requirements.txt")
+    assert [p.version for p in result.packages] == ([version] if version else [])
+    assert len(result.unchecked) == (0 if version else 1)
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    ("--frobnicate fast", "unrecognised option --frobnicate"),
+    ("-Z", "unrecognised option -Z"),
+    ("mypkg-1.0-py3-none-any.whl", "URL or local path"),
+    ("~/src/pkg.tar.gz", "URL or local path"),
+    ("vendor/pkg", "URL or local path"),
+])
+def test_odd_lines_are_not_checked_never_dropped(line: str, reason: str) -> None:
+    result = requirements.extract(f"{line}\n--index-url https://pypi.org/simple\n--pre\n",
+                                  "requirements.txt")
+    assert [(u.spec, u.reason) for u in result.unchecked] == [(line, reason)]

@@ -1,7 +1,9 @@
 """requirements.txt: pins, `-r` includes, extras, markers, hashes, line continuations.
 
 Only exact pins (``==``/``===`` without wildcards) are checked; every other requirement
-(ranges, URLs, local paths, editables) is reported as not checked, never dropped.
+(ranges, URLs, local paths, editables, unknown options) is reported as not checked, never
+dropped. An unpinned requirement whose version a ``-c`` constraints file pins exactly is
+checked at that version (pip installs exactly it), located at the constraint's line.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 import shlex
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from vigil.security.extractors.base import Reader
 from vigil.security.model import ExtractError, Extraction, Location, Package, Unchecked
@@ -22,6 +25,11 @@ _OPTIONS_WITH_VALUE = {"-i", "--index-url", "--extra-index-url", "-f", "--find-l
                        "--trusted-host", "--no-binary", "--only-binary", "--platform",
                        "--python-version", "--implementation", "--abi", "--progress-bar",
                        "--use-feature", "--config-settings", "--global-option", "--hash"}
+# Options pip accepts in a requirements file that say nothing about what is installed.
+_GLOBAL_OPTIONS = {"-i", "--index-url", "--extra-index-url", "--no-index", "-f", "--find-links",
+                   "--no-binary", "--only-binary", "--prefer-binary", "--require-hashes",
+                   "--pre", "--trusted-host", "--use-feature"}
+_ARCHIVES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
 _MAX_DEPTH = 20
 
 
@@ -75,31 +83,59 @@ def _strip_options(line: str) -> str:
 
 
 def _exact_pin(req: Requirement) -> str | None:
-    """The pinned version when the specifier is exactly one ``==`` or ``===`` without ``*``."""
-    specs = list(req.specifier)
-    if len(specs) != 1:
-        return None
-    spec = specs[0]
-    if spec.operator in ("==", "===") and "*" not in spec.version:
-        return spec.version
+    """The pinned version: an ``==``/``===`` without ``*`` that the other specifiers allow
+    (``django==2.2.0,<3`` pins 2.2.0)."""
+    for spec in req.specifier:
+        if spec.operator in ("==", "===") and "*" not in spec.version:
+            others = [s for s in req.specifier if s is not spec]
+            if all(s.contains(spec.version, prereleases=True) for s in others):
+                return spec.version
     return None
+
+
+def _looks_like_path(line: str) -> bool:
+    """A local archive or directory (``./pkg``, ``~/x.tar.gz``, ``pkg-1.0-py3-none-any.whl``)."""
+    first = line.split(";", 1)[0].split()[0] if line.split() else ""
+    return (first.startswith((".", "/", "~")) or first.lower().endswith(_ARCHIVES)
+            or ("/" in first and "@" not in line))
 
 
 def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
     """Packages pinned in a requirements file and its `-r` includes; others as unchecked."""
     result = Extraction(KIND)
-    _extract_into(result, text, source, read, (source,))
+    constraints: dict[str, Package] = {}
+    _extract_into(result, text, source, read, (source,), constraints)
+    if constraints:
+        _apply_constraints(result, constraints)
     return result
 
 
+def _apply_constraints(result: Extraction, constraints: dict[str, Package]) -> None:
+    """Check unpinned requirements at the version a constraints file pins exactly."""
+    still: list[Unchecked] = []
+    for u in result.unchecked:
+        pin = constraints.get(canonicalize_name(u.name))
+        if pin is not None and u.reason.startswith("not pinned"):
+            try:
+                allowed = Requirement(u.spec).specifier.contains(pin.version, prereleases=True)
+            except InvalidRequirement:
+                allowed = False
+            if allowed:
+                result.packages.append(Package(u.name, pin.version, ECOSYSTEM, pin.location,
+                                               f"pkg:pypi/{u.name.lower()}@{pin.version}"))
+                continue
+        still.append(u)
+    result.unchecked[:] = still
+
+
 def _extract_into(result: Extraction, text: str, source: str, read: Reader | None,
-                  stack: tuple[str, ...]) -> None:
+                  stack: tuple[str, ...], constraints: dict[str, Package]) -> None:
     for line_no, line in _logical_lines(text):
         where = Location(source, line_no)
         if line.startswith("-"):
-            _option(result, line, source, line_no, read, stack)
+            _option(result, line, source, line_no, read, stack, constraints)
             continue
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", line) or line.startswith((".", "/")):
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", line) or _looks_like_path(line):
             result.unchecked.append(Unchecked(line, line, ECOSYSTEM, where, "URL or local path"))
             continue
         req_text = _strip_options(line)
@@ -121,7 +157,7 @@ def _extract_into(result: Extraction, text: str, source: str, read: Reader | Non
 
 
 def _option(result: Extraction, line: str, source: str, line_no: int, read: Reader | None,
-            stack: tuple[str, ...]) -> None:
+            stack: tuple[str, ...], constraints: dict[str, Package]) -> None:
     try:
         parts = shlex.split(line)
     except ValueError as exc:
@@ -134,10 +170,10 @@ def _option(result: Extraction, line: str, source: str, line_no: int, read: Read
     if opt in ("-r", "--requirement", "-c", "--constraint"):
         if not value:
             raise ExtractError(source, f"{opt} needs a file name", line_no)
-        if opt in ("-c", "--constraint"):
-            # Constraints limit versions but install nothing themselves: not an inventory.
-            return
+        is_constraint = opt in ("-c", "--constraint")
         if read is None:
+            if is_constraint:
+                return  # constraints install nothing; unpinned lines stay "not checked"
             raise ExtractError(source, f"cannot follow include {value!r} here", line_no)
         try:
             name, text = read(source, value)
@@ -145,6 +181,16 @@ def _option(result: Extraction, line: str, source: str, line_no: int, read: Read
             raise ExtractError(source, f"cannot read included {value!r}: {exc}", line_no) from exc
         if name in stack or len(stack) > _MAX_DEPTH:
             raise ExtractError(source, f"include cycle through {value!r}", line_no)
-        _extract_into(result, text, name, read, (*stack, name))
+        if is_constraint:
+            # Constraints install nothing themselves: only their exact pins are kept.
+            pinned = Extraction(KIND)
+            _extract_into(pinned, text, name, read, (*stack, name), constraints)
+            for pkg in pinned.packages:
+                constraints.setdefault(canonicalize_name(pkg.name), pkg)
+            return
+        _extract_into(result, text, name, read, (*stack, name), constraints)
     elif opt in ("-e", "--editable"):
         result.unchecked.append(Unchecked(value, line, ECOSYSTEM, where, "editable install"))
+    elif opt not in _GLOBAL_OPTIONS:
+        result.unchecked.append(Unchecked(line, line, ECOSYSTEM, where,
+                                          f"unrecognised option {opt}"))
