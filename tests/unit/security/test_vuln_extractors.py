@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -207,3 +208,30 @@ def test_detect_by_file_name(path: str, kind: str) -> None:
 @pytest.mark.parametrize("path", ["README.md", "package.json", "status", "notes.txt"])
 def test_detect_ignores_other_files(path: str) -> None:
     assert extractors.detect(path) is None
+
+
+@pytest.mark.parametrize(("module", "text", "message"), [
+    (cyclonedx, '{"bomFormat": "CycloneDX", "components": [{"purl": 123}]}',
+     "purl must be a string"),
+    (cyclonedx, '{"bomFormat": "CycloneDX", "components": {"a": 1}}', "must be a list"),
+    (cyclonedx, '{"bomFormat": "CycloneDX", "components": [{"name": "x", "components": 5}]}',
+     "must be a list"),
+    (cyclonedx, '{"bomFormat": "CycloneDX", "components": ["pkg:pypi/x@1"]}',
+     "must be an object"),
+    (spdx, '{"spdxVersion": "SPDX-2.3", "packages": {"a": 1}}', "must be a list"),
+    (spdx, '{"spdxVersion": "SPDX-2.3", "packages": [{"externalRefs": "x"}]}', "must be a list"),
+    (spdx, '{"spdxVersion": "SPDX-2.3", "packages": [{"externalRefs": [{"referenceType": '
+           '"purl", "referenceLocator": 7}]}]}', "must be a string"),
+])
+def test_sboms_of_the_wrong_shape_raise_clear_errors(module: Any, text: str,
+                                                     message: str) -> None:
+    # Valid JSON, wrong types: an ExtractError (exit 2 / 422), never an AttributeError.
+    with pytest.raises(ExtractError, match=message):
+        module.extract(text, "sbom.json")
+
+
+def test_spdx_id_that_is_not_a_string_is_tolerated() -> None:
+    result = spdx.extract('{"spdxVersion": "SPDX-2.3", "packages": [{"SPDXID": 5, "name": "x", '
+                          '"externalRefs": [{"referenceType": "purl", '
+                          '"referenceLocator": "pkg:pypi/x@1.0"}]}]}', "app.spdx.json")
+    assert [(p.name, p.version) for p in result.packages] == [("x", "1.0")]

@@ -30,18 +30,32 @@ def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
     lines = LineFinder(text)
     result = Extraction(KIND)
     seen: set[tuple[str, str, str]] = set()
-    stack = list(doc.get("components") or [])
-    meta = (doc.get("metadata") or {}).get("component")
+    stack = _components(doc, source, "components")
+    meta = doc.get("metadata")
+    meta = meta.get("component") if isinstance(meta, dict) else None
     if isinstance(meta, dict):
-        stack.extend(meta.get("components") or [])
+        stack.extend(_components(meta, source, "metadata.component.components"))
     while stack:
         comp = stack.pop(0)
         if not isinstance(comp, dict):
-            continue
-        stack.extend(comp.get("components") or [])
+            raise ExtractError(source, f"a component must be an object, got {comp!r:.60}")
+        stack.extend(_components(comp, source, f"components of {comp.get('name')!r}"))
         purl = comp.get("purl")
+        if purl is not None and not isinstance(purl, str):
+            raise ExtractError(source, f"purl must be a string, got {purl!r:.60}",
+                               lines.find('"purl"'))
         line = lines.find(f'"{purl}"') if purl else lines.find(f'"{comp.get("name", "")}"')
         item = from_purl(purl, str(comp.get("name", "")), str(comp.get("version", "")),
                          Location(source, line))
         add_unique(result, item, seen)
     return result
+
+
+def _components(holder: dict[str, Any], source: str, where: str) -> list[Any]:
+    """The ``components`` list of a BOM or component (empty when absent)."""
+    comps = holder.get("components")
+    if comps is None:
+        return []
+    if not isinstance(comps, list):
+        raise ExtractError(source, f"{where} must be a list")
+    return list(comps)

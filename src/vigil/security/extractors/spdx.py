@@ -29,13 +29,23 @@ def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
     lines = LineFinder(text)
     result = Extraction(KIND)
     seen: set[tuple[str, str, str]] = set()
-    for pkg in doc.get("packages") or []:
+    packages = doc.get("packages") or []
+    if not isinstance(packages, list):
+        raise ExtractError(source, "packages must be a list")
+    for i, pkg in enumerate(packages):
         if not isinstance(pkg, dict):
-            continue
-        purl = next((str(ref.get("referenceLocator")) for ref in pkg.get("externalRefs") or []
+            raise ExtractError(source, f"packages[{i}] must be an object")
+        refs = pkg.get("externalRefs") or []
+        if not isinstance(refs, list):
+            raise ExtractError(source, f"packages[{i}].externalRefs must be a list")
+        purl = next((ref.get("referenceLocator") for ref in refs
                      if isinstance(ref, dict) and ref.get("referenceType") == "purl"), None)
-        line = lines.find(f'"{pkg.get("SPDXID", "")}"') if pkg.get("SPDXID") else None
-        if pkg.get("SPDXID", "").startswith("SPDXRef-DOCUMENT"):
+        if purl is not None and not isinstance(purl, str):
+            raise ExtractError(source, f"packages[{i}]: the purl must be a string")
+        spdx_id = pkg.get("SPDXID")
+        spdx_id = spdx_id if isinstance(spdx_id, str) else ""
+        line = lines.find(f'"{spdx_id}"') if spdx_id else None
+        if spdx_id.startswith("SPDXRef-DOCUMENT"):
             continue
         item = from_purl(purl, str(pkg.get("name", "")), str(pkg.get("versionInfo", "")),
                          Location(source, line))
