@@ -68,6 +68,8 @@ def k8s(
     if not sources:
         fail_usage(f"{path}: no .yaml or .yml files")
     manifests, errors = load_manifests(sources)
+    if not manifests and not errors:
+        fail_usage(f"{path}: no Kubernetes objects (YAML documents with apiVersion and kind)")
     findings = [f for f in errors + audit_manifests(manifests) if f.check_id not in set(skip)]
     _render(findings, fmt, {k: v[1] for k, v in CHECKS.items()})
     if at_or_above(findings, fail_on):

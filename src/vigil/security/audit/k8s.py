@@ -92,12 +92,12 @@ def load_manifests(sources: Iterable[tuple[str, str]]) -> tuple[list[Manifest], 
     for file, text in sources:
         try:
             nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        except yaml.YAMLError as exc:
+            loader_docs = list(yaml.safe_load_all(text))
+        except yaml.YAMLError as exc:  # syntax, or a tag a safe loader cannot build (!vault)
             mark = getattr(exc, "problem_mark", None)
             errors.append(Finding("K8S000", W, f"invalid YAML: {getattr(exc, 'problem', exc)}",
                                   file, "", file, mark.line + 1 if mark else None))
             continue
-        loader_docs = list(yaml.safe_load_all(text))
         for node, doc in zip(nodes, loader_docs, strict=False):
             line = node.start_mark.line + 1 if node is not None else 1
             for obj in _expand(doc):
@@ -106,10 +106,10 @@ def load_manifests(sources: Iterable[tuple[str, str]]) -> tuple[list[Manifest], 
 
 
 def _expand(doc: Any) -> list[dict[str, Any]]:
-    if not isinstance(doc, dict) or "kind" not in doc:
+    if not isinstance(doc, dict) or not isinstance(doc.get("kind"), str):
         return []
-    if doc.get("kind", "").endswith("List") and isinstance(doc.get("items"), list):
-        return [i for i in doc["items"] if isinstance(i, dict) and "kind" in i]
+    if doc["kind"].endswith("List") and isinstance(doc.get("items"), list):
+        return [i for i in doc["items"] if isinstance(i, dict) and isinstance(i.get("kind"), str)]
     return [doc]
 
 
@@ -137,24 +137,44 @@ def audit_manifests(manifests: list[Manifest]) -> list[Finding]:
     pdbs = [m for m in manifests if m.kind == "PodDisruptionBudget"]
     policies = [m for m in manifests if m.kind == "NetworkPolicy"]
     for m in manifests:
-        if m.kind not in _CLUSTER_SCOPED and (m.namespace or "default") == "default":
-            findings.append(_f(m, "K8S020", "metadata.namespace"))
-        tpl = pod_template(m.obj)
-        if tpl is None:
-            continue
-        spec, labels, base = tpl
-        findings.extend(_pod_checks(m, spec, base))
-        if m.kind == "Deployment":
-            replicas = (m.obj.get("spec") or {}).get("replicas", 1)
-            if isinstance(replicas, int) and replicas < 2:
-                findings.append(_f(m, "K8S021", "spec.replicas", f"replicas is {replicas}"))
-        if m.kind in {"Deployment", "StatefulSet"} and not any(
-                _same_ns(p, m) and _selects((p.obj.get("spec") or {}).get("selector"), labels)
-                for p in pdbs):
-            findings.append(_f(m, "K8S022", "spec.selector"))
-        if not any(_same_ns(p, m) and _selects((p.obj.get("spec") or {}).get("podSelector"),
-                                               labels, empty_matches=True) for p in policies):
-            findings.append(_f(m, "K8S023", f"{base.rsplit('.spec', 1)[0]}.metadata.labels"))
+        try:
+            findings.extend(_manifest_checks(m, pdbs, policies))
+        except (AttributeError, TypeError, ValueError) as exc:  # a list where a map belongs
+            findings.append(Finding("K8S000", W, f"manifest is not a well-formed {m.kind}: "
+                                    f"{exc}", _safe_ref(m), "", m.file, m.line))
+    return findings
+
+
+def _safe_ref(m: Manifest) -> str:
+    try:
+        return m.ref
+    except AttributeError:  # metadata is not a map
+        return f"{m.kind}/?/?"
+
+
+def _manifest_checks(m: Manifest, pdbs: list[Manifest],
+                     policies: list[Manifest]) -> list[Finding]:
+    findings: list[Finding] = []
+    if m.kind not in _CLUSTER_SCOPED and (m.namespace or "default") == "default":
+        findings.append(_f(m, "K8S020", "metadata.namespace"))
+    tpl = pod_template(m.obj)
+    if tpl is None:
+        return findings
+    spec, labels, base = tpl
+    findings.extend(_pod_checks(m, spec, base))
+    if m.kind == "Deployment":
+        replicas = (m.obj.get("spec") or {}).get("replicas", 1)
+        if isinstance(replicas, int) and replicas < 2:
+            findings.append(_f(m, "K8S021", "spec.replicas", f"replicas is {replicas}"))
+    if m.kind in {"Deployment", "StatefulSet"} and not any(
+            _same_ns(p, m) and _selects((p.obj.get("spec") or {}).get("selector"), labels)
+            for p in pdbs):
+        findings.append(_f(m, "K8S022", "spec.selector"))
+    if not any(_same_ns(p, m) and _selects((p.obj.get("spec") or {}).get("podSelector"),
+                                           labels, empty_matches=True) for p in policies):
+        labels_path = f"{base.rsplit('.spec', 1)[0]}.metadata.labels" if "." in base \
+            else "metadata.labels"
+        findings.append(_f(m, "K8S023", labels_path))
     return findings
 
 

@@ -92,3 +92,30 @@ def test_cli_exit_codes_and_formats(tmp_path: Path) -> None:
                                         "--skip", "K8S011", "--format", "sarif"])
     assert only_critical.exit_code == 0
     assert runner.invoke(app, ["k8s", str(tmp_path / "nope")]).exit_code == 2
+
+
+def test_odd_yaml_is_a_finding_or_a_usage_error_never_a_traceback(tmp_path: Path) -> None:
+    tagged = tmp_path / "tagged.yaml"
+    tagged.write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\n"
+                      "data:\n  pw: !vault |\n    abc\n")
+    malformed = tmp_path / "malformed.yaml"
+    malformed.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\n"
+                         "spec: [1, 2]\n---\nkind: 5\n---\n- a list\n---\n"
+                         "apiVersion: apps/v1\nkind: Deployment\nmetadata: [x]\nspec: {}\n")
+    findings = _audit(tagged, malformed)
+    assert [(f.check_id, f.resource) for f in findings] == [
+        ("K8S000", str(tagged)), ("K8S000", "Pod/a/p"), ("K8S000", "Deployment/?/?")]
+    result = runner.invoke(app, ["k8s", str(malformed), "--format", "json"])
+    assert result.exit_code == 1 and "K8S000" in result.stdout
+    not_k8s = tmp_path / "values.yaml"
+    not_k8s.write_text("---\nreplicaCount: 1\nimage: {tag: latest}\n---\n")
+    result = runner.invoke(app, ["k8s", str(not_k8s)])
+    assert result.exit_code == 2
+    assert "no Kubernetes objects" in result.stderr
+
+
+def test_a_bare_pod_not_covered_by_a_network_policy_points_at_its_labels() -> None:
+    manifests, _ = load_manifests([("pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: "
+                                    "{name: p, namespace: a}\nspec: {containers: []}\n")])
+    paths = {f.path for f in audit_manifests(manifests) if f.check_id == "K8S023"}
+    assert paths == {"metadata.labels"}
