@@ -96,8 +96,7 @@ def _exact_pin(req: Requirement) -> str | None:
 def _looks_like_path(line: str) -> bool:
     """A local archive or directory (``./pkg``, ``~/x.tar.gz``, ``pkg-1.0-py3-none-any.whl``)."""
     first = line.split(";", 1)[0].split()[0] if line.split() else ""
-    return (first.startswith((".", "/", "~")) or first.lower().endswith(_ARCHIVES)
-            or ("/" in first and "@" not in line))
+    return first.startswith((".", "/", "~")) or first.lower().endswith(_ARCHIVES)
 
 
 def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
@@ -142,6 +141,10 @@ def _extract_into(result: Extraction, text: str, source: str, read: Reader | Non
         try:
             req = Requirement(req_text)
         except InvalidRequirement as exc:
+            if "/" in req_text.split(";", 1)[0].split()[0]:  # a directory such as vendor/pkg
+                result.unchecked.append(Unchecked(line, line, ECOSYSTEM, where,
+                                                  "URL or local path"))
+                continue
             raise ExtractError(source, f"invalid requirement {req_text!r}: {exc}", line_no) from exc
         if req.url:
             result.unchecked.append(
