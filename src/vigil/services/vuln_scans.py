@@ -211,13 +211,19 @@ def _read_include(including: str, ref: str) -> tuple[str, str]:
     return shown, _read_text(Path(shown), shown)
 
 
+def unknown_kind(kind: str) -> str:
+    """The message for a --kind / kind= that names no extractor, listing the known ones."""
+    known = ", ".join(ex.KIND for ex in extractors.EXTRACTORS)
+    return f"unknown inventory kind {kind!r}; known kinds: {known}"
+
+
 def extract_file(path: Path, kind: str | None = None, shown: str | None = None) -> Extraction:
     """Extract one inventory file; the kind comes from its name, or its content for JSON SBOMs."""
     shown = shown or str(path)
     if kind:
         extractor = extractors.by_kind(kind)
         if extractor is None:
-            raise ScanInputError(f"unknown inventory kind {kind!r}")
+            raise ScanInputError(unknown_kind(kind))
     else:
         extractor = extractors.detect(shown) or extractors.detect(path.name)
     text = _read_text(path, shown)
@@ -358,7 +364,12 @@ def scan_upload(db: Database, filename: str, content: bytes, kind: str | None = 
         except UnicodeDecodeError as exc:
             raise ExtractError(filename, f"not UTF-8 text: {exc.reason}") from exc
         name = os.path.basename(filename)
-        extractor = extractors.by_kind(kind) if kind else extractors.detect(name)
+        if kind:
+            extractor = extractors.by_kind(kind)
+            if extractor is None:
+                raise ScanInputError(unknown_kind(kind))
+        else:  # the whole name first: `var/lib/dpkg/status` is told by its directory
+            extractor = extractors.detect(filename) or extractors.detect(name)
         if extractor is None and name.lower().endswith(".json"):
             try:
                 extractor = extractors.sniff_json(orjson.loads(text))

@@ -152,12 +152,31 @@ def test_api_upload_and_findings(client: TestClient, keys: dict[str, str], db: D
 def test_errors_with_brackets_exit_2_with_the_text(cli: CliRunner, tmp_path: Path) -> None:
     # Error messages quote the user's file: [brackets] in it are text, never Rich markup.
     bad = tmp_path / "requirements.txt"
-    bad.write_text("pyyaml[/extra]==5.3.1 (\n")
+    bad.write_text("-r missing[/extra].txt\n")
     result = cli.invoke(app, ["scan", str(bad)])
     assert result.exit_code == 2, result.output
-    assert "pyyaml[/extra]==5.3.1" in result.stderr
+    assert "missing[/extra].txt" in result.stderr
     pylock = tmp_path / "pylock.toml"
     pylock.write_text('lock-version = "1.0"\n')
     result = cli.invoke(app, ["scan", str(pylock)])
     assert result.exit_code == 2
     assert "[[packages]]" in result.stderr
+
+
+def test_api_upload_kind_and_path_names(client: TestClient, keys: dict[str, str],
+                                        db: Database) -> None:
+    vuln_scans.import_advisories(db, FIXTURES / "advisories")
+    op = {"Authorization": f"Bearer {keys['operator']}"}
+    body = (INV / "poetry.lock").read_bytes()
+    bad_kind = client.post("/api/v1/security/scans", headers=op, content=body,
+                           params={"filename": "poetry.lock", "kind": "nope"})
+    assert bad_kind.status_code == 422
+    problem = bad_kind.json()
+    assert "'nope'" in problem["detail"] and "poetry.lock" in problem["detail"]
+    assert problem["errors"][0]["path"] == "kind"
+    # A dpkg status file is known by its directory, as on the command line.
+    status = b"Package: openssl\nStatus: install ok installed\nVersion: 3.0.11-1\n"
+    resp = client.post("/api/v1/security/scans", headers=op, content=status,
+                       params={"filename": "/var/lib/dpkg/status"})
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["summary"]["packages"] == 1

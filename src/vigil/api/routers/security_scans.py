@@ -81,8 +81,9 @@ async def create_scan(
                            [{"in": "body", "path": f"line {exc.line}" if exc.line else "",
                              "message": exc.reason}]) from None
     except vuln_scans.ScanInputError as exc:
+        field = "kind" if kind and str(exc) == vuln_scans.unknown_kind(kind) else "filename"
         raise ProblemError(422, "invalid-inventory", "Unreadable inventory", str(exc),
-                           [{"in": "query", "path": "filename", "message": str(exc)}]) from None
+                           [{"in": "query", "path": field, "message": str(exc)}]) from None
     except vuln_scans.NoAdvisories as exc:
         raise ProblemError(409, "no-advisories", "No advisories", str(exc)) from None
     return as_dict(report)
