@@ -37,7 +37,8 @@ def import_(
         db.dispose()
     if result.stored + result.unchanged + result.withdrawn == 0:
         fail_usage(escape(f"{path}: no OSV advisories found"
-                   + (f" ({len(result.errors)} unreadable files)" if result.errors else "")))
+                   + (f" ({len(result.errors)} unreadable files; the first: {result.errors[0]})"
+                      if result.errors else "")))
     if output_format is OutputFormat.JSON:
         typer.echo(json.dumps({
             "stored": result.stored, "deleted": result.deleted, "unchanged": result.unchanged,

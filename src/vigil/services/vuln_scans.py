@@ -6,10 +6,12 @@ inventories from disk, the Python environment, and the database (through the rep
 
 from __future__ import annotations
 
+import lzma
 import os
 import tarfile
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -156,7 +158,8 @@ def import_advisories(db: Database, path: Path, now: datetime | None = None,
                 result.not_osv += plan.not_osv
                 result.errors.extend(plan.errors)
             result.total = repo.count_advisories(session)
-    except (OSError, zipfile.BadZipFile, tarfile.TarError) as exc:
+    except (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile,
+            tarfile.TarError) as exc:  # EOFError: a truncated .tar.gz
         raise ScanInputError(f"{path}: cannot read advisories: {exc}") from exc
     result.stored, result.deleted = len(stored_ids), len(deleted_ids)
     result.errors[:0] = decode_errors

@@ -180,3 +180,23 @@ def test_api_upload_kind_and_path_names(client: TestClient, keys: dict[str, str]
                        params={"filename": "/var/lib/dpkg/status"})
     assert resp.status_code == 201, resp.text
     assert resp.json()["summary"]["packages"] == 1
+
+
+def test_import_of_a_truncated_or_invalid_archive_exits_2(cli: CliRunner, tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for path in sorted((FIXTURES / "advisories").rglob("*")):
+            tf.add(path, arcname=str(path.relative_to(FIXTURES)))
+    truncated = tmp_path / "db.tar.gz"
+    truncated.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    result = cli.invoke(app, ["advisories", "import", str(truncated)])
+    assert result.exit_code == 2, result.output
+    assert "cannot read advisories" in result.stderr
+    invalid = tmp_path / "adv.json"
+    invalid.write_text('{"id": "X-1", "modified": "2024-01-01T00:00:00Z", "affected": "no"}')
+    result = cli.invoke(app, ["advisories", "import", str(invalid)])
+    assert result.exit_code == 2
+    assert "the first: adv.json: X-1.affected[0]: must be a mapping" in result.stderr
