@@ -80,7 +80,7 @@ class WebDetector:
         if scanner is None and ev.method not in _COMMON_METHODS:
             scanner = scanner_of(ev.method)
         lower_path = text.partition("?")[0]
-        probe = probe_in(lower_path)
+        probe = probe_in(lower_path, ev.status)
         client_error = 400 <= ev.status < 500
         if scanner:
             src.scanners[scanner] += 1

@@ -17,14 +17,24 @@ except ImportError:  # pragma: no cover - pyahocorasick is a declared dependency
 
 # Per family: (needle, pattern) pairs; a pattern runs only when its literal needle is in
 # the lower-cased text, which keeps ordinary requests to a few substring checks.
-_SHELL_WORDS = r"(?:cat|ls|id|whoami|uname|wget|curl|nc|bash|sh|ping|sleep|echo|nslookup)"
+# Commands that are also ordinary words ("dog & cat food", "sleep", "id") count only when
+# something shell-like follows: the end, another operator, or an option, path or number.
+_PLAIN_COMMANDS = r"(?:whoami|uname|wget|curl|nslookup|bash|ifconfig|netstat)\b"
+_WORD_COMMANDS = r"(?:cat|ls|id|nc|sh|ping|sleep|echo)\b"
+_SHELL_ARGUMENT = r"(?:\s*$|\s*[;|&`#)'\"<>]|\s+[-/$'\"\d.~*])"
+_COMMAND = rf"(?:{_PLAIN_COMMANDS}(?![=\w])|{_WORD_COMMANDS}(?![=\w]){_SHELL_ARGUMENT})"
+# What follows `union select` / `select` in a payload (not in prose like "union select
+# committee" or "select rows from a table"): a column list, a literal, a function call.
+_SQL_COLUMNS = r"[\s(/*+]*(?:\d|null\b|\*|@@|0x|['\"`]|\w+\s*\(|[\w.]+\s*,)"
 # Patterns start with a literal so the regex engine can jump to candidate positions.
 _SIGNATURES: dict[str, list[tuple[str, str]]] = {
     "sql_injection": [
-        ("union", r"union\b[\s(/*+]+(?:all[\s(/*+]+)?select\b"),
-        ("select", r"select\b.{1,80}?\bfrom\b"),
-        ("and", r"and\s+['\"(]?\s*\d+\s*['\")]?\s*=\s*['\"(]?\s*\d+"),
-        ("or", r"or\s+['\"(]?\s*\d+\s*['\")]?\s*=\s*['\"(]?\s*\d+"),
+        ("union", r"union\b[\s(/*+]+(?:(?:all|distinct)[\s(/*+]+)?select\b(?:"
+                  + _SQL_COLUMNS + r"|.{1,80}?\bfrom\b)"),
+        ("select", r"(?:['\"`);(]|/\*|--)\s*select\b.{1,80}?\bfrom\b"),
+        ("select", r"select\b" + _SQL_COLUMNS + r".{0,80}?\bfrom\b"),
+        ("and", r"\band\s+['\"(]?\s*\d+\s*['\")]?\s*=\s*['\"(]?\s*\d+"),
+        ("or", r"\bor\s+['\"(]?\s*\d+\s*['\")]?\s*=\s*['\"(]?\s*\d+"),
         ("'", r"'\s*(?:(?:or|and)\s+'|--|;)"),
         ("sleep", r"sleep\s*\(\s*\d"),
         ("benchmark", r"benchmark\s*\("),
@@ -57,10 +67,10 @@ _SIGNATURES: dict[str, list[tuple[str, str]]] = {
         ("%c0%ae", r"%c0%ae"),
     ],
     "command_injection": [
-        (";", r";\s*" + _SHELL_WORDS + r"\b(?!=)"),
-        ("|", r"\|\s*" + _SHELL_WORDS + r"\b"),
+        (";", r";\s*" + _COMMAND),
+        ("|", r"\|\s*" + _COMMAND),
         ("`", r"`\s*\w[^`]{0,80}`"),
-        ("&", r"&\s*(?:cat|ls|id|whoami|uname|wget|curl|nc|bash|ping|echo|nslookup)\b(?![=\w])"),
+        ("&", r"&\s*" + _COMMAND),
         ("$(", r"\$\(\s*\w+"),
         ("${ifs}", r"\$\{ifs\}"),
         ("/bin/", r"/bin/(?:ba)?sh\b"),
@@ -84,14 +94,14 @@ SCANNERS: dict[str, tuple[str, ...]] = {
     "w3af": ("w3af",),
     "nikto": ("nikto",),
     "sqlmap": ("sqlmap",),
-    "nmap": ("nmap scripting engine", "nmap"),
+    "nmap": ("nmap scripting engine", "nmaplowercheck", "nmap"),
     "masscan": ("masscan",),
     "zgrab": ("zgrab",),
     "nuclei": ("nuclei",),
     "wpscan": ("wpscan",),
     "dirbuster": ("dirbuster", "gobuster", "feroxbuster", "ffuf"),
     "openvas": ("openvas", "greenbone"),
-    "nessus": ("nessus",),
+    "nessus": ("nessus_is_probing", "nessus"),
     "burp": ("burpsuite", "burpcollaborator"),
     "zap": ("owasp zap", "zaproxy", "owasp_zap"),
     "arachni": ("arachni",),
@@ -100,6 +110,10 @@ SCANNERS: dict[str, tuple[str, ...]] = {
 }
 _SCANNER_NEEDLES = tuple((needle, name) for name, needles in SCANNERS.items()
                          for needle in needles)
+# Markers scanners put in the request itself. Bare tool names ("nmap", "nessus") are left
+# to user agents: in a path or query they are as likely a search for the tool.
+PAYLOAD_MARKERS = frozenset({"acunetix", "wvs_test", "acusensor", "acumonitor", "netsparker",
+                             "w3af", "burpcollaborator", "nmaplowercheck", "nessus_is_probing"})
 
 PROBE_PATHS = re.compile(
     r"/(?:\.git/|\.svn/|\.hg/|\.env\b|\.htaccess|\.htpasswd|\.ds_store|wp-admin|wp-login\.php"
@@ -107,6 +121,12 @@ PROBE_PATHS = re.compile(
     r"|web\.config|admin\.php|xmlrpc\.php|actuator|\.aws/|config\.php|shell\.php|phpinfo\.php"
     r"|vendor/phpunit|boaform|hnap1|manager/html|solr/|jmx-console|owa/|autodiscover)"
     r"|\.(?:bak|old|orig|swp|sql|tar\.gz|zip)$")
+# Probe paths no visitor of a legitimate site asks for; the others (`/wp-admin`, backups,
+# `/server-status`, `/actuator`) are everyday paths where they exist, and count as probes
+# only when the server answers with an error.
+SECRET_PROBES = re.compile(
+    r"/(?:\.git/|\.svn/|\.hg/|\.env\b|\.htaccess|\.htpasswd|\.ds_store|wp-config|etc/passwd"
+    r"|\.aws/|shell\.php|vendor/phpunit|boaform|hnap1)")
 
 
 def decode(target: str) -> str:
@@ -138,10 +158,10 @@ def scanner_of(text: str) -> str | None:
     return scanner_in(text.lower())
 
 
-def scanner_in(lower: str) -> str | None:
-    """Like `scanner_of` for text that is already lower-case."""
+def scanner_in(lower: str, markers_only: bool = False) -> str | None:
+    """Like `scanner_of` for text that is already lower-case (`markers_only`: payloads)."""
     for needle, name in _SCANNER_NEEDLES:
-        if needle in lower:
+        if needle in lower and (not markers_only or needle in PAYLOAD_MARKERS):
             return name
     return None
 
@@ -151,9 +171,11 @@ def is_probe(path: str) -> bool:
     return PROBE_PATHS.search(path.lower()) is not None
 
 
-def probe_in(lower_path: str) -> bool:
-    """Like `is_probe` for a path that is already lower-case."""
-    return PROBE_PATHS.search(lower_path) is not None
+def probe_in(lower_path: str, status: int = 404) -> bool:
+    """Like `is_probe` for a lower-case path: everyday paths only when `status` is an error."""
+    if PROBE_PATHS.search(lower_path) is None:
+        return False
+    return status >= 400 or SECRET_PROBES.search(lower_path) is not None
 
 
 def _automaton() -> Any:
@@ -181,7 +203,7 @@ _SCANNER_ORDER = {needle: i for i, (needle, _) in enumerate(_SCANNER_NEEDLES)}
 def analyse(text: str) -> tuple[str | None, list[str]]:
     """Scanner fingerprint and injection families of a decoded, lower-cased request target."""
     if _AUTOMATON is None:
-        return scanner_in(text), injections_in(text)
+        return scanner_in(text, markers_only=True), injections_in(text)
     seen: set[str] = set()
     scanner: str | None = None
     scanner_rank = len(_SCANNER_ORDER)
@@ -190,7 +212,7 @@ def analyse(text: str) -> tuple[str | None, list[str]]:
         if needle in seen:
             continue
         seen.add(needle)
-        if names and _SCANNER_ORDER[needle] < scanner_rank:
+        if names and needle in PAYLOAD_MARKERS and _SCANNER_ORDER[needle] < scanner_rank:
             scanner, scanner_rank = names[0], _SCANNER_ORDER[needle]
         for family, pattern in signatures:
             if family not in families and pattern.search(text) is not None:

@@ -105,3 +105,38 @@ def test_pure_python_fallback_agrees_with_the_automaton(monkeypatch: pytest.Monk
     monkeypatch.setattr(web_patterns, "_AUTOMATON", None)
     assert [web_patterns.analyse(t) for t in texts] == fast
     assert any(scanner for scanner, _ in fast) and any(kinds for _, kinds in fast)
+
+
+def test_benign_traffic_with_sql_words_downloads_and_admin_paths_raises_nothing() -> None:
+    """Searches for "select ... from", "union select", "dog & cat", tool names; downloads of
+    .zip/.sql/.tar.gz; a WordPress admin at work; monitoring scraping /server-status and
+    /actuator: all answered normally, none of it is an attack."""
+    engine = ThreatEngine()
+    engine.feed_lines((FIXTURES / "benign_access.log").read_text().splitlines())
+    assert engine.stats.unparseable == 0 and engine.stats.http_events > 30
+    assert [(t.type, t.source_ip) for t in engine.finish()] == []
+
+
+@pytest.mark.parametrize(("target", "kind"), [
+    ("/s?id=1+and+(select+count(*)+from+users)>0", "sql_injection"),
+    ("/s?id=1;select+*+from+users", "sql_injection"),
+    ("/s?q=1+union+select+password+from+users", "sql_injection"),
+    ("/r?c=1%26%26id", "command_injection"),
+    ("/r?c=1%26sleep+5", "command_injection"),
+    ("/r?c=a;ls+-la", "command_injection"),
+])
+def test_payloads_in_sql_and_shell_context_are_still_found(target: str, kind: str) -> None:
+    assert kind in injection_types(target)
+
+
+def test_everyday_probe_paths_count_only_when_the_server_says_no() -> None:
+    def scan(status: int, path: str) -> list[str]:
+        lines = [f'198.51.100.7 - - [10/Mar/2024:10:00:0{i} +0000] "GET {path}{i} HTTP/1.1" '
+                 f'{status} 10 "-" "Mozilla/5.0"' for i in range(4)]
+        engine = ThreatEngine()
+        engine.feed_lines(lines)
+        return [t.type for t in engine.finish()]
+
+    assert scan(200, "/wp-admin/edit.php?p=") == []
+    assert scan(404, "/wp-admin/edit.php?p=") == ["web_vulnerability_scan"]
+    assert scan(200, "/.git/objects/") == ["web_vulnerability_scan"]
