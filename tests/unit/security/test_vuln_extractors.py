@@ -235,3 +235,13 @@ def test_spdx_id_that_is_not_a_string_is_tolerated() -> None:
                           '"externalRefs": [{"referenceType": "purl", '
                           '"referenceLocator": "pkg:pypi/x@1.0"}]}]}', "app.spdx.json")
     assert [(p.name, p.version) for p in result.packages] == [("x", "1.0")]
+
+
+def test_yarn_v1_alias_is_checked_as_the_real_package() -> None:
+    # `string-width-cjs@npm:string-width@^4.2.0` installs string-width: its advisories apply.
+    text = ('# yarn lockfile v1\n\n"string-width-cjs@npm:string-width@^4.2.0":\n'
+            '  version "4.2.3"\n\n"@types/x@npm:@scope/real@^1":\n  version "1.0.0"\n\n'
+            'lodash@^4:\n  version "4.17.20"\n')
+    result = yarn_lock.extract(text, "yarn.lock")
+    assert [(p.name, p.version, p.location.line) for p in result.packages] == [
+        ("string-width", "4.2.3", 3), ("@scope/real", "1.0.0", 6), ("lodash", "4.17.20", 9)]

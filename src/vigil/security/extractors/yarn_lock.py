@@ -21,10 +21,18 @@ def matches(path: str) -> bool:
 
 
 def _name_of(spec: str) -> str:
-    """``@scope/pkg@^1.0`` -> ``@scope/pkg``; ``pkg@npm:other@1`` keeps ``pkg``."""
+    """``@scope/pkg@^1.0`` -> ``@scope/pkg``; an alias ``pkg@npm:other@^1`` installs, and so
+    is checked as, ``other``."""
     spec = spec.strip().strip('"')
     at = spec.find("@", 1)
-    return spec if at < 0 else spec[:at]
+    if at < 0:
+        return spec
+    target = spec[at + 1:]
+    if target.startswith("npm:") and len(target) > 4:
+        real = target[4:]
+        real_at = real.find("@", 1)
+        return real if real_at < 0 else real[:real_at]
+    return spec[:at]
 
 
 def extract(text: str, source: str, read: Reader | None = None) -> Extraction:
