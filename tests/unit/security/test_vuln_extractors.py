@@ -245,3 +245,14 @@ def test_yarn_v1_alias_is_checked_as_the_real_package() -> None:
     result = yarn_lock.extract(text, "yarn.lock")
     assert [(p.name, p.version, p.location.line) for p in result.packages] == [
         ("string-width", "4.2.3", 3), ("@scope/real", "1.0.0", 6), ("lodash", "4.17.20", 9)]
+
+
+def test_npm_lock_v1_alias_is_checked_as_the_real_package() -> None:
+    text = ('{"lockfileVersion": 1, "dependencies": {\n'
+            '  "string-width-cjs": {"version": "npm:string-width@4.2.3"},\n'
+            '  "real": {"version": "npm:@scope/real@1.0.0"},\n'
+            '  "local": {"version": "file:../local"}}}\n')
+    result = npm_lock.extract(text, "package-lock.json")
+    assert [(p.name, p.version, p.location.line) for p in result.packages] == [
+        ("string-width", "4.2.3", 2), ("@scope/real", "1.0.0", 3)]
+    assert [(u.name, u.reason) for u in result.unchecked] == [("local", "no registry version")]

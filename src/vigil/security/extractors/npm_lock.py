@@ -57,6 +57,10 @@ def _v1(deps: dict[str, Any], source: str, lines: LineFinder, result: Extraction
             continue
         where = Location(source, lines.find(f'"{name}"'))
         version = str(info.get("version") or "")
+        if version.startswith("npm:") and "@" in version[5:]:
+            # An alias: "string-width-cjs": {"version": "npm:string-width@4.2.3"}.
+            at = version.rindex("@")
+            name, version = version[4:at], version[at + 1:]
         if not version or ":" in version or "/" in version:
             result.unchecked.append(Unchecked(name, version, ECOSYSTEM, where,
                                               "no registry version"))
