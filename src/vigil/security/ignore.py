@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from vigil.security.model import Finding
@@ -66,7 +66,12 @@ def parse_ignore(doc: Any, source: str = ".vigilignore.yaml") -> list[IgnoreRule
             raise IgnoreFileError(f"{where}: unknown keys {sorted(unknown)}")
         if not entry.get("id") or not entry.get("reason"):
             raise IgnoreFileError(f"{where}: id and reason are required")
+        for key in ("id", "package", "reason"):
+            if isinstance(entry.get(key), (list, dict)):
+                raise IgnoreFileError(f"{where}: {key} must be a single value, not a list or map")
         expires = entry.get("expires")
+        if isinstance(expires, datetime):  # YAML reads 2027-01-31T00:00:00Z as a datetime
+            expires = expires.date()
         if isinstance(expires, str):
             try:
                 expires = date.fromisoformat(expires)

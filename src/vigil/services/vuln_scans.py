@@ -286,6 +286,8 @@ def load_ignore_file(path: Path | None) -> list[IgnoreRule]:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ScanInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ScanInputError(f"{path}: not UTF-8 text: {exc.reason}") from exc
     except yaml.YAMLError as exc:
         raise ScanInputError(f"{path}: invalid YAML: {exc}") from exc
     try:

@@ -165,3 +165,10 @@ def test_version_bump_that_stays_vulnerable_keeps_the_finding_open(
     rows = vuln_scans.list_findings(db, target="svc", include_fixed=True)
     assert [(r["version"], r["fixed_at"].replace(tzinfo=UTC)) for r in rows] == [
         ("2.2.6", t0 + timedelta(days=2))]
+
+
+def test_ignore_file_that_is_not_utf8_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / ".vigilignore.yaml"
+    path.write_bytes(b"\xff\xfeignore: []\n")
+    with pytest.raises(vuln_scans.ScanInputError, match="not UTF-8"):
+        vuln_scans.load_ignore_file(path)

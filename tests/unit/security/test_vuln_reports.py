@@ -40,6 +40,8 @@ def test_ignore_by_alias_and_package_until_expiry() -> None:
     ({"ignore": [{"id": "X", "reason": "r", "until": "2020-01-01"}]}, "unknown keys"),
     ({"ignores": []}, "unknown keys"),
     ({"ignore": "X"}, "must be a list"),
+    ({"ignore": [{"id": ["A", "B"], "reason": "r"}]}, "id must be a single value"),
+    ({"ignore": [{"id": "A", "reason": "r", "package": ["x"]}]}, "package must be a single"),
 ])
 def test_ignore_file_errors(doc: object, message: str) -> None:
     with pytest.raises(IgnoreFileError, match=message):
@@ -130,3 +132,13 @@ def test_table_report_shows_brackets_literally() -> None:
     text = RENDERERS["table"](scan("app[v2]", extraction, {}))
     assert "app[v2]/requirements.txt:1: pyyaml[security]>=5" in text
     assert "x[/y]>=1 - not pinned" in text
+
+
+def test_ignore_expiry_written_as_a_timestamp() -> None:
+    # YAML turns `expires: 2026-12-31T00:00:00Z` into a datetime: it means that day.
+    import yaml
+
+    rules = parse_ignore(yaml.safe_load(
+        "ignore:\n  - id: CVE-1\n    reason: r\n    expires: 2026-12-31T00:00:00Z\n"))
+    assert rules[0].expires == date(2026, 12, 31)
+    assert apply_ignores([_finding()], rules, date(2027, 1, 1)).expired == rules
