@@ -12,7 +12,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from vigil.alerting.durations import Duration
 from vigil.alerting.matchers import parse_matchers
@@ -29,6 +30,19 @@ class _Strict(BaseModel):
 def _check_matchers(value: list[str]) -> list[str]:
     parse_matchers(value)
     return value
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Reject times without a timezone: comparing them with the clock would crash later."""
+    if value is not None and value.tzinfo is None:
+        raise ValueError(f"{value.isoformat()} needs a timezone, e.g. 2026-12-01T22:00:00Z")
+    return value
+
+
+def _reference_error(loc: tuple[str | int, ...], message: str) -> ValidationError:
+    """A validation error located at the offending entry, so the loader names its line."""
+    return ValidationError.from_exception_data("AlertingConfig", [InitErrorDetails(
+        type=PydanticCustomError("reference", message), loc=loc, input=None)])
 
 
 class ThresholdRuleConfig(_Strict):
@@ -157,6 +171,14 @@ class OverrideConfig(_Strict):
     start: datetime
     end: datetime
 
+    check_aware = field_validator("start", "end")(_aware)
+
+    @model_validator(mode="after")
+    def _span(self) -> OverrideConfig:
+        if self.end <= self.start:
+            raise ValueError(f"override for {self.user!r} must end after it starts")
+        return self
+
 
 class ScheduleConfig(_Strict):
     """An on-call schedule: layers (later layers take precedence) and overrides."""
@@ -262,6 +284,7 @@ class MaintenanceWindowConfig(_Strict):
     comment: str = ""
 
     check_matchers = field_validator("matchers")(_check_matchers)
+    check_aware = field_validator("start", "end")(_aware)
 
     @model_validator(mode="after")
     def _span(self) -> MaintenanceWindowConfig:
@@ -314,36 +337,49 @@ class AlertingConfig(_Strict):
     @model_validator(mode="after")
     def _check_references(self) -> AlertingConfig:
         seen: set[str] = set()
-        rules: list[ThresholdRuleConfig | AnomalyRuleConfig] = [*self.rules, *self.anomaly_rules]
-        for rule in rules:
+        rules: list[tuple[str, int, ThresholdRuleConfig | AnomalyRuleConfig]] = [
+            *(("rules", i, r) for i, r in enumerate(self.rules)),
+            *(("anomaly_rules", i, r) for i, r in enumerate(self.anomaly_rules))]
+        for section, index, rule in rules:
             if not _NAME.match(rule.name):
-                raise ValueError(f"rule name {rule.name!r} must be an identifier")
+                raise _reference_error((section, index, "name"),
+                                       f"rule name {rule.name!r} must be an identifier")
             key = f"{rule.name}/{rule.severity.value}"
             if key in seen:
-                raise ValueError(f"rule {rule.name!r} with severity {rule.severity.value} "
-                                 "is defined twice")
+                raise _reference_error((section, index, "name"),
+                                       f"rule {rule.name!r} with severity "
+                                       f"{rule.severity.value} is defined twice")
             seen.add(key)
         for sid, sched in self.schedules.items():
-            users = [u for layer in sched.layers for u in layer.users]
-            users += [o.user for o in sched.overrides]
-            for user in users:
-                if user not in self.people:
-                    raise ValueError(f"schedule {sid!r} names unknown user {user!r}")
+            for li, layer in enumerate(sched.layers):
+                for ui, user in enumerate(layer.users):
+                    if user not in self.people:
+                        raise _reference_error(("schedules", sid, "layers", li, "users", ui),
+                                               f"schedule {sid!r} names unknown user {user!r}")
+            for oi, override in enumerate(sched.overrides):
+                if override.user not in self.people:
+                    raise _reference_error(("schedules", sid, "overrides", oi, "user"),
+                                           f"schedule {sid!r} names unknown user "
+                                           f"{override.user!r}")
         for pid, policy in self.escalation_policies.items():
             if policy.receiver and policy.receiver not in self.receivers:
-                raise ValueError(f"escalation policy {pid!r} names unknown receiver "
-                                 f"{policy.receiver!r}")
-            for level in policy.levels:
-                for target in level.targets:
+                raise _reference_error(("escalation_policies", pid, "receiver"),
+                                       f"escalation policy {pid!r} names unknown receiver "
+                                       f"{policy.receiver!r}")
+            for li, level in enumerate(policy.levels):
+                for ti, target in enumerate(level.targets):
                     kind, _, ident = target.partition(":")
                     pool = self.people if kind == "user" else self.schedules
                     if ident not in pool:
-                        raise ValueError(f"escalation policy {pid!r} names unknown {kind} "
-                                         f"{ident!r}")
-        for esc in self.escalation_routes or []:
+                        raise _reference_error(
+                            ("escalation_policies", pid, "levels", li, "targets", ti),
+                            f"escalation policy {pid!r} names unknown {kind} {ident!r}")
+        for ei, esc in enumerate(self.escalation_routes or []):
             if esc.policy not in self.escalation_policies:
-                raise ValueError(f"escalation route names unknown policy {esc.policy!r}")
-        for route in self.routes:
+                raise _reference_error(("escalation_routes", ei, "policy"),
+                                       f"escalation route names unknown policy {esc.policy!r}")
+        for ri, route in enumerate(self.routes):
             if route.receiver not in self.receivers:
-                raise ValueError(f"route names unknown receiver {route.receiver!r}")
+                raise _reference_error(("routes", ri, "receiver"),
+                                       f"route names unknown receiver {route.receiver!r}")
         return self

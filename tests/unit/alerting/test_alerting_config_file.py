@@ -34,3 +34,44 @@ def test_bad_file_names_the_line(tmp_path: Path) -> None:
     bad.write_text("alerting:\n  routes:\n    - receiver: nowhere\n")
     with pytest.raises(ConfigError, match="unknown receiver 'nowhere'"):
         load_operator_config(bad)
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("alerting:\n  routes:\n    - {group_wait: 1s,\n       receiver: nowhere}\n",
+     r"vigil.yaml:4: alerting.routes.0.receiver: route names unknown receiver 'nowhere'"),
+    ("alerting:\n  escalation_policies:\n    default:\n      levels:\n"
+     "        - timeout: 15m\n          targets:\n            - user:nobody\n",
+     r"vigil.yaml:7: alerting.escalation_policies.default.levels.0.targets.0: .*'nobody'"),
+    ("alerting:\n  schedules:\n    x:\n      layers:\n"
+     "        - {users: [alice], handoff_at: '2026-01-05T09:00:00Z'}\n"
+     "      overrides:\n        - {user: zed, start: '2026-11-20T00:00:00Z',\n"
+     "           end: '2026-11-29T00:00:00Z'}\n",
+     r"vigil.yaml:7: alerting.schedules.x.overrides.0.user: .*'zed'"),
+])
+def test_unknown_references_name_their_own_line(tmp_path: Path, text: str, where: str) -> None:
+    bad = tmp_path / "vigil.yaml"
+    bad.write_text(text)
+    with pytest.raises(ConfigError, match=where):
+        load_operator_config(bad)
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("alerting:\n  maintenance_windows:\n    - name: w\n      matchers: ['a=\"b\"']\n"
+     "      start: '2026-11-01T00:00:00'\n      end: '2026-12-01T00:00:00Z'\n",
+     r"vigil.yaml:5: alerting.maintenance_windows.0.start: .*needs a timezone"),
+    ("alerting:\n  schedules:\n    primary:\n      overrides:\n"
+     "        - user: carol\n          start: '2026-11-20T00:00:00Z'\n"
+     "          end: '2026-11-29T00:00:00'\n",
+     r"vigil.yaml:7: alerting.schedules.primary.overrides.0.end: .*needs a timezone"),
+    ("alerting:\n  schedules:\n    primary:\n      overrides:\n"
+     "        - {user: carol, start: '2026-11-29T00:00:00Z', end: '2026-11-20T00:00:00Z'}\n",
+     r"vigil.yaml:5: .*must end after it starts"),
+])
+def test_times_without_timezone_are_refused_at_load(tmp_path: Path, text: str,
+                                                   where: str) -> None:
+    """Before: loaded, then every evaluation / `vigil oncall now` crashed comparing
+    naive and aware datetimes (TypeError traceback)."""
+    bad = tmp_path / "vigil.yaml"
+    bad.write_text(text)
+    with pytest.raises(ConfigError, match=where):
+        load_operator_config(bad)
