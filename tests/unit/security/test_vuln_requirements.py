@@ -96,3 +96,12 @@ def test_odd_lines_are_not_checked_never_dropped(line: str, reason: str) -> None
     result = requirements.extract(f"{line}\n--index-url https://pypi.org/simple\n--pre\n",
                                   "requirements.txt")
     assert [(u.spec, u.reason) for u in result.unchecked] == [(line, reason)]
+
+
+def test_comment_line_ending_in_backslash_does_not_swallow_the_next_line() -> None:
+    # pip: a comment line is never a continuation; flask must not vanish.
+    text = ("# pinned below \\\nflask==1.0\n"
+            "django==2.2.0 \\\n  # why \\\nsix==1.16.0\n")
+    result = requirements.extract(text, "requirements.txt")
+    assert [(p.name, p.version, p.location.line) for p in result.packages] == [
+        ("flask", "1.0", 2), ("django", "2.2.0", 3), ("six", "1.16.0", 5)]

@@ -50,7 +50,8 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
         if not buf:
             start = no
         line = raw.rstrip()
-        if line.endswith("\\"):
+        # Like pip, a comment line never continues, even when it ends in a backslash.
+        if line.endswith("\\") and not line.lstrip().startswith("#"):
             buf.append(line[:-1])
             continue
         buf.append(line)
