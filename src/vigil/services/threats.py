@@ -202,8 +202,13 @@ class AuthFailureMonitor:
     """Called by the API for each AUTH_FAILED event; flags API-key brute force live.
 
     Keeps a sliding window per client (the `api_key_bruteforce` rule); when a client
-    crosses the threshold the threat is logged, counted and stored once per burst.
+    crosses the threshold the threat is logged, counted and stored once per burst. Only
+    rejected keys count (`invalid`, `revoked`): a request with no key or a valid key
+    lacking the role is a misconfigured client, not a guess. A failure to store the
+    threat is logged and never turns the caller's 401 into a 500.
     """
+
+    IGNORED_REASONS = frozenset({"missing", "forbidden"})
 
     def __init__(self, db: Database | None, config: ThreatsConfig | None = None) -> None:
         """Watch with `config` (defaults), storing threats in `db` when given."""
@@ -218,7 +223,7 @@ class AuthFailureMonitor:
         rule = self.config.api_key_bruteforce
         record = {"ts": context.get("ts") or datetime.now(UTC).isoformat(), **context}
         ev = auth_failed_event(record)
-        if ev is None or not rule.enabled:
+        if ev is None or not rule.enabled or context.get("reason") in self.IGNORED_REASONS:
             return None
         now = ev.time.timestamp()
         with self._lock:
@@ -243,7 +248,11 @@ class AuthFailureMonitor:
             return None
         report_threats(threats, "api-auth")
         if self.db is not None:
-            store_threats(self.db, threats, "api-auth")
+            try:
+                store_threats(self.db, threats, "api-auth")
+            except SQLAlchemyError as exc:
+                log_event("THREAT_STORE_FAILED", "ERROR", origin="api-auth",
+                          source_ip=ev.source_ip, error=str(getattr(exc, "orig", exc)))
         apply_response(self.config, threats)
         return threats[0]
 

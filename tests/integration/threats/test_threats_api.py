@@ -9,12 +9,13 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from tests.support import auth
+from vigil.config import Settings
 from vigil.core.types import Role
 from vigil.security.threats import ThreatsConfig
 from vigil.services import keys as key_service
 from vigil.services import threats as service
 from vigil.storage import threats_repo
-from vigil.storage.database import Database
+from vigil.storage.database import Database, open_database
 from vigil.telemetry.logging import configure_logging
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "threats"
@@ -104,3 +105,29 @@ def test_bootstrap_key_state_for_the_config_audit(db: Database) -> None:
     with db.session() as session:
         assert threats_repo.bootstrap_key_state(session) == threats_repo.BootstrapKeyState(
             True, True, 1)
+
+
+def test_auth_failure_monitor_ignores_clients_without_a_key_or_the_role(db: Database) -> None:
+    monitor = service.AuthFailureMonitor(db, ThreatsConfig.model_validate(
+        {"api_key_bruteforce": {"threshold": 3, "window": 60}}))
+    for reason in ("missing", "forbidden"):
+        assert [monitor({"client_ip": "203.0.113.60", "reason": reason})
+                for _ in range(10)] == [None] * 10
+    with db.session() as session:
+        assert threats_repo.list_threats(session) == []
+
+
+def test_auth_failure_monitor_survives_a_database_that_cannot_store(tmp_path: Path) -> None:
+    """A store that fails (here: no schema) is logged; the API still answers 401, not 500."""
+    empty = open_database(Settings(data_dir=tmp_path,
+                                   database_url=f"sqlite:///{tmp_path / 'no-schema.db'}",
+                                   scheduler_enabled=False))
+    try:
+        monitor = service.AuthFailureMonitor(empty, ThreatsConfig.model_validate(
+            {"api_key_bruteforce": {"threshold": 2, "window": 60}}))
+        results = [monitor({"client_ip": "203.0.113.61", "reason": "invalid"})
+                   for _ in range(2)]
+    finally:
+        empty.dispose()
+    assert results[0] is None and results[1] is not None
+    assert results[1].type == "api_key_brute_force"
