@@ -6,6 +6,7 @@ inventories from disk, the Python environment, and the database (through the rep
 
 from __future__ import annotations
 
+import codecs
 import lzma
 import os
 import tarfile
@@ -197,13 +198,22 @@ def load_advisories(db: Database, extraction: Extraction) -> dict[tuple[str, str
 # ---------------------------------------------------------------- inventories
 
 
+def decode_inventory(data: bytes, shown: str) -> str:
+    """Inventory bytes as text: UTF-8 (BOM allowed), or UTF-16 with a BOM as Windows
+    PowerShell's ``pip freeze > requirements.txt`` writes it."""
+    try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ExtractError(shown, f"not UTF-8 text: {exc.reason}") from exc
+
+
 def _read_text(path: Path, shown: str) -> str:
     try:
         if path.stat().st_size > MAX_INVENTORY_BYTES:
             raise ExtractError(shown, f"larger than {MAX_INVENTORY_BYTES} bytes")
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ExtractError(shown, f"not UTF-8 text: {exc.reason}") from exc
+        return decode_inventory(path.read_bytes(), shown)
     except OSError as exc:
         raise ExtractError(shown, f"cannot read: {exc.strerror or exc}") from exc
 
@@ -364,10 +374,7 @@ def scan_upload(db: Database, filename: str, content: bytes, kind: str | None = 
     """
     target = target or f"upload:{os.path.basename(filename) or 'upload'}"
     try:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ExtractError(filename, f"not UTF-8 text: {exc.reason}") from exc
+        text = decode_inventory(content, filename)
         name = os.path.basename(filename)
         if kind:
             extractor = extractors.by_kind(kind)

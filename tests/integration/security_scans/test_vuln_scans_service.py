@@ -172,3 +172,14 @@ def test_ignore_file_that_is_not_utf8_is_an_input_error(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfeignore: []\n")
     with pytest.raises(vuln_scans.ScanInputError, match="not UTF-8"):
         vuln_scans.load_ignore_file(path)
+
+
+def test_utf16_requirements_from_powershell_are_read(tmp_path: Path) -> None:
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_bytes("django==2.2.5\r\nflask\r\n".encode("utf-16"))  # with a BOM
+    result = vuln_scans.extract_path(reqs)
+    assert [(p.name, p.version) for p in result.packages] == [("django", "2.2.5")]
+    assert [u.name for u in result.unchecked] == ["flask"]
+    reqs.write_bytes(b"\xff\x00\x00django")
+    with pytest.raises(ExtractError, match="not UTF-8"):
+        vuln_scans.extract_path(reqs)
