@@ -142,3 +142,13 @@ def test_ignore_expiry_written_as_a_timestamp() -> None:
         "ignore:\n  - id: CVE-1\n    reason: r\n    expires: 2026-12-31T00:00:00Z\n"))
     assert rules[0].expires == date(2026, 12, 31)
     assert apply_ignores([_finding()], rules, date(2027, 1, 1)).expired == rules
+
+
+def test_sarif_locations_are_uri_references() -> None:
+    finding = Finding("django", "2.2.5", "PyPI", "PYSEC-1", ("CVE-1",), "s", "HIGH", 7.5, (),
+                      Location("my app/req#1%.txt", 2))
+    from vigil.security.scanner import ScanReport
+
+    data = json.loads(RENDERERS["sarif"](ScanReport("t", 1, [finding])))
+    uri = data["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert uri == {"uri": "my%20app/req%231%25.txt"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from vigil.security.scanner import ScanReport
 
@@ -30,7 +31,9 @@ def as_dict(report: ScanReport) -> dict[str, Any]:
                     "tags": ["security", "vulnerability", *f.aliases],
                 },
             }
-        location: dict[str, Any] = {"artifactLocation": {"uri": f.location.file}}
+        # A URI reference: spaces, '%' and '#' in paths are percent-encoded.
+        location: dict[str, Any] = {
+            "artifactLocation": {"uri": quote(f.location.file.replace("\\", "/"), safe="/")}}
         if f.location.line:
             location["region"] = {"startLine": f.location.line}
         results.append({
