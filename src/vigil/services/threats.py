@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.config import Settings, load_operator_config
@@ -73,10 +74,22 @@ def load_sigma_paths(paths: Iterable[str | Path]) -> SigmaRuleSet | None:
         files = sorted([*path.rglob("*.yml"), *path.rglob("*.yaml")]) if path.is_dir() else [path]
         for f in files:
             try:
-                texts.append(f.read_text(encoding="utf-8"))
-            except OSError as exc:
-                raise InputError(f"{f}: cannot read Sigma rule: {exc.strerror or exc}") from exc
+                text = f.read_text(encoding="utf-8")
+                list(yaml.safe_load_all(text))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"{f}: cannot read Sigma rule: "
+                                 f"{getattr(exc, 'strerror', None) or exc}") from exc
+            except yaml.YAMLError as exc:
+                raise InputError(f"{f}: Sigma rule is not valid YAML: {_yaml_problem(exc)}") \
+                    from exc
+            texts.append(text)
     return load_sigma(texts) if texts else None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" (line {mark.line + 1})" if mark is not None else ""
+    return f"{getattr(exc, 'problem', None) or exc}{where}"
 
 
 def _reference(path: Path) -> datetime:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import yaml
 from sigma.collection import SigmaCollection
 from sigma.conditions import (
     ConditionAND,
@@ -109,6 +110,8 @@ def load_sigma(texts: list[str]) -> SigmaRuleSet:
         collection.resolve_rule_references()
     except SigmaError as exc:
         raise SigmaRuleError(str(exc)) from exc
+    except yaml.YAMLError as exc:
+        raise SigmaRuleError(f"Sigma rule is not valid YAML: {exc}") from exc
     for rule in collection.rules:
         if isinstance(rule, SigmaRule):
             out.rules.append(_compile_rule(rule))

@@ -113,3 +113,23 @@ level: high
     ])
     threats = [t for t in engine.finish() if t.type.startswith("sigma:")]
     assert [(t.type, t.count) for t in threats] == [("sigma:sudo to root shell", 1)]
+
+
+def test_a_rule_file_that_is_not_yaml_is_a_usage_error_naming_the_file(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from vigil.cli.threats import app
+
+    broken = tmp_path / "broken.yml"
+    broken.write_text("title: x\ndetection: [unclosed\n")
+    binary = tmp_path / "binary.yml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    log = tmp_path / "auth.log"
+    log.write_text("Mar 10 10:00:00 h sshd[1]: Failed password for root from 192.0.2.1 port 1 "
+                   "ssh2\n")
+    for rules in (broken, binary):
+        result = CliRunner().invoke(app, ["scan", str(log), "--sigma", str(rules)])
+        assert result.exit_code == 2, result.output
+        assert str(rules) in result.stderr
+    with pytest.raises(SigmaRuleError, match="not valid YAML"):
+        load_sigma([broken.read_text()])
