@@ -67,13 +67,54 @@ def all_rules() -> list[dict[str, Any]]:
     return [rule for group in doc["groups"] for rule in group["rules"]]
 
 
+def first_comparison(expr: str) -> str:
+    """`metric > 5` of `metric > 5 or increase(metric_total[15m]) > 0`."""
+    return expr.strip().split(" or ", 1)[0].strip()
+
+
 def test_every_runbook_threshold_is_a_rule_with_its_priority() -> None:
-    by_expr = {rule["expr"].strip(): rule for rule in all_rules()}
+    by_expr = {first_comparison(rule["expr"]): rule for rule in all_rules()}
     for metric, op, threshold, severity, priority in RUNBOOK:
         rule = by_expr.get(f"{metric} {op} {threshold}")
         assert rule is not None, f"no rule for {metric} {op} {threshold}"
         assert rule["labels"]["severity"] == severity, rule["alert"]
         assert rule["labels"]["priority"] == priority, rule["alert"]
+
+
+def test_rules_agree_with_the_in_vigil_defaults() -> None:
+    """Every shipped in-Vigil threshold rule has a Prometheus rule on the same metric,
+    threshold and severity, with the priority Vigil would give it."""
+    from vigil.alerting.config import AlertingConfig
+    from vigil.alerting.priority import PriorityMapper
+
+    cfg = AlertingConfig.model_validate({})
+    assert cfg.priorities is not None
+    mapper = PriorityMapper(cfg.priorities)
+    prom: dict[tuple[str, str, float, str], str] = {}
+    for rule in all_rules():
+        metric, op, threshold = first_comparison(rule["expr"]).rsplit(" ", 2)
+        prom[(metric, op, float(threshold), rule["labels"]["severity"])] = \
+            rule["labels"]["priority"]
+    for vr in cfg.rules:
+        if vr.metric == "up":  # ServiceDown is VigilDown (up{job="vigil"} == 0) there
+            continue
+        key = (vr.metric, vr.op, vr.threshold, vr.severity.value)
+        assert key in prom, f"{vr.name} ({key}) has no Prometheus rule"
+        labels = {**vr.labels, "alertname": vr.name, "severity": vr.severity.value}
+        assert prom[key] == mapper.priority(labels).value, vr.name
+
+
+def test_vigils_own_counters_and_histogram_are_used_as_exposed() -> None:
+    """Vigil exposes vulnerability_scan_failures_total, security_threats_detected_total and
+    a model_inference_time histogram: rules on the bare names alone never fire for it."""
+    by_name = {rule["alert"]: rule["expr"] for rule in all_rules()}
+    assert "increase(vulnerability_scan_failures_total[15m])" in \
+        by_name["VulnerabilityScanFailures"]
+    assert "increase(security_threats_detected_total[15m])" in \
+        by_name["SecurityThreatsDetected"]
+    assert "model_inference_time_count" in by_name["ModelInferenceSlow"]
+    assert 'vigil_security_findings{severity="CRITICAL"}' in \
+        by_name["CriticalVulnerabilityFound"]
 
 
 def test_every_rule_has_for_priority_and_annotations() -> None:
