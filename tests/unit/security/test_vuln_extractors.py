@@ -193,6 +193,7 @@ def test_python_env_distributions() -> None:
 @pytest.mark.parametrize(("path", "kind"), [
     ("requirements.txt", "requirements"), ("requirements-dev.txt", "requirements"),
     ("dev-requirements.txt", "requirements"), ("requirements/prod.txt", "requirements"),
+    ("/srv/app/requirements/base.txt", "requirements"),
     ("poetry.lock", "poetry.lock"), ("uv.lock", "uv.lock"), ("Pipfile.lock", "Pipfile.lock"),
     ("pylock.toml", "pylock.toml"), ("pylock.web.toml", "pylock.toml"),
     ("package-lock.json", "package-lock.json"), ("npm-shrinkwrap.json", "package-lock.json"),
@@ -205,7 +206,8 @@ def test_detect_by_file_name(path: str, kind: str) -> None:
     assert kind == found.KIND
 
 
-@pytest.mark.parametrize("path", ["README.md", "package.json", "status", "notes.txt"])
+@pytest.mark.parametrize("path", ["README.md", "package.json", "status", "notes.txt",
+                                  "/home/me/requirements/proj/docs/notes.txt"])
 def test_detect_ignores_other_files(path: str) -> None:
     assert extractors.detect(path) is None
 

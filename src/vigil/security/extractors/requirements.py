@@ -35,10 +35,12 @@ _MAX_DEPTH = 20
 
 def matches(path: str) -> bool:
     """requirements.txt, requirements-dev.txt, dev-requirements.txt, requirements/*.txt ..."""
-    name = path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    parts = path.replace("\\", "/").lower().split("/")
+    name = parts[-1]
     if _REQ_FILE.search(name):
         return True
-    return "/requirements/" in f"/{path.lower()}" and name.endswith(".txt")
+    # Only the file's own directory counts: every .txt under /home/me/requirements/ is not one.
+    return len(parts) > 1 and parts[-2] == "requirements" and name.endswith(".txt")
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
