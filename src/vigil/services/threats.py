@@ -348,8 +348,12 @@ def gather_config_facts(settings: Settings, db: Database | None,
     if cfg_path is not None:
         try:
             text = cfg_path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"{cfg_path}: cannot read: {exc.strerror or exc}") from exc
+            list(yaml.compose_all(text))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{cfg_path}: cannot read: "
+                             f"{getattr(exc, 'strerror', None) or exc}") from exc
+        except yaml.YAMLError as exc:
+            raise InputError(f"{cfg_path}: not valid YAML: {_yaml_problem(exc)}") from exc
     cert = settings.tls_cert_file
     key = settings.tls_key_file
     files_ok = bool(cert and cert.is_file() and (key is None or key.is_file()))

@@ -22,6 +22,8 @@ CONFIG_CHECKS: dict[str, tuple[Severity, str]] = {
 }
 _SECRET_KEY = re.compile(
     r"(pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|auth)$", re.I)
+# `smtp_auth: true`, `token: null`: switches and empty values are not secrets.
+_NOT_SECRETS = frozenset({"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"})
 _REFERENCE = re.compile(r"^\$\{?[A-Z_][A-Z0-9_]*\}?$|^(env|file|vault|secret)[:/]", re.I)
 
 
@@ -64,7 +66,7 @@ def audit_config(facts: ConfigFacts) -> list[Finding]:
 def inline_secrets(text: str, file: str) -> list[Finding]:
     """Keys that look like secrets with literal values (not ${ENV} or file: references)."""
     try:
-        root = yaml.compose(text)
+        roots = list(yaml.compose_all(text))
     except yaml.YAMLError:
         return []
     out: list[Finding] = []
@@ -74,7 +76,8 @@ def inline_secrets(text: str, file: str) -> list[Finding]:
             for k, v in node.value:
                 key = str(k.value)
                 sub = f"{path}.{key}" if path else key
-                if isinstance(v, yaml.ScalarNode) and _SECRET_KEY.search(key.replace("-", "_")) \
+                if isinstance(v, yaml.ScalarNode) and v.tag not in _NOT_SECRETS \
+                        and _SECRET_KEY.search(key.replace("-", "_")) \
                         and v.value and not _REFERENCE.match(str(v.value)) \
                         and not key.lower().endswith(("_file", "_env", "_path")):
                     out.append(Finding("CFG004", Severity.CRITICAL,
@@ -85,7 +88,8 @@ def inline_secrets(text: str, file: str) -> list[Finding]:
             for i, item in enumerate(node.value):
                 walk(item, f"{path}[{i}]")
 
-    walk(root, "")
+    for root in roots:
+        walk(root, "")
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from vigil.security.audit import ConfigFacts, audit_config
 from vigil.security.audit.config_audit import inline_secrets
 
@@ -43,3 +45,23 @@ def test_inline_secrets_are_found_with_their_line() -> None:
         ("notifiers.slack.webhook_token", 3), ("notifiers.pagerduty[0].secret", 10)]
     findings = audit_config(_facts(config_text=text, config_file="vigil.yaml"))
     assert {f.check_id for f in findings} == {"CFG004"}
+
+
+def test_switches_are_not_secrets_and_every_document_is_read() -> None:
+    text = ("notifiers:\n  - name: mail\n    smtp_auth: true\n    token: null\n"
+            "    password: hunter2\n---\nwebhook:\n  secret: s3cr3t\n")
+    assert [f.path for f in inline_secrets(text, "v.yaml")] == [
+        "notifiers[0].password", "webhook.secret"]
+
+
+def test_audit_config_on_a_file_that_is_not_yaml_is_a_usage_error(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from vigil.cli.audit import app
+
+    broken = tmp_path / "vigil.yaml"
+    broken.write_text("threats: [\n")
+    result = CliRunner().invoke(app, ["config", "--no-db", "--config", str(broken)],
+                                env={"VIGIL_DATA_DIR": str(tmp_path), "VIGIL_TLS_PROXY": "true"})
+    assert result.exit_code == 2, result.output
+    assert "not valid YAML" in result.stderr
