@@ -152,3 +152,14 @@ def test_sarif_locations_are_uri_references() -> None:
     data = json.loads(RENDERERS["sarif"](ScanReport("t", 1, [finding])))
     uri = data["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert uri == {"uri": "my%20app/req%231%25.txt"}
+
+
+def test_table_report_says_when_ranges_could_not_be_evaluated() -> None:
+    from vigil.security.osv import parse_advisory
+
+    adv = parse_advisory({"id": "GHSA-m", "modified": "2024-01-01T00:00:00Z", "affected": [
+        {"package": {"ecosystem": "Maven", "name": "org.x:lib"},
+         "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}]}]})
+    extraction = Extraction("t", [Package("org.x:lib", "1.0", "Maven", Location("bom.json", 3))])
+    text = RENDERERS["table"](scan("app", extraction, index_advisories([adv])))
+    assert "Versions of Maven cannot be ordered" in text

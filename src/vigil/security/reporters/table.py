@@ -47,6 +47,10 @@ def render(report: ScanReport) -> str:
         console.print(f"Unused ignore: {rule.id}"
                       f"{' for ' + rule.package if rule.package else ''} matched nothing"
                       " in this scan.")
+    if report.stats.unordered_ecosystems:
+        names = ", ".join(sorted(report.stats.unordered_ecosystems))
+        console.print(f"Versions of {names} cannot be ordered here: their packages were matched "
+                      "only against advisories' exact versions[] lists, not their ranges.")
     if report.stats.git_ranges_skipped:
         console.print(f"{report.stats.git_ranges_skipped} GIT ranges skipped (commit ranges "
                       "cannot be matched against package versions).")
