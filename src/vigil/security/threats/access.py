@@ -51,8 +51,10 @@ class AccessLogParser:
         if not sep or not proto.startswith("HTTP/"):
             target = rest
         path, _, query = target.partition("?")
-        return HttpEvent(timed[0], line[start:sp], method, path, query, int(status), ua, line,
-                         timed[1])
+        source = line[start:sp]
+        if line.count(" ", sp, lb) == 3:  # Apache vhost_combined: "host:port client - user ["
+            source = line[sp + 1:line.find(" ", sp + 1)]
+        return HttpEvent(timed[0], source, method, path, query, int(status), ua, line, timed[1])
 
     def _time(self, stamp: str) -> tuple[datetime, float] | None:
         try:

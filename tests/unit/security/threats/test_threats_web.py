@@ -140,3 +140,13 @@ def test_everyday_probe_paths_count_only_when_the_server_says_no() -> None:
     assert scan(200, "/wp-admin/edit.php?p=") == []
     assert scan(404, "/wp-admin/edit.php?p=") == ["web_vulnerability_scan"]
     assert scan(200, "/.git/objects/") == ["web_vulnerability_scan"]
+
+
+def test_apache_vhost_combined_lines_are_attributed_to_the_client() -> None:
+    """Debian's other_vhosts_access.log puts `vhost:port` first; the client comes second."""
+    parser = AccessLogParser()
+    ev = parser.feed('shop.example:443 203.0.113.9 - alice [10/Mar/2024:10:00:00 +0000] '
+                     '"GET /cart HTTP/1.1" 200 512 "-" "Mozilla/5.0"')
+    assert ev is not None and (ev.source_ip, ev.path, ev.status) == ("203.0.113.9", "/cart", 200)
+    plain = parser.feed('203.0.113.9 - alice [10/Mar/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 1')
+    assert plain is not None and plain.source_ip == "203.0.113.9"
