@@ -68,7 +68,8 @@ def scan(
     follow: bool = typer.Option(False, "--follow", help="Keep reading appended lines"),
     config: Path | None = typer.Option(None, "--config", help="Operator YAML file"),
     sigma: list[Path] = typer.Option([], "--sigma", help="Sigma rule file or directory"),
-    year: int | None = typer.Option(None, "--year", help="Year of syslog lines without one"),
+    year: int | None = typer.Option(None, "--year",
+                                    help="Year of the first syslog line (default: file mtime)"),
     interval: float = typer.Option(5.0, "--interval", help="--follow: seconds between reports"),
 ) -> None:
     """Scan log files for threats; exit 1 when threats at or above --fail-on are found."""
