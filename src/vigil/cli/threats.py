@@ -68,7 +68,7 @@ def scan(
     follow: bool = typer.Option(False, "--follow", help="Keep reading appended lines"),
     config: Path | None = typer.Option(None, "--config", help="Operator YAML file"),
     sigma: list[Path] = typer.Option([], "--sigma", help="Sigma rule file or directory"),
-    year: int | None = typer.Option(None, "--year",
+    year: int | None = typer.Option(None, "--year", min=1970, max=9998,
                                     help="Year of the first syslog line (default: file mtime)"),
     interval: float = typer.Option(5.0, "--interval", help="--follow: seconds between reports"),
 ) -> None:

@@ -87,3 +87,11 @@ def test_nginx_deny_file_merge_keeps_entries_and_respects_priority() -> None:
     text = merge_nginx_denylist("deny 10.0.0.1;\n", [p1, p3, _threat("192.0.2.9")], Priority.P2)
     assert text.splitlines() == ["deny 10.0.0.1;", "deny 192.0.2.7;", "deny 192.0.2.9;"]
     assert merge_nginx_denylist(text, [p1], Priority.P2) == text
+
+
+def test_an_impossible_year_is_a_usage_error(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text("Mar 10 10:00:00 h sshd[1]: Failed password for root from 192.0.2.1 port 1 "
+                   "ssh2\n")
+    result = CliRunner().invoke(app, ["scan", str(log), "--year", "0"])
+    assert result.exit_code == 2 and not isinstance(result.exception, ValueError)
