@@ -188,7 +188,7 @@ def _pod_checks(m: Manifest, spec: dict[str, Any], base: str) -> list[Finding]:
         host = (vol or {}).get("hostPath")
         if host:
             path = str(host.get("path", ""))
-            cid = "K8S011" if any(path.endswith(s) for s in _SOCKETS) else "K8S010"
+            cid = "K8S011" if any(path.rstrip("/").endswith(s) for s in _SOCKETS) else "K8S010"
             out.append(_f(m, cid, f"{base}.volumes[{i}].hostPath", f"hostPath {path}"))
     if spec.get("automountServiceAccountToken") is not False:
         out.append(_f(m, "K8S019", f"{base}.automountServiceAccountToken"))

@@ -119,3 +119,12 @@ def test_a_bare_pod_not_covered_by_a_network_policy_points_at_its_labels() -> No
                                     "{name: p, namespace: a}\nspec: {containers: []}\n")])
     paths = {f.path for f in audit_manifests(manifests) if f.check_id == "K8S023"}
     assert paths == {"metadata.labels"}
+
+
+def test_a_runtime_socket_written_with_a_trailing_slash_is_still_the_socket() -> None:
+    manifests, _ = load_manifests([("pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: "
+                                    "{name: p, namespace: a}\nspec:\n  containers: []\n"
+                                    "  volumes: [{name: d, hostPath: {path: "
+                                    "/var/run/docker.sock/}}]\n")])
+    ids = {f.check_id for f in audit_manifests(manifests)}
+    assert "K8S011" in ids and "K8S010" not in ids
