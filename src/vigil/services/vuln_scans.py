@@ -255,11 +255,18 @@ def extract_file(path: Path, kind: str | None = None, shown: str | None = None) 
 
 
 def extract_path(path: Path, kind: str | None = None) -> Extraction:
-    """Extract a file, or every recognised inventory under a directory (skipping vendored dirs)."""
+    """Extract a file, or every recognised inventory under a directory (skipping vendored dirs).
+
+    For a directory, `kind` selects which of the recognised files are scanned (only the
+    package-lock.json files, say); it never re-reads a poetry.lock as something else.
+    """
     if not path.exists():
         raise ScanInputError(f"{path}: no such file or directory")
     if path.is_file():
         return extract_file(path, kind)
+    wanted = extractors.by_kind(kind) if kind else None
+    if kind and wanted is None:
+        raise ScanInputError(unknown_kind(kind))
     combined = Extraction("directory")
     found = 0
     for root, dirs, files in os.walk(path):
@@ -267,12 +274,14 @@ def extract_path(path: Path, kind: str | None = None) -> Extraction:
         for name in sorted(files):
             full = Path(root) / name
             rel = str(full)
-            if extractors.detect(rel) is None:
+            detected = extractors.detect(rel)
+            if detected is None or (wanted is not None and detected is not wanted):
                 continue
             found += 1
-            combined.extend(extract_file(full, kind, rel))
+            combined.extend(extract_file(full, None, rel))
     if not found:
-        raise ScanInputError(f"{path}: no lockfile, requirements file, SBOM or dpkg status found")
+        what = f"{kind} file" if kind else "lockfile, requirements file, SBOM or dpkg status"
+        raise ScanInputError(f"{path}: no {what} found")
     return combined
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -183,3 +184,15 @@ def test_utf16_requirements_from_powershell_are_read(tmp_path: Path) -> None:
     reqs.write_bytes(b"\xff\x00\x00django")
     with pytest.raises(ExtractError, match="not UTF-8"):
         vuln_scans.extract_path(reqs)
+
+
+def test_kind_on_a_directory_selects_files_of_that_kind(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("django==2.2.5\n")
+    shutil.copy(INV / "poetry.lock", tmp_path / "poetry.lock")
+    only_reqs = vuln_scans.extract_path(tmp_path, "requirements")
+    assert [(p.name, p.location.file) for p in only_reqs.packages] == [
+        ("django", str(tmp_path / "requirements.txt"))]
+    with pytest.raises(vuln_scans.ScanInputError, match=r"no yarn\.lock file found"):
+        vuln_scans.extract_path(tmp_path, "yarn.lock")
+    with pytest.raises(vuln_scans.ScanInputError, match="known kinds"):
+        vuln_scans.extract_path(tmp_path, "nope")
