@@ -26,6 +26,8 @@ class Matcher:
         if m is None:
             raise ValueError(f"invalid matcher {text!r}: expected name=\"value\" (=, !=, =~, !~)")
         name, op = m.group(1), m.group(2)
+        if m.group(4) is not None and '"' in m.group(4):
+            raise ValueError(f"invalid matcher {text!r}: unbalanced quotes in the value")
         value = m.group(3) if m.group(3) is not None else (m.group(4) or "")
         value = value.replace('\\"', '"')
         return cls.of(name, op, value)

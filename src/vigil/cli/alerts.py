@@ -189,6 +189,8 @@ def silences_create(
             ends = starts + parse_duration(duration)
         except ValueError as exc:
             fail_usage(f"--duration: {exc}")
+        except OverflowError:
+            fail_usage(f"--duration: {duration!r} is too long")
     try:
         silence = svc.create_silence(ready_database(), matcher, starts, ends, _actor(author),
                                      comment, now)

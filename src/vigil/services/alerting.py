@@ -28,7 +28,7 @@ from vigil.alerting.lifecycle import (
     observe,
     resolve,
 )
-from vigil.alerting.matchers import parse_matchers
+from vigil.alerting.matchers import matches_all, parse_matchers
 from vigil.alerting.pipeline import (
     Context,
     DedupStage,
@@ -591,9 +591,13 @@ def alert_detail(db: Database, alert_id: int, config: Any = None) -> AlertDetail
 def create_silence(db: Database, matchers: Sequence[str], starts_at: datetime,
                    ends_at: datetime, created_by: str, comment: str, now: datetime) -> Silence:
     """Create a silence (ValueError for bad matchers, an empty list or an empty time range)."""
-    parse_matchers(matchers)
+    parsed = parse_matchers(matchers)
     if not matchers:
         raise ValueError("a silence needs at least one matcher")
+    if matches_all(parsed, {}):
+        # As Alertmanager: such a silence would mute every alert, a likely typo.
+        raise ValueError("at least one matcher must not match an empty or missing label "
+                         "(this silence would mute every alert)")
     if ends_at <= starts_at:
         raise ValueError("a silence must end after it starts")
     if ends_at <= now:

@@ -116,6 +116,12 @@ def test_cli_alerts_silences_oncall_notify(db_url: str, db: Database, tmp_path: 
                              env=env).exit_code == 0
         bad_m = runner.invoke(cli, ["silences", "create", "-m", "x", "--comment", "c"], env=env)
         assert bad_m.exit_code == 2
+        huge = runner.invoke(cli, ["silences", "create", "-m", 'a="b"', "--comment", "c",
+                                   "--duration", "99999999h"], env=env)
+        assert huge.exit_code == 2 and "too long" in huge.output  # was an OverflowError
+        everything = runner.invoke(cli, ["silences", "create", "-m", 'alertname=~".*"',
+                                         "--comment", "c"], env=env)
+        assert everything.exit_code == 2 and "mute every alert" in everything.output
         who = runner.invoke(cli, ["oncall", "now", "--at", "2026-11-26T10:00:00Z",
                                   "--format", "json"], env=env)
         assert who.exit_code == 0

@@ -436,3 +436,15 @@ def test_prune_history_keeps_open_alerts(db: Database) -> None:
     [alert] = svc.list_alerts(db, ["pending", "firing", "acknowledged", "resolved"])
     assert alert.labels["instance"] == "live"
     assert alert.id is not None and len(svc.alert_detail(db, alert.id).events) >= 2
+
+
+@pytest.mark.parametrize("matchers", [['alertname=~".*"'], ['host!="web-1"'],
+                                      ['a=""', 'b!~"x"']])
+def test_a_silence_that_would_mute_every_alert_is_refused(db: Database,
+                                                          matchers: list[str]) -> None:
+    """As Alertmanager: matchers that all match a missing label are almost always a typo."""
+    with pytest.raises(ValueError, match="would mute every alert"):
+        svc.create_silence(db, matchers, T0, T0 + timedelta(hours=1), "op", "c", T0)
+    ok = svc.create_silence(db, [*matchers, 'alertname="X"'], T0, T0 + timedelta(hours=1),
+                            "op", "c", T0)
+    assert ok.id is not None

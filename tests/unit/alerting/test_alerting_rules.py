@@ -81,6 +81,14 @@ def test_priority_mapping() -> None:
     assert pm.priority({"severity": "info"}) is Priority.P4
 
 
+def test_unbalanced_quotes_in_a_matcher_are_refused() -> None:
+    """Before: `a="b` was read as the unquoted value `"b` and silently matched nothing."""
+    for text in ('a="b', 'a=b"', 'a=~"x'):
+        with pytest.raises(ValueError, match="unbalanced quotes"):
+            Matcher.parse(text)
+    assert Matcher.parse("a=b").value == "b"
+
+
 def test_matchers() -> None:
     assert Matcher.parse('a!~"x|y"').matches({"a": "z"})
     assert not Matcher.parse('a!~"x|y"').matches({"a": "x"})
