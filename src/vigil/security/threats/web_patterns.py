@@ -29,7 +29,7 @@ _SQL_COLUMNS = r"[\s(/*+]*(?:\d|null\b|\*|@@|0x|['\"`]|\w+\s*\(|[\w.]+\s*,)"
 # Patterns start with a literal so the regex engine can jump to candidate positions.
 _SIGNATURES: dict[str, list[tuple[str, str]]] = {
     "sql_injection": [
-        ("union", r"union\b[\s(/*+]+(?:(?:all|distinct)[\s(/*+]+)?select\b(?:"
+        ("union", r"union\b(?:[\s(/*+]|#[^\n]*\n)+(?:(?:all|distinct)[\s(/*+]+)?select\b(?:"
                   + _SQL_COLUMNS + r"|.{1,80}?\bfrom\b)"),
         ("select", r"(?:['\"`);(]|/\*|--)\s*select\b.{1,80}?\bfrom\b"),
         ("select", r"select\b" + _SQL_COLUMNS + r".{0,80}?\bfrom\b"),
@@ -69,6 +69,7 @@ _SIGNATURES: dict[str, list[tuple[str, str]]] = {
     "command_injection": [
         (";", r";\s*" + _COMMAND),
         ("|", r"\|\s*" + _COMMAND),
+        ("\n", r"\n\s*" + _COMMAND),
         ("`", r"`\s*\w[^`]{0,80}`"),
         ("&", r"&\s*" + _COMMAND),
         ("$(", r"\$\(\s*\w+"),

@@ -124,6 +124,9 @@ def test_benign_traffic_with_sql_words_downloads_and_admin_paths_raises_nothing(
     ("/r?c=1%26%26id", "command_injection"),
     ("/r?c=1%26sleep+5", "command_injection"),
     ("/r?c=a;ls+-la", "command_injection"),
+    ("/s?id=1+union%23%0aselect+1,2", "sql_injection"),  # MySQL comment + newline
+    ("/s?c=%0aid", "command_injection"),  # newline as the command separator
+    ("/s?c=1%0Acat+/etc/passwd", "command_injection"),
 ])
 def test_payloads_in_sql_and_shell_context_are_still_found(target: str, kind: str) -> None:
     assert kind in injection_types(target)
