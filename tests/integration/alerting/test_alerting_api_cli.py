@@ -65,6 +65,15 @@ def test_api_alerts_and_silences(client: TestClient, keys: dict[str, str], db: D
     bad = client.post("/api/v1/silences", headers=auth(keys["operator"]),
                       json={"matchers": ["nope~x"], "comment": "x"})
     assert bad.status_code == 422
+    huge = client.post("/api/v1/silences", headers=auth(keys["operator"]),
+                       json={"matchers": ['a="b"'], "comment": "x", "duration": "99999999h"})
+    assert huge.status_code == 422
+    assert huge.json()["errors"][0]["path"] == "duration"  # was "matchers"
+    assert "too long" in huge.json()["detail"]  # was "date value out of range"
+    everything = client.post("/api/v1/silences", headers=auth(keys["operator"]),
+                             json={"matchers": ['alertname=~".*"'], "comment": "x"})
+    assert everything.status_code == 422
+    assert everything.json()["errors"][0]["path"] == "matchers"
     made = client.post("/api/v1/silences", headers=auth(keys["operator"]),
                        json={"matchers": ['alertname="HighCpuUsage"'], "duration": "1h",
                              "comment": "deploy"})

@@ -126,14 +126,24 @@ def create_silence(body: SilenceIn, db: Database = Depends(get_database),
     """Create a silence; its author is the API key's name."""
     now = _now()
     starts = _aware(body.starts_at) if body.starts_at else now
+    if body.ends_at:
+        ends = _aware(body.ends_at)
+    else:
+        try:
+            ends = starts + (parse_duration(body.duration) if body.duration
+                             else timedelta(hours=2))
+        except (ValueError, OverflowError) as exc:
+            reason = str(exc) if isinstance(exc, ValueError) else \
+                f"duration {body.duration!r} is too long"
+            raise ProblemError(422, "invalid-silence", "Invalid input", reason,
+                               [{"in": "body", "path": "duration", "message": reason}]) from None
     try:
-        span = parse_duration(body.duration) if body.duration else timedelta(hours=2)
-        ends = _aware(body.ends_at) if body.ends_at else starts + span
         silence = svc.create_silence(db, body.matchers, starts, ends, principal.name,
                                      body.comment, now)
-    except (ValueError, OverflowError) as exc:
+    except ValueError as exc:
+        path = "ends_at" if "must end" in str(exc) else "matchers"
         raise ProblemError(422, "invalid-silence", "Invalid input", str(exc),
-                           [{"in": "body", "path": "matchers", "message": str(exc)}]) from None
+                           [{"in": "body", "path": path, "message": str(exc)}]) from None
     return svc.silence_json(silence, now)
 
 
