@@ -19,6 +19,7 @@ from vigil.security.names import normalize_name
 from vigil.security.osv import Advisory, Affected, Event, Range
 from vigil.security.severity import assess
 from vigil.security.versions import (
+    SEMVER,
     InvalidVersion,
     VersionOrder,
     base_ecosystem,
@@ -82,23 +83,32 @@ def is_affected(version: str, affected: Affected, stats: MatchStats | None = Non
     if version in affected.versions:
         return True
     order = order_for(affected.ecosystem)
-    if order is None:
-        stats.unordered_ecosystems.add(base_ecosystem(affected.ecosystem))
-        return False
-    try:
-        version_key = order.key(version)
-    except InvalidVersion:
-        return False
     for rng in affected.ranges:
+        # SEMVER ranges are SemVer 2.0 whatever the ecosystem (OSV spec); ECOSYSTEM ranges
+        # use the ecosystem's own order.
+        rng_order = SEMVER if rng.type == "SEMVER" else order
         if rng.type not in ("ECOSYSTEM", "SEMVER"):
             continue
+        if rng_order is None:
+            stats.unordered_ecosystems.add(base_ecosystem(affected.ecosystem))
+            continue
         try:
-            if in_range(version_key, rng, order):
+            version_key = rng_order.key(version)
+        except InvalidVersion:
+            continue
+        try:
+            if in_range(version_key, rng, rng_order):
                 return True
         except InvalidVersion:
             stats.unparsable_ranges += 1
     # `versions[]` spelled differently (``2.0rc1`` vs ``2.0.0rc1``) is the same version.
-    if not affected.versions:
+    if not affected.versions or order is None:
+        if order is None and not affected.ranges:
+            stats.unordered_ecosystems.add(base_ecosystem(affected.ecosystem))
+        return False
+    try:
+        version_key = order.key(version)
+    except InvalidVersion:
         return False
     return version_key in _listed_keys(affected.ecosystem, affected.versions)
 

@@ -149,3 +149,22 @@ def test_debian_release_suffix_matches_base_ecosystem() -> None:
     assert match_all([other_release], advisories) == []
     same_release = Package("openssl", "3.0.11-1~deb12u1", "Debian:12", Location("status", 1))
     assert [f.id for f in match_all([same_release], advisories)] == ["DSA-TEST-3"]
+
+
+def test_semver_ranges_use_semver_whatever_the_ecosystem() -> None:
+    # OSV spec: a SEMVER range is SemVer 2.0 even where Vigil has no order of the ecosystem.
+    stats = MatchStats()
+    aff = _aff([("introduced", "1.0.0"), ("fixed", "1.3.0")], eco="Packagist", kind="SEMVER")
+    assert is_affected("1.2.9", aff, stats)
+    assert not is_affected("1.3.0", aff, stats)
+    assert not is_affected("0.9.0", aff, stats)
+    assert stats.unordered_ecosystems == set()
+    # ... and SemVer order, not PEP 440, on a PyPI package: 1.0.0-alpha.beta < 1.0.0-alpha.gamma.
+    pypi = _aff([("introduced", "1.0.0-alpha.beta"), ("fixed", "1.0.0-alpha.gamma")],
+                kind="SEMVER")
+    assert is_affected("1.0.0-alpha.delta", pypi)
+    assert not is_affected("1.0.0-alpha.zeta", pypi)
+    # An ECOSYSTEM range there still cannot be evaluated, and says so.
+    eco = _aff([("introduced", "0")], eco="Packagist")
+    assert not is_affected("1.0.0", eco, stats)
+    assert stats.unordered_ecosystems == {"Packagist"}
