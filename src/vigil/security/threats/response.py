@@ -25,16 +25,25 @@ def offending_ips(threats: list[Threat]) -> list[str]:
     return list(seen)
 
 
+def _hostnames(threats: list[Threat]) -> list[str]:
+    """Sources that are names, not addresses (sshd with UseDNS): left out of deny lists."""
+    ips = set(offending_ips(threats))
+    return list(dict.fromkeys(t.source_ip for t in threats
+                              if t.source_ip not in ips and t.source_ip[:1] not in ("", "(")))
+
+
 def suggest(threats: list[Threat], fmt: str, namespace: str = "default",
             app_label: str = "vigil") -> str:
     """A deny list in the given format (`nginx`, `iptables` or `k8s`)."""
     ips = offending_ips(threats)
+    names = _hostnames(threats)
+    skipped = [f"# not included, resolve before blocking: {', '.join(names)}"] if names else []
     if fmt == "nginx":
-        lines = ["# Vigil suggested deny list (include in an http/server block)"]
+        lines = ["# Vigil suggested deny list (include in an http/server block)", *skipped]
         lines += [f"deny {ip};" for ip in ips]
         return "\n".join(lines) + "\n"
     if fmt == "iptables":
-        lines = ["# Vigil suggested rules; review before running"]
+        lines = ["# Vigil suggested rules; review before running", *skipped]
         for ip in ips:
             tool = "ip6tables" if ":" in ip else "iptables"
             lines.append(f"{tool} -I INPUT -s {ip} -j DROP")
@@ -52,7 +61,13 @@ def suggest(threats: list[Threat], fmt: str, namespace: str = "default",
             "spec": {"podSelector": {"matchLabels": {"app": app_label}},
                      "policyTypes": ["Ingress"], "ingress": [{"from": ingress_from}]},
         }
-        return str(yaml.safe_dump(policy, sort_keys=False))
+        header = ("# Vigil suggested NetworkPolicy; review before applying.\n"
+                  f"# Set metadata.namespace and spec.podSelector to the attacked workload "
+                  f"(here: {namespace}, app={app_label}).\n"
+                  "# Policies only ever allow: these sources stay blocked only if no other\n"
+                  "# policy selecting the same pods allows them.\n"
+                  + "".join(line + "\n" for line in skipped))
+        return header + str(yaml.safe_dump(policy, sort_keys=False))
     raise ValueError(f"unknown response format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 

@@ -25,12 +25,16 @@ def _threat(ip: str) -> Threat:
 def test_deny_lists_in_three_formats() -> None:
     threats = [_threat("192.0.2.1"), _threat("2001:db8::1"), _threat("host.example"),
                _threat("192.0.2.1")]
-    assert suggest(threats, "nginx").splitlines()[1:] == ["deny 192.0.2.1;", "deny 2001:db8::1;"]
+    assert suggest(threats, "nginx").splitlines()[1:] == [
+        "# not included, resolve before blocking: host.example",
+        "deny 192.0.2.1;", "deny 2001:db8::1;"]
     ipt = suggest(threats, "iptables")
     assert "iptables -I INPUT -s 192.0.2.1 -j DROP" in ipt
     assert "ip6tables -I INPUT -s 2001:db8::1 -j DROP" in ipt
-    assert "host.example" not in ipt
-    policy = yaml.safe_load(suggest(threats, "k8s"))
+    assert "host.example" not in ipt.replace("resolve before blocking: host.example", "")
+    k8s = suggest(threats, "k8s")
+    assert "podSelector to the attacked workload" in k8s and "host.example" in k8s
+    policy = yaml.safe_load(k8s)
     assert policy["kind"] == "NetworkPolicy"
     blocks = [f["ipBlock"] for f in policy["spec"]["ingress"][0]["from"]]
     assert blocks[0] == {"cidr": "0.0.0.0/0", "except": ["192.0.2.1/32"]}
