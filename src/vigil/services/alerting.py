@@ -673,6 +673,20 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def respond_by(priority: Priority, fired_at: datetime) -> datetime:
+    """When a person must respond: the runbook's target, P4 on the next business day.
+
+    P4 is "next business day": the same time (UTC) on the next Monday to Friday, so an
+    informational alert raised on Friday evening is due on Monday, not on Saturday.
+    """
+    if priority is not Priority.P4:
+        return fired_at + priority.response_target
+    due = fired_at + timedelta(days=1)
+    while due.weekday() >= 5:
+        due += timedelta(days=1)
+    return due
+
+
 def alert_json(a: Alert) -> dict[str, Any]:
     """An alert as JSON-ready data (the API uses the same shape)."""
     iso = _iso
@@ -680,7 +694,7 @@ def alert_json(a: Alert) -> dict[str, Any]:
         "id": a.id, "fingerprint": a.fingerprint, "rule": a.rule, "state": a.state.value,
         "severity": a.severity.value, "priority": a.priority.value,
         "response_target_seconds": int(a.priority.response_target.total_seconds()),
-        "respond_by": iso(a.fired_at + a.priority.response_target) if a.fired_at else None,
+        "respond_by": iso(respond_by(a.priority, a.fired_at)) if a.fired_at else None,
         "value": a.value, "labels": a.labels, "annotations": a.annotations,
         "active_at": iso(a.active_at), "fired_at": iso(a.fired_at),
         "acknowledged_at": iso(a.acknowledged_at), "acknowledged_by": a.acknowledged_by,
