@@ -70,6 +70,10 @@ class YearInference:
             self.year = year
         elif month < self.last_month and self.last_month - month >= 6:
             self.year += 1
+        elif month == 12 and self.last_month == 1:
+            # A late December line after the new year (lines from several hosts interleave):
+            # it belongs to the old year and must not make the next January a year later.
+            return self.year - 1
         self.last_month = month
         return self.year
 

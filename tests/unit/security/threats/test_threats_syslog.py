@@ -79,3 +79,9 @@ def test_invalid_user_without_password_is_still_an_attempt() -> None:
     assert events is not None and len(events) == 1
     assert (events[0].user, events[0].source_ip, events[0].invalid_user) == ("bob", "192.0.2.8",
                                                                              True)
+
+
+def test_a_late_december_line_after_new_year_does_not_push_the_year_on() -> None:
+    years = YearInference(datetime(2027, 1, 2, tzinfo=UTC))
+    assert [years.year_for(m, d) for m, d in [(12, 31), (1, 1), (12, 31), (1, 1), (2, 1)]] == [
+        2026, 2027, 2026, 2027, 2027]
