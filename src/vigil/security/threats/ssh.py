@@ -110,7 +110,8 @@ class SshDetector:
             for _, user, bad, _lines in chunk:
                 per_user[user] += 1
                 invalid += bad
-            if len(per_user) < rule.min_users:
+            if len(per_user) < rule.min_users or \
+                    _max_distinct_users(chunk, rule.window) < rule.min_users:
                 continue
             if invalid * 2 >= len(chunk):
                 kind, tech = f"{prefix}_user_enumeration", T_ENUM
@@ -142,6 +143,23 @@ class SshDetector:
                               self._evidence(src.attempts[lo:hi], 1) + lines,
                               {"failures_before_success": failures, "user": user}))
         return out
+
+
+def _max_distinct_users(attempts: list[tuple[float, str, bool, list[str]]],
+                        window: float) -> int:
+    """Most distinct users among sorted attempts falling in any span of `window` seconds."""
+    counts: dict[str, int] = defaultdict(int)
+    best = left = 0
+    for ts, user, _bad, _lines in attempts:
+        counts[user] += 1
+        while ts - attempts[left][0] > window:
+            old = attempts[left][1]
+            counts[old] -= 1
+            if not counts[old]:
+                del counts[old]
+            left += 1
+        best = max(best, len(counts))
+    return best
 
 
 def _first(item: tuple[float, str, bool, list[str]]) -> float:

@@ -134,3 +134,12 @@ def test_prune_forgets_idle_sources_only() -> None:
     assert engine.horizon() == 3600
     engine.prune(engine.latest - engine.horizon())
     assert [t.source_ip for t in engine.finish()] == ["192.0.2.2"]
+
+
+def test_distinct_users_must_fall_within_the_window_not_a_whole_day() -> None:
+    """An office NAT: six people mistype their password, one every 50 minutes. The gaps
+    chain into one run, but no hour holds five users: no spraying, no enumeration."""
+    users = ["alice", "bob", "carol", "dave", "erin", "frank"]
+    assert _run([_fail("192.0.2.4", i * 3000, u) for i, u in enumerate(users)]) == []
+    assert [t.type for t in _run([_fail("192.0.2.4", i * 600, u)
+                                  for i, u in enumerate(users)])] == ["password_spraying"]
