@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 err_console = Console(stderr=True, soft_wrap=True)  # never break paths or messages
 
@@ -21,7 +22,7 @@ class OutputFormat(str, Enum):
 
 def fail_usage(message: str) -> NoReturn:
     """Print a clear error on stderr and exit with code 2 (usage or input error)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code=2)
 
 
