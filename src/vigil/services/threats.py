@@ -30,6 +30,7 @@ from vigil.security.threats import (
     event_from_record,
     load_sigma,
 )
+from vigil.security.threats.jsonlines import NOT_GUESSES
 from vigil.security.threats.model import HttpEvent
 from vigil.security.threats.response import merge_nginx_denylist
 from vigil.storage import threats_repo
@@ -193,6 +194,9 @@ def ingest_lines(db: Database, lines: list[str], config: ThreatsConfig,
             engine.observe_auth(ev)
         elif isinstance(ev, HttpEvent):
             engine.observe_http(ev)
+        elif record.get("event") == "AUTH_FAILED" and record.get("reason") in NOT_GUESSES:
+            rejected.append({"index": i, "reason": "AUTH_FAILED without a key or for a missing "
+                                                   "role is not a key guess"})
         else:
             rejected.append({"index": i, "reason": "not a recognised auth or HTTP event"})
     threats = engine.finish()
@@ -221,7 +225,7 @@ class AuthFailureMonitor:
     threat is logged and never turns the caller's 401 into a 500.
     """
 
-    IGNORED_REASONS = frozenset({"missing", "forbidden"})
+    IGNORED_REASONS = NOT_GUESSES
 
     def __init__(self, db: Database | None, config: ThreatsConfig | None = None) -> None:
         """Watch with `config` (defaults), storing threats in `db` when given."""

@@ -14,6 +14,8 @@ _TIME_KEYS = ("ts", "time", "timestamp", "@timestamp")
 _IP_KEYS = ("client_ip", "source_ip", "src_ip", "remote_addr", "ip")
 _FAIL_WORDS = {"auth_failed", "authentication_failure", "login_failed", "failure", "failed"}
 _OK_WORDS = {"auth_ok", "authentication_success", "login_success", "success", "accepted"}
+# AUTH_FAILED reasons that are not a key guess: no key at all, or a valid key lacking the role.
+NOT_GUESSES = frozenset({"missing", "forbidden"})
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -43,6 +45,8 @@ def auth_failed_event(record: dict[str, Any], line: str = "") -> AuthEvent | Non
 def event_from_record(record: dict[str, Any], line: str) -> AuthEvent | HttpEvent | None:
     """Map one JSON object to an event: AUTH_FAILED, generic auth outcome, or HTTP request."""
     if record.get("event") == "AUTH_FAILED":
+        if record.get("reason") in NOT_GUESSES:
+            return None
         return auth_failed_event(record, line)
     when = next((t for k in _TIME_KEYS if (t := parse_time(record.get(k))) is not None), None)
     ip = next((str(record[k]) for k in _IP_KEYS if record.get(k)), "")

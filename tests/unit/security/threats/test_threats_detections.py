@@ -143,3 +143,14 @@ def test_distinct_users_must_fall_within_the_window_not_a_whole_day() -> None:
     assert _run([_fail("192.0.2.4", i * 3000, u) for i, u in enumerate(users)]) == []
     assert [t.type for t in _run([_fail("192.0.2.4", i * 600, u)
                                   for i, u in enumerate(users)])] == ["password_spraying"]
+
+
+def test_auth_failed_without_a_key_or_for_a_role_is_not_a_key_guess() -> None:
+    """A scraper whose key was never set, a dashboard with a viewer key on an operator
+    route: many AUTH_FAILED, no brute force (the live monitor agrees)."""
+    lines = [f'{{"ts": "2026-11-26T10:00:{i:02d}+00:00", "event": "AUTH_FAILED", '
+             f'"client_ip": "198.51.100.78", "reason": "{reason}"}}'
+             for i in range(20) for reason in ("missing", "forbidden")]
+    engine = ThreatEngine()
+    engine.feed_lines(lines)
+    assert engine.finish() == [] and engine.stats.unparseable == 0
