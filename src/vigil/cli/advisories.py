@@ -30,15 +30,15 @@ def import_(
         with status:
             result = vuln_scans.import_advisories(db, path)
     except vuln_scans.ScanInputError as exc:
-        fail_usage(escape(str(exc)))
+        fail_usage(str(exc))
     except SQLAlchemyError as exc:
-        fail_usage(escape(f"database error: {getattr(exc, 'orig', exc)}"))
+        fail_usage(f"database error: {getattr(exc, 'orig', exc)}")
     finally:
         db.dispose()
     if result.stored + result.unchanged + result.withdrawn == 0:
-        fail_usage(escape(f"{path}: no OSV advisories found"
+        fail_usage(f"{path}: no OSV advisories found"
                    + (f" ({len(result.errors)} unreadable files; the first: {result.errors[0]})"
-                      if result.errors else "")))
+                      if result.errors else ""))
     if output_format is OutputFormat.JSON:
         typer.echo(json.dumps({
             "stored": result.stored, "deleted": result.deleted, "unchanged": result.unchanged,

@@ -6,7 +6,6 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.cli.common import err_console, fail_usage
@@ -69,7 +68,7 @@ def scan(
         rules = vuln_scans.load_ignore_file(ignore_file or _default_ignore(path))
     except (ExtractError, vuln_scans.ScanInputError) as exc:
         SCAN_FAILURES.inc()
-        fail_usage(escape(str(exc)))
+        fail_usage(str(exc))
     # No migration here: advisories exist only after `vigil advisories import`, which migrates.
     db = cli_database(cli_settings())
     try:
@@ -77,10 +76,10 @@ def scan(
         if record:
             vuln_scans.record_scan(db, report, "cli")
     except vuln_scans.NoAdvisories as exc:
-        fail_usage(escape(str(exc)))
+        fail_usage(str(exc))
     except SQLAlchemyError as exc:
         SCAN_FAILURES.inc()
-        fail_usage(escape(f"database error: {getattr(exc, 'orig', exc)}"))
+        fail_usage(f"database error: {getattr(exc, 'orig', exc)}")
     finally:
         db.dispose()
     text = RENDERERS[output_format.value](report)
@@ -88,7 +87,7 @@ def scan(
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
-            fail_usage(escape(f"{output}: cannot write the report: {exc.strerror or exc}"))
+            fail_usage(f"{output}: cannot write the report: {exc.strerror or exc}")
     else:
         typer.echo(text.rstrip("\n"))
     if output_format is not ScanFormat.TABLE:
