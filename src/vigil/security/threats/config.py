@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -65,6 +66,16 @@ class CredentialStuffingRule(_Rule):
         r"/session(s)?$", r"/oauth/token", r"/administrator/index\.php$", r"/j_security_check",
         r"login\.php$",
     ])
+
+    @field_validator("paths")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                re.compile(item)
+            except re.error as exc:
+                raise ValueError(f"{item!r} is not a valid regular expression: {exc}") from None
+        return value
 
 
 class ApiKeyBruteForceRule(_Rule):

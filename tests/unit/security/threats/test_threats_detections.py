@@ -154,3 +154,11 @@ def test_auth_failed_without_a_key_or_for_a_role_is_not_a_key_guess() -> None:
     engine = ThreatEngine()
     engine.feed_lines(lines)
     assert engine.finish() == [] and engine.stats.unparseable == 0
+
+
+def test_an_invalid_login_path_regex_is_a_config_error() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not a valid regular expression"):
+        ThreatsConfig.model_validate({"credential_stuffing": {"paths": ["(unclosed"]}})
