@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vigil.alerting.config import AlertingConfig
@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     redis_url: str = ""
     config: Path | None = None
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=0, le=65535)
     retention_days: int = Field(default=30, ge=1)
     retention_batch_size: int = Field(default=5000, ge=1)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
@@ -40,6 +40,29 @@ class Settings(BaseSettings):
     tls_proxy: bool = False
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        """SQLite or PostgreSQL (through psycopg 3, also for plain `postgresql://` URLs)."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        value = value.strip()
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("not a database URL; use postgresql+psycopg://user:pass@host:5432/db"
+                             " or sqlite:///path/to/vigil.db") from None
+        if url.drivername in {"postgresql", "postgres"}:
+            url = url.set(drivername="postgresql+psycopg")
+            return url.render_as_string(hide_password=False)
+        if url.drivername not in {"postgresql+psycopg", "sqlite", "sqlite+pysqlite"}:
+            raise ValueError(f"unsupported database {url.drivername!r}; use "
+                             "postgresql+psycopg://... or sqlite:///...")
+        return value
 
     def effective_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under the data directory."""

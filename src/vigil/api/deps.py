@@ -51,8 +51,8 @@ def _fail(request: Request, reason: str, status: int, detail: str,
     token = _bearer(request)
     context: dict[str, object] = {"client_ip": client, "reason": reason,
                                   "method": request.method, "path": request.url.path}
-    if token and token.startswith("vgl_"):
-        context["key_prefix"] = token[:8]
+    if token and token.startswith("vgl_") and len(token) >= 40:
+        context["key_prefix"] = token[:8]  # only of key-sized tokens: never a whole short one
     if principal is not None:
         context["key_name"] = principal.name
         context["role"] = principal.role.value

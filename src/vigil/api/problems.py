@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vigil.storage.database import is_connection_error
@@ -94,6 +94,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             return problem_response(503, "database-unavailable", "Service unavailable",
                                     "the database is unreachable; nothing was written, retry later",
                                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                                    instance=request.url.path)
+        if isinstance(exc, DataError):  # a value of the request the database cannot hold
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+            log_event("database_rejected_value", "WARNING", path=request.url.path,
+                      error=(reason[0] if reason else "")[:200])
+            return problem_response(422, "invalid-input", "Invalid input",
+                                    "the database cannot store a value of the request: "
+                                    + (reason[0] if reason else "invalid value")[:200],
                                     instance=request.url.path)
         log_event("ERROR", "ERROR", path=request.url.path, message=f"database error: {exc}")
         return problem_response(500, "internal", "Internal error", "unexpected database error",

@@ -120,6 +120,8 @@ class KeyCreate(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("the name must not be blank")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise ValueError("the name must not contain control characters")
         return value.strip()
 
 

@@ -32,6 +32,8 @@ def create(
     """Create a key and print it once; store it safely, it cannot be shown again."""
     if not name.strip():
         fail_usage("--name must not be empty")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        fail_usage("--name must not contain control characters")
     new = keys.create_key(ready_database(), name, role, actor=_actor())
     typer.echo(new.secret)
     typer.echo(f"created key {new.record.id} ({new.record.name}, {new.record.role}); "

@@ -54,6 +54,8 @@ def create_key(db: Database, name: str, role: Role, actor: str,
     """Create a key with a role and record who did it; the secret is returned once."""
     if not name.strip():
         raise ValueError("a key needs a non-empty name")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise ValueError("a key name must not contain control characters")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     with db.session() as session:
         record = keys_repo.add_key(session, name.strip(), secret[:12], hash_key(secret),

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.config import Settings
@@ -62,7 +62,12 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # an SQLAlchemyError, so every caller reports it in one line
+                raise ArgumentError(f"cannot create the data directory {folder}: "
+                                    f"{exc.strerror or exc}") from None
         engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -85,7 +90,10 @@ def open_database(settings: Settings | None = None) -> Database:
 
 def test_connection(settings: Settings | None = None) -> bool:
     """Connect and run `SELECT 1`; True on success, raises DatabaseUnavailable with the reason."""
-    db = open_database(settings)
+    try:
+        db = open_database(settings)
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable(_reason(exc)) from exc
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -103,7 +111,12 @@ def health_check(settings: Settings | None = None) -> dict[str, Any]:
     """
     from vigil.storage.migrate import current_revisions, expected_revisions
 
-    db = open_database(settings)
+    settings = settings or Settings()
+    try:
+        db = open_database(settings)
+    except SQLAlchemyError as exc:
+        dialect = make_url(settings.effective_database_url()).get_backend_name()
+        return {"status": "down", "dialect": dialect, "error": _reason(exc)}
     started = time.perf_counter()
     try:
         with db.engine.connect() as conn:

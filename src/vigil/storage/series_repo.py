@@ -152,6 +152,8 @@ def _label_clause(key: str, value: str) -> Any:
 def list_series(session: Session, name: str | None, labels: dict[str, str],
                 after_id: int, limit: int) -> list[SeriesRecord]:
     """Series filtered by exact name and label pairs, ordered by id, after a cursor id."""
+    if name and "\x00" in name:
+        return []  # stored names never hold NUL, and PostgreSQL text cannot compare with one
     stmt = select(SeriesRow).where(SeriesRow.id > after_id)
     if name:
         stmt = stmt.where(SeriesRow.name == name)

@@ -1,0 +1,91 @@
+"""Found in review: NUL characters, short invalid keys in logs, bad settings."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from tests.support import auth
+from vigil.cli.main import app
+from vigil.config import Settings
+from vigil.telemetry.logging import configure_logging
+
+
+def test_a_nul_in_the_series_name_filter_matches_nothing(
+        client: TestClient, keys: dict[str, str]) -> None:
+    response = client.get("/api/v1/series", params={"name": "cpu\x00x"},
+                          headers=auth(keys["viewer"]))
+    assert response.status_code == 200 and response.json()["items"] == []
+
+
+def test_a_key_name_with_control_characters_is_a_422(
+        client: TestClient, keys: dict[str, str]) -> None:
+    response = client.post("/api/v1/keys", headers=auth(keys["admin"]),
+                           json={"name": "a\x00b", "role": "viewer"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "name"
+
+
+def test_a_short_invalid_key_is_not_logged_whole(client: TestClient) -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", stream)
+    try:
+        assert client.get("/api/v1/series", headers=auth("vgl_s3cr")).status_code == 401
+    finally:
+        configure_logging("INFO", None)
+    events = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [e["reason"] for e in events if e["event"] == "AUTH_FAILED"] == ["invalid"]
+    assert "vgl_s3cr" not in stream.getvalue()
+
+
+@pytest.mark.parametrize("env", [{"VIGIL_PORT": "99999"}, {"VIGIL_DATABASE_URL": "garbage"},
+                                 {"VIGIL_DATABASE_URL": "mysql://u@h/db"}])
+def test_bad_settings_exit_2_naming_the_variable(
+        env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIGIL_DATA_DIR", str(tmp_path / "data"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, ["db", "check"])
+    assert result.exit_code == 2, result.output
+    assert next(iter(env)) in result.output
+
+
+def test_a_plain_postgresql_url_uses_psycopg() -> None:
+    url = Settings(database_url="postgresql://u@h:5432/db").effective_database_url()
+    assert url == "postgresql+psycopg://u@h:5432/db"
+    with pytest.raises(ValidationError):
+        Settings(database_url="sqlite+pysqlcipher:///x")
+
+
+def test_a_data_dir_that_cannot_be_created_is_a_one_line_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("VIGIL_DATA_DIR", str(blocker / "data"))
+    monkeypatch.delenv("VIGIL_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "data" in result.output and "Traceback" not in result.output
+
+
+def test_db_check_and_the_runbook_checks_report_an_unusable_data_dir(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vigil.storage.database import DatabaseUnavailable, health_check, test_connection
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("VIGIL_DATA_DIR", str(blocker / "data"))
+    monkeypatch.delenv("VIGIL_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(app, ["db", "check"])
+    assert result.exit_code == 1 and "cannot create the data directory" in result.output
+    settings = Settings()
+    assert health_check(settings)["status"] == "down"
+    with pytest.raises(DatabaseUnavailable, match="data directory"):
+        test_connection(settings)
