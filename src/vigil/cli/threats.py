@@ -76,7 +76,8 @@ def scan(
     settings = cli_settings()
     try:
         rules = service.threats_config(settings, config)
-        sigma_rules = service.load_sigma_paths(sigma) if sigma else None
+        sigma_paths: list[str | Path] = [*rules.sigma_rules, *sigma]  # configured, plus --sigma
+        sigma_rules = service.load_sigma_paths(sigma_paths) if sigma_paths else None
     except (ConfigError, SigmaRuleError, service.InputError) as exc:
         fail_usage(str(exc))
     reference = datetime(year, 12, 31, 23, 59, tzinfo=UTC) if year else None

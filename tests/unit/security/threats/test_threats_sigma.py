@@ -133,3 +133,20 @@ def test_a_rule_file_that_is_not_yaml_is_a_usage_error_naming_the_file(tmp_path:
         assert str(rules) in result.stderr
     with pytest.raises(SigmaRuleError, match="not valid YAML"):
         load_sigma([broken.read_text()])
+
+
+def test_rules_configured_in_the_operator_yaml_apply_to_cli_scans(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from vigil.cli.threats import app
+
+    config = tmp_path / "vigil.yaml"
+    config.write_text(f"threats:\n  sigma_rules: [{FIXTURES / 'sigma_rules.yml'}]\n")
+    result = CliRunner().invoke(app, ["scan", str(FIXTURES / "sigma_access.log"), "--format",
+                                      "json", "--config", str(config)],
+                                env={"VIGIL_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 1, result.output
+    types = {t["type"] for t in json.loads(result.stdout)["threats"]}
+    assert "sigma:Sqlmap user agent" in types
