@@ -136,13 +136,25 @@ def audit_manifests(manifests: list[Manifest]) -> list[Finding]:
     findings: list[Finding] = []
     pdbs = [m for m in manifests if m.kind == "PodDisruptionBudget"]
     policies = [m for m in manifests if m.kind == "NetworkPolicy"]
+    hpas = [m for m in manifests if m.kind == "HorizontalPodAutoscaler"]
     for m in manifests:
         try:
-            findings.extend(_manifest_checks(m, pdbs, policies))
+            findings.extend(_manifest_checks(m, pdbs, policies, hpas))
         except (AttributeError, TypeError, ValueError) as exc:  # a list where a map belongs
             findings.append(Finding("K8S000", W, f"manifest is not a well-formed {m.kind}: "
                                     f"{exc}", _safe_ref(m), "", m.file, m.line))
     return findings
+
+
+def _hpa_min(m: Manifest, hpas: list[Manifest]) -> int:
+    """minReplicas of an HPA scaling `m` (its replicas left unset, as HPAs want), else 1."""
+    for h in hpas:
+        spec = h.obj.get("spec") or {}
+        target = spec.get("scaleTargetRef") or {}
+        if _same_ns(h, m) and target.get("kind") == m.kind and target.get("name") == m.name:
+            value = spec.get("minReplicas", 1)
+            return value if isinstance(value, int) else 1
+    return 1
 
 
 def _safe_ref(m: Manifest) -> str:
@@ -152,8 +164,8 @@ def _safe_ref(m: Manifest) -> str:
         return f"{m.kind}/?/?"
 
 
-def _manifest_checks(m: Manifest, pdbs: list[Manifest],
-                     policies: list[Manifest]) -> list[Finding]:
+def _manifest_checks(m: Manifest, pdbs: list[Manifest], policies: list[Manifest],
+                     hpas: list[Manifest]) -> list[Finding]:
     findings: list[Finding] = []
     if m.kind not in _CLUSTER_SCOPED and (m.namespace or "default") == "default":
         findings.append(_f(m, "K8S020", "metadata.namespace"))
@@ -163,7 +175,7 @@ def _manifest_checks(m: Manifest, pdbs: list[Manifest],
     spec, labels, base = tpl
     findings.extend(_pod_checks(m, spec, base))
     if m.kind == "Deployment":
-        replicas = (m.obj.get("spec") or {}).get("replicas", 1)
+        replicas = (m.obj.get("spec") or {}).get("replicas", _hpa_min(m, hpas))
         if isinstance(replicas, int) and replicas < 2:
             findings.append(_f(m, "K8S021", "spec.replicas", f"replicas is {replicas}"))
     if m.kind in {"Deployment", "StatefulSet"} and not any(

@@ -128,3 +128,22 @@ def test_a_runtime_socket_written_with_a_trailing_slash_is_still_the_socket() ->
                                     "/var/run/docker.sock/}}]\n")])
     ids = {f.check_id for f in audit_manifests(manifests)}
     assert "K8S011" in ids and "K8S010" not in ids
+
+
+def test_replicas_left_to_an_hpa_use_its_min_replicas() -> None:
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: a}\n"
+                  "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n"
+                  "    metadata: {labels: {app: web}}\n    spec: {containers: []}\n")
+
+    def hpa(minimum: int) -> str:
+        return ("---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: "
+                "{name: web, namespace: a}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, "
+                f"kind: Deployment, name: web}}\n  minReplicas: {minimum}\n  maxReplicas: 5\n")
+
+    def k8s021(text: str) -> list[str]:
+        manifests, _ = load_manifests([("d.yaml", text)])
+        return [f.message for f in audit_manifests(manifests) if f.check_id == "K8S021"]
+
+    assert k8s021(deployment + hpa(3)) == []
+    assert k8s021(deployment + hpa(1)) != []
+    assert k8s021(deployment) != []
