@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -242,6 +243,11 @@ class ReceiverConfig(_Strict):
     def _needs_url(self) -> ReceiverConfig:
         if self.type != "email" and not self.url:
             raise ValueError(f"a {self.type} receiver needs a url")
+        if self.url:
+            parts = urlsplit(self.url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise _reference_error(("url",), f"receiver url {self.url!r} must be "
+                                       "http:// or https:// with a host")
         return self
 
 

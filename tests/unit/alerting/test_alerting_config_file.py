@@ -75,3 +75,13 @@ def test_times_without_timezone_are_refused_at_load(tmp_path: Path, text: str,
     bad.write_text(text)
     with pytest.raises(ConfigError, match=where):
         load_operator_config(bad)
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://x/y", "http://", "hooks.example.com/x"])
+def test_a_receiver_url_that_cannot_work_is_refused_at_load(tmp_path: Path, url: str) -> None:
+    """Before: loaded, and only failed when the first alert (or `notify test`) used it."""
+    bad = tmp_path / "vigil.yaml"
+    bad.write_text(f"alerting:\n  receivers:\n    hook:\n      type: webhook\n"
+                   f"      url: '{url}'\n")
+    with pytest.raises(ConfigError, match=r"vigil.yaml:5: alerting.receivers.hook.url: .*http"):
+        load_operator_config(bad)
