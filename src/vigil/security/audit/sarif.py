@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from vigil.core.types import Severity
 from vigil.security.audit.findings import Finding
 
 _LEVEL = {Severity.CRITICAL: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def file_uri(path: str) -> str:
+    """A SARIF artifact URI: `file:///...` for absolute paths, a relative reference otherwise
+    (percent-encoded, so `my dir/app.yaml` stays a valid URI)."""
+    posix = path.replace("\\", "/")
+    if PurePosixPath(posix).is_absolute():
+        return "file://" + quote(posix)
+    return quote(posix)
 
 
 def to_sarif(findings: list[Finding], descriptions: dict[str, str], tool: str = "vigil-audit",
@@ -23,7 +34,7 @@ def to_sarif(findings: list[Finding], descriptions: dict[str, str], tool: str = 
             "message": {"text": f"{f.resource}: {f.message}" + (f" ({f.path})" if f.path else "")},
         }
         if f.file:
-            location: dict[str, Any] = {"artifactLocation": {"uri": f.file}}
+            location: dict[str, Any] = {"artifactLocation": {"uri": file_uri(f.file)}}
             if f.line:
                 location["region"] = {"startLine": f.line}
             result["locations"] = [{"physicalLocation": location}]

@@ -147,3 +147,13 @@ def test_replicas_left_to_an_hpa_use_its_min_replicas() -> None:
     assert k8s021(deployment + hpa(3)) == []
     assert k8s021(deployment + hpa(1)) != []
     assert k8s021(deployment) != []
+
+
+def test_sarif_locations_are_valid_uris() -> None:
+    from vigil.security.audit.findings import Finding
+
+    findings = [Finding("K8S001", Severity.CRITICAL, "m", "Pod/a/p", "", f, 3)
+                for f in ("/srv/k8s/app.yaml", "deploy/my dir/app.yaml")]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in to_sarif(findings, {})["runs"][0]["results"]]
+    assert uris == ["file:///srv/k8s/app.yaml", "deploy/my%20dir/app.yaml"]
