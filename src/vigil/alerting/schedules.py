@@ -16,10 +16,13 @@ def layer_on_call(layer: LayerConfig, now: datetime) -> str:
     return layer.users[turns % len(layer.users)]
 
 
-def next_handoff(layer: LayerConfig, now: datetime) -> datetime:
-    """The first hand-off strictly after `now`."""
+def next_handoff(layer: LayerConfig, now: datetime) -> datetime | None:
+    """The first hand-off strictly after `now` (None past the last representable date)."""
     turns = (now - layer.handoff_at) // layer.rotation
-    return layer.handoff_at + (turns + 1) * layer.rotation
+    try:
+        return layer.handoff_at + (turns + 1) * layer.rotation
+    except OverflowError:
+        return None
 
 
 def layer_covers(layer: LayerConfig, now: datetime) -> bool:

@@ -48,3 +48,11 @@ def test_business_hours_layer_over_a_24x7_layer() -> None:
     assert on_call(s, monday.replace(hour=10) + timedelta(days=1)) == ["bob"]
     assert on_call(s, monday.replace(hour=18)) == ["frank"]        # evening: 24/7 layer
     assert on_call(s, monday.replace(hour=10) + timedelta(days=5)) == ["frank"]  # Saturday
+
+
+def test_no_hand_off_past_the_last_date() -> None:
+    """Before: `vigil oncall now --at 9999-12-31T23:59:59Z` crashed with OverflowError."""
+    s = sched()
+    end = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    assert on_call(s, end) in (["alice"], ["bob"])
+    assert next_handoff(s.layers[0], end) is None
