@@ -36,10 +36,13 @@ def serve(
     db = cli_database(settings)
     secret = ensure_bootstrap_admin(db, settings)
     if secret is not None:
+        key_file = settings.data_dir / "admin.key"
+        written = key_file.is_file() and key_file.read_text().strip() == secret
+        where = (f"also written to {key_file} with mode 0600" if written
+                 else f"could NOT be written to {key_file}: copy it now")
         err_console.print(
             f"[bold]First start: created an admin API key[/]\n  {secret}\n"
-            f"  (also written to {settings.data_dir / 'admin.key'} with mode 0600; "
-            "it is not shown again)", highlight=False)
+            f"  ({where}; it is not shown again)", highlight=False)
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
     log_event("server_starting", host=bind_host, port=bind_port,

@@ -14,6 +14,7 @@ from vigil.core.types import Role
 from vigil.storage import keys_repo
 from vigil.storage.database import Database
 from vigil.storage.keys_repo import ApiKeyRecord
+from vigil.telemetry.logging import log_event
 
 KEY_PREFIX = "vgl_"
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -105,9 +106,13 @@ def ensure_bootstrap_admin(db: Database, settings: Settings) -> str | None:
             return None
     new = create_key(db, "bootstrap-admin", Role.ADMIN, actor="system", bootstrap=True)
     path = Path(settings.data_dir) / "admin.key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(new.secret + "\n")
-    os.chmod(path, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(new.secret + "\n")
+        os.chmod(path, 0o600)
+    except OSError as exc:  # the key exists now: hand it out (printed once), never lose it
+        log_event("ERROR", "ERROR", message=f"could not write the first admin key to {path}: "
+                  f"{exc.strerror or exc}")
     return new.secret

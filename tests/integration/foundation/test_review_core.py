@@ -89,3 +89,22 @@ def test_db_check_and_the_runbook_checks_report_an_unusable_data_dir(
     assert health_check(settings)["status"] == "down"
     with pytest.raises(DatabaseUnavailable, match="data directory"):
         test_connection(settings)
+
+
+def test_the_first_admin_key_is_handed_out_even_when_its_file_cannot_be_written(
+        tmp_path: Path) -> None:
+    from vigil.services.keys import authenticate, ensure_bootstrap_admin
+    from vigil.storage.database import open_database
+    from vigil.storage.migrate import upgrade
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    settings = Settings(data_dir=blocker / "data",
+                        database_url=f"sqlite:///{(tmp_path / 'v.db').as_posix()}")
+    upgrade(settings.effective_database_url())
+    db = open_database(settings)
+    try:
+        secret = ensure_bootstrap_admin(db, settings)
+        assert secret is not None and authenticate(db, secret).role.value == "admin"
+    finally:
+        db.dispose()
