@@ -62,7 +62,7 @@ class CredentialStuffingRule(_Rule):
     window: float = Field(default=300.0, gt=0)
     methods: list[str] = Field(default_factory=lambda: ["POST"])
     paths: list[str] = Field(default_factory=lambda: [
-        r"/(wp-)?login(\.php)?$", r"/sign-?in$", r"/user/login", r"/auth(entication)?/?",
+        r"/(wp-)?login(\.php)?$", r"/sign-?in$", r"/user/login", r"/auth(entication)?(/|$)",
         r"/session(s)?$", r"/oauth/token", r"/administrator/index\.php$", r"/j_security_check",
         r"login\.php$",
     ])

@@ -153,3 +153,16 @@ def test_apache_vhost_combined_lines_are_attributed_to_the_client() -> None:
     assert ev is not None and (ev.source_ip, ev.path, ev.status) == ("203.0.113.9", "/cart", 200)
     plain = parser.feed('203.0.113.9 - alice [10/Mar/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 1')
     assert plain is not None and plain.source_ip == "203.0.113.9"
+
+
+def test_posts_to_author_pages_are_not_login_attempts() -> None:
+    def stuffing(path: str) -> list[str]:
+        lines = [f'198.51.100.8 - - [10/Mar/2024:10:00:{i:02d} +0000] "POST {path} HTTP/1.1" '
+                 f'201 10 "-" "import-script/1.0"' for i in range(30)]
+        engine = ThreatEngine()
+        engine.feed_lines(lines)
+        return [t.type for t in engine.finish()]
+
+    assert stuffing("/api/authors") == []
+    assert stuffing("/auth") == ["http_credential_stuffing"]
+    assert stuffing("/auth/login") == ["http_credential_stuffing"]
