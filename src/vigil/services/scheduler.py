@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 
 from vigil.storage.database import Database
-from vigil.storage.jobs_repo import record_finish, record_start
+from vigil.storage.jobs_repo import last_started, record_finish, record_start
 from vigil.telemetry.logging import log_event
 from vigil.telemetry.metrics import JOB_DURATION, JOB_RUNS
 
@@ -86,10 +86,18 @@ class Scheduler:
             for job in list(self._jobs.values()):
                 if job.next_run <= now and not self._stop.is_set():
                     job.next_run = now + job.interval
-                    self.run_now(job.name)
+                    self.run_due(job.name)
             self._stop.wait(self._tick)
 
-    def run_now(self, name: str) -> str:
+    def run_due(self, name: str) -> str:
+        """Run a job whose interval has passed here, unless another replica ran it lately.
+
+        Replicas keep their own clocks, so without this check N replicas would each run
+        an exclusive job once per interval, one after the other: N runs per interval.
+        """
+        return self.run_now(name, skip_if_recent=True)
+
+    def run_now(self, name: str, skip_if_recent: bool = False) -> str:
         """Run one job now (if this replica gets its lock); returns the outcome."""
         job = self._jobs[name]
         if self._db.dialect != "postgresql" or not job.exclusive:
@@ -103,6 +111,11 @@ class Scheduler:
                     JOB_RUNS.labels(job=name, outcome="skipped").inc()
                     return "skipped"
                 try:
+                    last = last_started(self._db, name) if skip_if_recent else None
+                    if last is not None and (datetime.now(UTC) - last).total_seconds() \
+                            < job.interval / 2:
+                        JOB_RUNS.labels(job=name, outcome="skipped").inc()
+                        return "skipped"
                     return self._execute(job)
                 finally:
                     conn.execute(text("SELECT pg_advisory_unlock(:k)"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -16,6 +16,16 @@ def record_start(db: Database, name: str, when: datetime) -> None:
         row = session.get(JobRunRow, name) or JobRunRow(name=name)
         row.last_started_at = when
         session.add(row)
+
+
+def last_started(db: Database, name: str) -> datetime | None:
+    """When the job last started on any replica (timezone-aware), or None."""
+    with db.session() as session:
+        row = session.get(JobRunRow, name)
+        when = row.last_started_at if row is not None else None
+    if when is not None and when.tzinfo is None:  # SQLite keeps no offset; we store UTC
+        when = when.replace(tzinfo=UTC)
+    return when
 
 
 def record_finish(db: Database, name: str, when: datetime, status: str,

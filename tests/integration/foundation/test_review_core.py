@@ -108,3 +108,25 @@ def test_the_first_admin_key_is_handed_out_even_when_its_file_cannot_be_written(
         assert secret is not None and authenticate(db, secret).role.value == "admin"
     finally:
         db.dispose()
+
+
+@pytest.mark.postgres
+def test_on_postgres_replicas_run_a_due_job_once_per_interval(pg_database: str) -> None:
+    from vigil.services.scheduler import Scheduler
+    from vigil.storage.database import open_database
+    from vigil.storage.migrate import upgrade
+
+    upgrade(pg_database)
+    replicas = [open_database(Settings(database_url=pg_database)) for _ in range(2)]
+    calls: list[str] = []
+    try:
+        schedulers = [Scheduler(db) for db in replicas]
+        for number, scheduler in enumerate(schedulers):
+            scheduler.register("hourly", 3600, lambda now, n=number: calls.append(f"r{n}"))
+        assert schedulers[0].run_due("hourly") == "ok"
+        assert schedulers[1].run_due("hourly") == "skipped"
+        assert calls == ["r0"]
+        assert schedulers[1].run_now("hourly") == "ok"  # an explicit run is never skipped
+    finally:
+        for db in replicas:
+            db.dispose()
