@@ -108,6 +108,8 @@ def load_manifests(sources: Iterable[tuple[str, str]]) -> tuple[list[Manifest], 
 def _expand(doc: Any) -> list[dict[str, Any]]:
     if not isinstance(doc, dict) or not isinstance(doc.get("kind"), str):
         return []
+    if str(doc.get("apiVersion", "")).startswith("kustomize.config.k8s.io"):
+        return []  # kustomization.yaml: build instructions, not a cluster object
     if doc["kind"].endswith("List") and isinstance(doc.get("items"), list):
         return [i for i in doc["items"] if isinstance(i, dict) and isinstance(i.get("kind"), str)]
     return [doc]

@@ -157,3 +157,11 @@ def test_sarif_locations_are_valid_uris() -> None:
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for r in to_sarif(findings, {})["runs"][0]["results"]]
     assert uris == ["file:///srv/k8s/app.yaml", "deploy/my%20dir/app.yaml"]
+
+
+def test_a_kustomization_file_is_not_audited_as_a_resource() -> None:
+    manifests, errors = load_manifests([("kustomization.yaml",
+                                         "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+                                         "kind: Kustomization\nnamespace: shop\n"
+                                         "resources: [app.yaml]\n")])
+    assert manifests == [] and errors == []
