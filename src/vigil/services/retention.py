@@ -13,7 +13,10 @@ MAX_BATCHES_PER_RUN = 1000
 
 def apply_retention(db: Database, days: int, batch_size: int, now: datetime) -> int:
     """Delete expired samples series by series, one short transaction per batch."""
-    cutoff = (now - timedelta(days=days)).timestamp()
+    try:
+        cutoff = (now - timedelta(days=days)).timestamp()
+    except OverflowError:  # a retention longer than the calendar: nothing is old enough
+        return 0
     with db.session() as session:
         series_ids = series_ids_with_samples_before(session, cutoff)
     total = 0

@@ -130,3 +130,15 @@ def test_on_postgres_replicas_run_a_due_job_once_per_interval(pg_database: str) 
     finally:
         for db in replicas:
             db.dispose()
+
+
+def test_a_retention_longer_than_the_calendar_deletes_nothing_and_does_not_fail(
+        db: object) -> None:
+    from datetime import UTC, datetime
+
+    from vigil.services.retention import apply_retention
+    from vigil.storage.database import Database
+
+    assert isinstance(db, Database)
+    assert apply_retention(db, 1_000_000, 100, datetime.now(UTC)) == 0
+    assert apply_retention(db, 10**12, 100, datetime.now(UTC)) == 0
