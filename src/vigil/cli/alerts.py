@@ -5,10 +5,13 @@ from __future__ import annotations
 import getpass
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, RenderableType
+from rich.markup import escape
+from rich.table import Table as RichTable
+from rich.text import Text
 
 from vigil.alerting.durations import parse_duration
 from vigil.alerting.lifecycle import AlertState, TransitionError
@@ -17,6 +20,17 @@ from vigil.cli.context import cli_settings, ready_database
 from vigil.config import ConfigError, OperatorConfig, load_operator_config
 from vigil.services import alerting as svc
 from vigil.services.alerting import alert_json, silence_json
+
+
+class Table(RichTable):
+    """A Rich table whose text cells are shown literally: label values, comments and
+    annotations come from users and may contain [brackets] that are not Rich markup."""
+
+    def add_row(self, *renderables: RenderableType | None, **kwargs: Any) -> None:
+        """Add a row, wrapping plain strings in `Text` so they are never parsed."""
+        super().add_row(*(Text(r) if isinstance(r, str) else r for r in renderables),
+                        **kwargs)
+
 
 alerts_app = typer.Typer(help="Alerts: list, acknowledge, resolve, show.", no_args_is_help=True)
 silences_app = typer.Typer(help="Silences: create, list, expire.", no_args_is_help=True)
@@ -126,9 +140,11 @@ def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
         return
     a = detail.alert
     console = Console()
-    console.print(f"[bold]{a.rule}[/] #{a.id} {a.priority.value} {a.severity.value} "
-                  f"{a.state.value} — {a.annotations.get('summary', '')}", highlight=False)
-    console.print(f"labels: {a.labels}", highlight=False)
+    console.print(f"[bold]{escape(a.rule)}[/] #{a.id} {a.priority.value} {a.severity.value} "
+                  f"{a.state.value} — {escape(a.annotations.get('summary', ''))}",
+                  highlight=False)
+    labels = ", ".join(f"{k}={json.dumps(v)}" for k, v in a.labels.items())
+    console.print(Text(f"labels: {labels}"), highlight=False)
     timeline = Table("time", "event", "detail", title="timeline")
     for e in detail.events:
         text = ", ".join(f"{k}={v}" for k, v in e.detail.items() if k != "contacts")

@@ -22,12 +22,14 @@ def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def fire_one(db: Database) -> int:
+def fire_one(db: Database, labels: dict[str, str] | None = None) -> int:
     """Store a security threat sample and evaluate: one firing P1 alert; returns its id."""
     now = datetime.now(UTC)
+    labels = labels or {}
     with db.session() as s:
-        row = SeriesRow(name="security_threats_detected", labels_key="", labels={},
-                        created_at=now)
+        row = SeriesRow(name="security_threats_detected",
+                        labels_key=",".join(f"{k}={v}" for k, v in sorted(labels.items())),
+                        labels=labels, created_at=now)
         s.add(row)
         s.flush()
         s.add(SampleRow(series_id=row.id, ts=now.timestamp(), value=2.0))
@@ -145,3 +147,24 @@ def test_cli_alerts_silences_oncall_notify(db_url: str, db: Database, tmp_path: 
     cfg.write_text("alerting:\n  rules:\n    - name: X\n      metric: m\n      threshold: nope\n")
     broken = runner.invoke(cli, ["oncall", "now"], env=env)
     assert broken.exit_code == 2
+
+
+def test_cli_tables_show_brackets_in_labels_literally(db_url: str, db: Database,
+                                                     tmp_path: Path) -> None:
+    """Before: `vigil alerts list` and `show` crashed with a Rich MarkupError traceback
+    as soon as one alert had a label value like `[/x]`."""
+    alert_id = fire_one(db, {"host": "[/x]", "note": "[bold]"})
+    env = {"VIGIL_DATABASE_URL": db_url, "VIGIL_DATA_DIR": str(tmp_path),
+           "COLUMNS": "300"}
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["alerts", "list"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert '[/x]' in listed.stdout and '[bold]' in listed.stdout
+    shown = runner.invoke(cli, ["alerts", "show", str(alert_id)], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert 'host="[/x]"' in shown.stdout
+    made = runner.invoke(cli, ["silences", "create", "-m", 'host="[/x]"', "--comment",
+                               "[/oops]"], env=env)
+    assert made.exit_code == 0, made.output
+    silences = runner.invoke(cli, ["silences", "list"], env=env)
+    assert silences.exit_code == 0 and "[/oops]" in silences.stdout, silences.output
