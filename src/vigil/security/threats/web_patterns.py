@@ -64,7 +64,6 @@ _SIGNATURES: dict[str, list[tuple[str, str]]] = {
         ("/etc/passwd", r"/etc/passwd\b"),
         ("c:", r"c:[/\\]windows\b"),
         ("file:", r"file:/{2,3}"),
-        ("%c0%ae", r"%c0%ae"),
     ],
     "command_injection": [
         (";", r";\s*" + _COMMAND),
@@ -130,12 +129,29 @@ SECRET_PROBES = re.compile(
     r"|\.aws/|shell\.php|vendor/phpunit|boaform|hnap1)")
 
 
+# Evasions a plain URL-decode misses: IIS `%uXXXX` escapes and overlong UTF-8 forms of
+# `.`, `/` and `\` (decoded strictly they become U+FFFD and hide `../`).
+_PCT_U = re.compile(r"%u([0-9a-f]{4})")
+_OVERLONG = (("%c0%ae", "."), ("%e0%80%ae", "."), ("%c0%af", "/"), ("%e0%80%af", "/"),
+             ("%c1%9c", "\\"), ("%c1%1c", "\\"))
+
+
+def _unquote(text: str) -> str:
+    """One URL-decoding pass over lower-case text, `%u` and overlong forms included."""
+    if "%u" in text:
+        text = _PCT_U.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if "%c" in text or "%e0" in text:
+        for encoded, plain in _OVERLONG:
+            text = text.replace(encoded, plain)
+    return unquote_plus(text)
+
+
 def decode(target: str) -> str:
     """URL-decode a request target twice (double encoding is a common evasion), lower-case."""
     if "%" not in target and "+" not in target:
         return target.lower()
-    once = unquote_plus(target)
-    return (unquote_plus(once) if "%" in once else once).lower()
+    once = _unquote(target.lower())
+    return (_unquote(once) if "%" in once else once).lower()
 
 
 def injection_types(target: str) -> list[str]:

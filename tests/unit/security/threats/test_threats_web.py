@@ -127,6 +127,9 @@ def test_benign_traffic_with_sql_words_downloads_and_admin_paths_raises_nothing(
     ("/s?id=1+union%23%0aselect+1,2", "sql_injection"),  # MySQL comment + newline
     ("/s?c=%0aid", "command_injection"),  # newline as the command separator
     ("/s?c=1%0Acat+/etc/passwd", "command_injection"),
+    ("/a/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/shadow", "path_traversal"),  # overlong UTF-8
+    ("/a/%25c0%25ae%25c0%25ae%25c0%25afetc/passwd", "path_traversal"),  # ... double-encoded
+    ("/s?q=%u003cscript%u003ealert(1)", "xss"),  # IIS %u escapes
 ])
 def test_payloads_in_sql_and_shell_context_are_still_found(target: str, kind: str) -> None:
     assert kind in injection_types(target)
