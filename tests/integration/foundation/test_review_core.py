@@ -142,3 +142,12 @@ def test_a_retention_longer_than_the_calendar_deletes_nothing_and_does_not_fail(
     assert isinstance(db, Database)
     assert apply_retention(db, 1_000_000, 100, datetime.now(UTC)) == 0
     assert apply_retention(db, 10**12, 100, datetime.now(UTC)) == 0
+
+
+def test_an_all_rejected_ingest_is_a_complete_problem(
+        client: TestClient, keys: dict[str, str]) -> None:
+    response = client.post("/api/v1/ingest", headers=auth(keys["operator"]),
+                           json={"series": [{"name": "x", "points": [[1, "NaN"]]}]})
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["instance"] == "/api/v1/ingest" and problem["rejected_count"] == 1

@@ -96,7 +96,8 @@ async def ingest_points(request: Request,
     if nothing_valid:
         body.update({"type": "https://vigil.dev/problems/all-points-rejected",
                      "title": "Invalid input", "status": 422,
-                     "detail": "every point of the request was rejected; nothing was stored"})
+                     "detail": "every point of the request was rejected; nothing was stored",
+                     "instance": request.url.path})
         return JSONResponse(body, status_code=422, media_type="application/problem+json")
     return JSONResponse(body)
 
