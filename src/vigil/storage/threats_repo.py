@@ -56,6 +56,9 @@ def upsert_threats(session: Session, threats: Iterable[dict[str, Any]], source: 
     now = now or datetime.now(UTC)
     inserted = updated = 0
     for t in threats:
+        # Sigma titles and JSON events' source fields are the sender's: fit the columns.
+        t = {**t, "type": str(t["type"])[:128], "source_ip": str(t["source_ip"])[:255],
+             "rule": str(t["rule"])[:255], "technique": str(t["technique"])[:32]}
         first = datetime.fromisoformat(t["first_seen"])
         last = datetime.fromisoformat(t["last_seen"])
         row = session.scalar(select(ThreatRow).where(

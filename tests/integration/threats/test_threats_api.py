@@ -131,3 +131,20 @@ def test_auth_failure_monitor_survives_a_database_that_cannot_store(tmp_path: Pa
         empty.dispose()
     assert results[0] is None and results[1] is not None
     assert results[1].type == "api_key_brute_force"
+
+
+def test_long_sigma_titles_and_source_fields_are_stored(db: Database) -> None:
+    """A Sigma title may be 256 characters and a JSON event's source any string: storing
+    them must not fail on the column sizes (PostgreSQL enforces them)."""
+    from datetime import UTC, datetime
+
+    from vigil.core.types import Priority
+    from vigil.security.threats import Threat
+
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    threat = Threat("sigma:" + "T" * 256, "h" * 300, now, now, 3, "T" * 40, Priority.P2,
+                    "sigma-correlation:" + "T" * 256)
+    assert service.store_threats(db, [threat, threat], "api") == (1, 1)
+    with db.session() as session:
+        [stored] = threats_repo.list_threats(session)
+    assert stored.data["type"].startswith("sigma:TTT") and len(stored.data["source_ip"]) == 255
