@@ -49,3 +49,16 @@ def test_alertmanager_entries_and_email_recipients() -> None:
     assert recipients(mail, page) == ["erin@example.com"]
     assert recipients(ReceiverConfig(type="email", to=["ops@example.com"]), page) == [
         "ops@example.com"]
+
+
+def test_slack_text_escapes_control_characters() -> None:
+    """Before: a description from series labels could contain `<!channel>` and ping a whole
+    channel at 3 a.m.; Slack requires &, < and > to be escaped."""
+    sneaky = Notice(5, "f5", "firing", {"alertname": "LowAccuracy"},
+                    {"summary": "accuracy < 0.85 & falling",
+                     "description": "host <!channel> is <http://evil|here>"},
+                    T0, None, "P3", "http://vigil/api/v1/alerts/5")
+    text = slack_body(Context("chat", "g", T0), [sneaky])["text"]
+    assert "<!channel>" not in text and "<http" not in text
+    assert "accuracy &lt; 0.85 &amp; falling" in text
+    assert "&lt;!channel&gt;" in text

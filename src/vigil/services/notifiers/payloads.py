@@ -73,6 +73,12 @@ def text_body(ctx: Context, notices: Sequence[Notice]) -> str:
     return "\n".join(lines)
 
 
+def slack_escape(text: str) -> str:
+    """Escape `&`, `<` and `>` as Slack requires: text from labels or annotations can then
+    neither mention everyone (`<!channel>`) nor turn into links, and `value < 0.85` stays."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_body(ctx: Context, notices: Sequence[Notice]) -> dict[str, Any]:
     """A Slack incoming-webhook message (`text`, understood by Slack-compatible chats)."""
-    return {"text": text_body(ctx, notices)}
+    return {"text": slack_escape(text_body(ctx, notices))}
