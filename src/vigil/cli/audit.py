@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from vigil.cli.common import fail_usage
 from vigil.cli.context import cli_database, cli_settings
@@ -47,7 +48,8 @@ def _render(findings: list[Finding], fmt: AuditFormat, descriptions: dict[str, s
     table = Table("severity", "check", "resource", "message", "path")
     order = sorted(findings, key=lambda f: (-f.severity.rank, f.resource, f.check_id))
     for f in order:
-        table.add_row(f.severity.value, f.check_id, f.resource, f.message, f.path)
+        table.add_row(*(Text(cell) for cell in (f.severity.value, f.check_id, f.resource,
+                                                 f.message, f.path)))
     console.print(table)
     console.print(f"{len(findings)} findings", highlight=False)
 

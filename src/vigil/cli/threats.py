@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from vigil.cli.common import OutputFormat, err_console, fail_usage, show_progress
 from vigil.cli.context import cli_database, cli_settings
@@ -49,10 +50,12 @@ def _table(threats: list[Threat]) -> Table:
     table = Table("priority", "type", "source", "count", "first seen", "last seen",
                   "technique", "targets")
     for t in threats:
-        table.add_row(t.priority.value, t.type, t.source_ip, str(t.count),
-                      t.first_seen.strftime("%Y-%m-%d %H:%M:%S"),
-                      t.last_seen.strftime("%Y-%m-%d %H:%M:%S"), t.technique,
-                      ", ".join(t.targets[:3]) + (" …" if len(t.targets) > 3 else ""))
+        # Log text is the attacker's: shown literally, never parsed as Rich markup.
+        table.add_row(*(Text(cell) for cell in (
+            t.priority.value, t.type, t.source_ip, str(t.count),
+            t.first_seen.strftime("%Y-%m-%d %H:%M:%S"),
+            t.last_seen.strftime("%Y-%m-%d %H:%M:%S"), t.technique,
+            ", ".join(t.targets[:3]) + (" …" if len(t.targets) > 3 else ""))))
     return table
 
 
@@ -185,6 +188,7 @@ def list_cmd(
     table = Table("id", "priority", "type", "source", "count", "first seen", "last seen")
     for r in rows:
         d = r.data
-        table.add_row(str(r.id), d["priority"], d["type"], d["source_ip"], str(d["count"]),
-                      d["first_seen"][:19], d["last_seen"][:19])
+        table.add_row(*(Text(str(cell)) for cell in (
+            r.id, d["priority"], d["type"], d["source_ip"], d["count"], d["first_seen"][:19],
+            d["last_seen"][:19])))
     _console().print(table)

@@ -165,3 +165,12 @@ def test_a_kustomization_file_is_not_audited_as_a_resource() -> None:
                                          "kind: Kustomization\nnamespace: shop\n"
                                          "resources: [app.yaml]\n")])
     assert manifests == [] and errors == []
+
+
+def test_names_that_look_like_rich_markup_are_shown_literally(tmp_path: Path) -> None:
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: '[/x]p', namespace: a}\n"
+                        "spec:\n  containers: [{name: '[/red]c', image: 'x:1'}]\n")
+    result = runner.invoke(app, ["k8s", str(manifest)])
+    assert result.exit_code == 1, result.output
+    assert "Pod/a/[/x]p" in result.stdout and "[/red]c" in result.stdout

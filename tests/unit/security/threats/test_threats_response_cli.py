@@ -99,3 +99,13 @@ def test_an_impossible_year_is_a_usage_error(tmp_path: Path) -> None:
                    "ssh2\n")
     result = CliRunner().invoke(app, ["scan", str(log), "--year", "0"])
     assert result.exit_code == 2 and not isinstance(result.exception, ValueError)
+
+
+def test_log_text_that_looks_like_rich_markup_is_shown_literally(tmp_path: Path) -> None:
+    """Users and paths come from the attacker: `[/red]` in one crashed the table output."""
+    log = tmp_path / "auth.log"
+    log.write_text("".join(f"Mar 10 10:00:0{i} h sshd[{i}]: Failed password for invalid user "
+                           f"[/red]x[bold] from 192.0.2.7 port 1 ssh2\n" for i in range(6)))
+    result = runner.invoke(app, ["scan", str(log)])
+    assert result.exit_code == 1, result.output
+    assert "[/red]x[bold]" in result.stdout
