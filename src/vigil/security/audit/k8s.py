@@ -139,9 +139,17 @@ def audit_manifests(manifests: list[Manifest]) -> list[Finding]:
     pdbs = [m for m in manifests if m.kind == "PodDisruptionBudget"]
     policies = [m for m in manifests if m.kind == "NetworkPolicy"]
     hpas = [m for m in manifests if m.kind == "HorizontalPodAutoscaler"]
+    # Service accounts that opt out of token mounting: their pods inherit it.
+    no_token: set[tuple[str, str]] = set()
+    for m in manifests:
+        if m.kind == "ServiceAccount" and m.obj.get("automountServiceAccountToken") is False:
+            try:
+                no_token.add((m.namespace or "default", m.name))
+            except AttributeError:  # metadata is not a map
+                continue
     for m in manifests:
         try:
-            findings.extend(_manifest_checks(m, pdbs, policies, hpas))
+            findings.extend(_manifest_checks(m, pdbs, policies, hpas, no_token))
         except (AttributeError, TypeError, ValueError) as exc:  # a list where a map belongs
             findings.append(Finding("K8S000", W, f"manifest is not a well-formed {m.kind}: "
                                     f"{exc}", _safe_ref(m), "", m.file, m.line))
@@ -167,7 +175,7 @@ def _safe_ref(m: Manifest) -> str:
 
 
 def _manifest_checks(m: Manifest, pdbs: list[Manifest], policies: list[Manifest],
-                     hpas: list[Manifest]) -> list[Finding]:
+                     hpas: list[Manifest], no_token: set[tuple[str, str]]) -> list[Finding]:
     findings: list[Finding] = []
     if m.kind not in _CLUSTER_SCOPED and (m.namespace or "default") == "default":
         findings.append(_f(m, "K8S020", "metadata.namespace"))
@@ -175,7 +183,7 @@ def _manifest_checks(m: Manifest, pdbs: list[Manifest], policies: list[Manifest]
     if tpl is None:
         return findings
     spec, labels, base = tpl
-    findings.extend(_pod_checks(m, spec, base))
+    findings.extend(_pod_checks(m, spec, base, no_token))
     if m.kind == "Deployment":
         replicas = (m.obj.get("spec") or {}).get("replicas", _hpa_min(m, hpas))
         if isinstance(replicas, int) and replicas < 2:
@@ -192,7 +200,8 @@ def _manifest_checks(m: Manifest, pdbs: list[Manifest], policies: list[Manifest]
     return findings
 
 
-def _pod_checks(m: Manifest, spec: dict[str, Any], base: str) -> list[Finding]:
+def _pod_checks(m: Manifest, spec: dict[str, Any], base: str,
+                no_token: set[tuple[str, str]]) -> list[Finding]:
     out: list[Finding] = []
     pod_sc = spec.get("securityContext") or {}
     for flag, cid in (("hostNetwork", "K8S007"), ("hostPID", "K8S008"), ("hostIPC", "K8S009")):
@@ -204,7 +213,9 @@ def _pod_checks(m: Manifest, spec: dict[str, Any], base: str) -> list[Finding]:
             path = str(host.get("path", ""))
             cid = "K8S011" if any(path.rstrip("/").endswith(s) for s in _SOCKETS) else "K8S010"
             out.append(_f(m, cid, f"{base}.volumes[{i}].hostPath", f"hostPath {path}"))
-    if spec.get("automountServiceAccountToken") is not False:
+    account = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
+    mount = spec.get("automountServiceAccountToken")
+    if mount is True or (mount is None and (m.namespace or "default", account) not in no_token):
         out.append(_f(m, "K8S019", f"{base}.automountServiceAccountToken"))
     long_running = m.kind in _LONG_RUNNING
     for group in ("initContainers", "containers"):

@@ -174,3 +174,17 @@ def test_names_that_look_like_rich_markup_are_shown_literally(tmp_path: Path) ->
     result = runner.invoke(app, ["k8s", str(manifest)])
     assert result.exit_code == 1, result.output
     assert "Pod/a/[/x]p" in result.stdout and "[/red]c" in result.stdout
+
+
+def test_a_service_account_that_opts_out_of_token_mounting_covers_its_pods() -> None:
+    def k8s019(account: str, pod_mount: str = "") -> bool:
+        text = ("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: quiet, namespace: a}\n"
+                "automountServiceAccountToken: false\n---\napiVersion: v1\nkind: Pod\n"
+                f"metadata: {{name: p, namespace: a}}\nspec:\n  serviceAccountName: {account}\n"
+                f"{pod_mount}  containers: []\n")
+        manifests, _ = load_manifests([("p.yaml", text)])
+        return any(f.check_id == "K8S019" for f in audit_manifests(manifests))
+
+    assert not k8s019("quiet")
+    assert k8s019("quiet", "  automountServiceAccountToken: true\n")
+    assert k8s019("other")
