@@ -22,6 +22,12 @@ def cli_settings() -> Settings:
         fail_usage(f"{name}: {first['msg']}")
 
 
+def one_line(exc: BaseException) -> str:
+    """The first line of a database error (psycopg adds hints on further lines)."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def cli_database(settings: Settings) -> Database:
     """Open the configured database (errors surface when it is first used)."""
     return open_database(settings)
@@ -36,7 +42,6 @@ def ready_database() -> Database:
     try:
         upgrade(settings.effective_database_url())
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
-        typer.echo(f"error: database unavailable: {reason[0] if reason else exc}", err=True)
+        typer.echo(f"error: database unavailable: {one_line(exc)}", err=True)
         raise typer.Exit(1) from None
     return cli_database(settings)

@@ -6,7 +6,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.cli.common import err_console
-from vigil.cli.context import cli_settings
+from vigil.cli.context import cli_settings, one_line
 from vigil.storage.database import health_check
 from vigil.storage.migrate import upgrade as run_upgrade
 
@@ -21,7 +21,8 @@ def upgrade() -> None:
     try:
         run_upgrade(url)
     except SQLAlchemyError as exc:
-        err_console.print(f"error: cannot upgrade the database: {getattr(exc, 'orig', exc)}")
+        err_console.print(f"error: cannot upgrade the database: {one_line(exc)}",
+                          highlight=False)
         raise typer.Exit(1) from None
     typer.echo(f"database is up to date ({settings.effective_database_url().split(':')[0]})")
 

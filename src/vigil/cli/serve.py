@@ -6,7 +6,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.cli.common import err_console, fail_usage
-from vigil.cli.context import cli_database, cli_settings
+from vigil.cli.context import cli_database, cli_settings, one_line
 from vigil.config import ConfigError, load_operator_config
 from vigil.services.keys import ensure_bootstrap_admin
 from vigil.storage.migrate import upgrade
@@ -31,7 +31,8 @@ def serve(
     try:
         upgrade(settings.effective_database_url())
     except SQLAlchemyError as exc:
-        err_console.print(f"error: cannot prepare the database: {getattr(exc, 'orig', exc)}")
+        err_console.print(f"error: cannot prepare the database: {one_line(exc)}",
+                          highlight=False)
         raise typer.Exit(1) from None
     db = cli_database(settings)
     secret = ensure_bootstrap_admin(db, settings)

@@ -151,3 +151,13 @@ def test_an_all_rejected_ingest_is_a_complete_problem(
     assert response.status_code == 422
     problem = response.json()
     assert problem["instance"] == "/api/v1/ingest" and problem["rejected_count"] == 1
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["keys", "list"]])
+def test_an_unreachable_database_is_a_one_line_reason(
+        command: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIGIL_DATABASE_URL", "postgresql+psycopg://vigil@127.0.0.1:1/none")
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "database" in result.output
