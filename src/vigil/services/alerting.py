@@ -341,6 +341,17 @@ def _unchanged(db: Database, item: _Open) -> bool:
     return stored is not None and stored.version == item.version
 
 
+def _same_failed_page(db: Database, alert: Alert, policy: str, page: Page) -> bool:
+    """True when the alert's last page event is a failure of this same page: a receiver
+    that stays down then adds one timeline entry, not one per evaluation cycle."""
+    assert alert.id is not None
+    with db.session() as s:
+        last = repo.last_event(s, alert.id, "page")
+    return last is not None and last.detail.get("status") == "failed" and \
+        (last.detail.get("policy"), last.detail.get("level"), last.detail.get("cycle")) == \
+        (policy, page.level, page.cycle)
+
+
 def _escalate(db: Database, rt: Runtime, current: list[_Open], mutes: _Mutes, now: datetime,
               report: EvaluationReport, retry: RetryPolicy,
               sleep: Callable[[float], None], down: set[str] | None = None) -> None:
@@ -387,6 +398,13 @@ def _escalate(db: Database, rt: Runtime, current: list[_Open], mutes: _Mutes, no
                 if updated == alert:
                     continue
                 page = None
+        if page is not None and name is not None and status == "failed" \
+                and _same_failed_page(db, alert, name, page):
+            page = None  # still failing: the notification log has each attempt
+            if updated == alert:
+                with db.session() as s:
+                    recorder.flush(s)
+                continue
         if page is not None and name is not None:
             events.append(Event("page", now, {
                 "policy": name, "level": page.level, "cycle": page.cycle,

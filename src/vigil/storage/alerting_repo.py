@@ -245,6 +245,15 @@ def add_events(session: Session, alert_id: int, events: Iterable[Event]) -> None
                                   detail=dict(ev.detail)))
 
 
+def last_event(session: Session, alert_id: int, kind: str) -> Event | None:
+    """The newest timeline event of one kind for an alert."""
+    row = session.scalars(select(AlertEventRow)
+                          .where(AlertEventRow.alert_id == alert_id, AlertEventRow.kind == kind)
+                          .order_by(AlertEventRow.ts.desc(), AlertEventRow.id.desc())
+                          .limit(1)).first()
+    return None if row is None else Event(row.kind, _req(row.ts), dict(row.detail))
+
+
 def events_of(session: Session, alert_id: int) -> list[Event]:
     """An alert's timeline, oldest first."""
     rows = session.scalars(select(AlertEventRow).where(AlertEventRow.alert_id == alert_id)

@@ -448,3 +448,23 @@ def test_a_silence_that_would_mute_every_alert_is_refused(db: Database,
     ok = svc.create_silence(db, [*matchers, 'alertname="X"'], T0, T0 + timedelta(hours=1),
                             "op", "c", T0)
     assert ok.id is not None
+
+
+def test_a_page_that_keeps_failing_is_one_timeline_entry(db: Database,
+                                                         receiver_factory: Any) -> None:
+    """Before: every cycle added a `page failed` event, thousands a day on a dead pager,
+    burying the timeline of `vigil alerts show`; the notification log keeps each try."""
+    sid = add_series(db, "security_threats_detected", instance="a")
+    with receiver_factory([500] * 9) as rx:  # pages (and groups) fail for a few cycles
+        cfg = config(rx.url)
+        for i in range(4):
+            put(db, sid, T0 + timedelta(seconds=30 * i), 1.0)
+            evaluate(db, cfg, T0 + timedelta(seconds=30 * i))
+        assert [lvl for lvl, _ in pages(rx)] == [0]
+    [alert] = svc.list_alerts(db, ["firing"])
+    assert alert.id is not None
+    detail = svc.alert_detail(db, alert.id, cfg)
+    statuses = [e.detail["status"] for e in detail.events if e.kind == "page"]
+    assert statuses == ["failed", "sent"]
+    page_log = [n.status for n in detail.notifications if n.kind == "page"]
+    assert page_log[-1] == "sent" and page_log.count("failed") >= 2
