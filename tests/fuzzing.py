@@ -1,4 +1,4 @@
-"""Schemathesis set-up shared by the fuzz tests: an app on a fresh SQLite file and a key."""
+"""Schemathesis set-up shared by the fuzz tests: an app on a fresh database and a key."""
 
 from __future__ import annotations
 
@@ -36,10 +36,12 @@ class FuzzTarget:
 
 
 def fuzz_target(name: str, role: Role = Role.ADMIN,
-                prepare: Callable[[Database, Settings], None] | None = None) -> FuzzTarget:
-    """A migrated SQLite app (optionally seeded by `prepare`) with positive+negative cases."""
+                prepare: Callable[[Database, Settings], None] | None = None,
+                database_url: str | None = None) -> FuzzTarget:
+    """A migrated app (SQLite unless `database_url` is given; optionally seeded by
+    `prepare`) with positive+negative cases."""
     tmp = Path(tempfile.mkdtemp(prefix=f"vigil-fuzz-{name}-"))
-    url = f"sqlite:///{tmp / 'fuzz.db'}"
+    url = database_url or f"sqlite:///{tmp / 'fuzz.db'}"
     upgrade(url)
     settings = Settings(data_dir=tmp, database_url=url, scheduler_enabled=False)
     db = open_database(settings)
