@@ -126,20 +126,24 @@ def latency(url: str, key: str, requests: int) -> dict[str, object]:
             "p99_ms": round(samples[int(len(samples) * 0.99) - 1], 2), "requests": len(samples)}
 
 
+def measure(name: str, url: str, key: str, seconds: float, server: str) -> None:
+    """Print the throughput and latency results of one running server."""
+    notes = {"machine": f"{platform.machine()} {os.cpu_count()} cpus", "server": server}
+    for batch in (1_000, 10_000):
+        result = throughput(url, key, batch, seconds, clients=2)
+        print(json.dumps({"name": f"ingest_{name}_{batch}_point_batches", **result,
+                          "notes": notes}), flush=True)
+    lat = latency(url, key, 1000)
+    print(json.dumps({"name": f"ingest_{name}_100_point_request_latency",
+                      "figure": lat["p99_ms"], "unit": "ms p99", **lat,
+                      "notes": notes}), flush=True)
+
+
 def run_backend(name: str, database_url: str | None, seconds: float) -> None:
     with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
         proc, url, key = start_server(database_url, Path(tmp))
         try:
-            notes = {"machine": f"{platform.machine()} {os.cpu_count()} cpus",
-                     "server": "vigil serve, 1 process"}
-            for batch in (1_000, 10_000):
-                result = throughput(url, key, batch, seconds, clients=2)
-                print(json.dumps({"name": f"ingest_{name}_{batch}_point_batches", **result,
-                                  "notes": notes}), flush=True)
-            lat = latency(url, key, 1000)
-            print(json.dumps({"name": f"ingest_{name}_100_point_request_latency",
-                              "figure": lat["p99_ms"], "unit": "ms p99", **lat,
-                              "notes": notes}), flush=True)
+            measure(name, url, key, seconds, "vigil serve, 1 process")
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
@@ -149,7 +153,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--url", help="a running server, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--key", help="an operator key of that server (with --url)")
     args = parser.parse_args()
+    if args.url or args.key:
+        if not (args.url and args.key):
+            parser.error("--url and --key go together")
+        measure("server", args.url.rstrip("/"), args.key, args.seconds, args.url)
+        return
     if args.only in (None, "sqlite"):
         run_backend("sqlite", None, args.seconds)
     if args.only in (None, "postgres"):
