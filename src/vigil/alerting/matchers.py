@@ -20,13 +20,17 @@ class Matcher:
     _regex: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def parse(cls, text: str) -> Matcher:
-        """Parse `name op "value"`; raise ValueError with the reason when it is not valid."""
+    def parse(cls, text: str, strict: bool = True) -> Matcher:
+        """Parse `name op "value"`; raise ValueError with the reason when it is not valid.
+
+        `strict=False` reads matchers stored before a check was added (an unquoted value
+        with a stray quote) as they were read then, so old silences keep working.
+        """
         m = _MATCHER.match(text)
         if m is None:
             raise ValueError(f"invalid matcher {text!r}: expected name=\"value\" (=, !=, =~, !~)")
         name, op = m.group(1), m.group(2)
-        if m.group(4) is not None and '"' in m.group(4):
+        if strict and m.group(4) is not None and '"' in m.group(4):
             raise ValueError(f"invalid matcher {text!r}: unbalanced quotes in the value")
         value = m.group(3) if m.group(3) is not None else (m.group(4) or "")
         value = value.replace('\\"', '"')
@@ -62,9 +66,9 @@ class Matcher:
         return f'{self.name}{self.op}"{escaped}"'
 
 
-def parse_matchers(texts: Iterable[str]) -> tuple[Matcher, ...]:
+def parse_matchers(texts: Iterable[str], strict: bool = True) -> tuple[Matcher, ...]:
     """Parse several matcher strings."""
-    return tuple(Matcher.parse(t) for t in texts)
+    return tuple(Matcher.parse(t, strict) for t in texts)
 
 
 def matches_all(matchers: Iterable[Matcher], labels: Mapping[str, str]) -> bool:

@@ -316,7 +316,8 @@ def notifications_of(session: Session, alert_id: int, since: datetime) -> list[N
 
 
 def _to_silence(row: SilenceRow) -> Silence:
-    return Silence(row.id, parse_matchers(row.matchers), _req(row.starts_at),
+    # Lenient: a silence stored by an older version must not stop every evaluation cycle.
+    return Silence(row.id, parse_matchers(row.matchers, strict=False), _req(row.starts_at),
                    _req(row.ends_at), row.created_by, row.comment)
 
 

@@ -13,6 +13,7 @@ from vigil.alerting.lifecycle import AlertState, TransitionError
 from vigil.alerting.retry import RetryPolicy
 from vigil.config import Settings
 from vigil.services import alerting as svc
+from vigil.storage import alerting_repo as repo
 from vigil.storage.database import Database, open_database
 from vigil.storage.models import AnomalyRow, SampleRow, SeriesRow
 from vigil.storage.models_alerting import NotificationRow
@@ -468,3 +469,15 @@ def test_a_page_that_keeps_failing_is_one_timeline_entry(db: Database,
     assert statuses == ["failed", "sent"]
     page_log = [n.status for n in detail.notifications if n.kind == "page"]
     assert page_log[-1] == "sent" and page_log.count("failed") >= 2
+
+
+def test_a_silence_stored_by_an_older_version_does_not_stop_evaluation(db: Database) -> None:
+    """`a="b` (a stray quote) was accepted before matchers became stricter: once stored,
+    every evaluation cycle failed with ValueError, and alerting stopped."""
+    with db.session() as s:
+        repo.create_silence(s, ['a="b'], T0, T0 + timedelta(hours=1), "op", "old", T0)
+    sid = add_series(db, "security_threats_detected", instance="a")
+    put(db, sid, T0, 1.0)
+    report = evaluate(db, AlertingConfig(), T0)
+    assert report.firing == 1
+    assert [str(m) for m in svc.list_silences(db, T0)[0].matchers] == ['a="\\"b"']
