@@ -64,6 +64,15 @@ class Settings(BaseSettings):
                              "postgresql+psycopg://... or sqlite:///...")
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        """Empty (no Redis) or a URL redis-py understands."""
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("use redis://host:6379/0, rediss://... or unix:///path")
+        return value
+
     def effective_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under the data directory."""
         if self.database_url:

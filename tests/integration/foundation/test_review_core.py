@@ -45,7 +45,8 @@ def test_a_short_invalid_key_is_not_logged_whole(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("env", [{"VIGIL_PORT": "99999"}, {"VIGIL_DATABASE_URL": "garbage"},
-                                 {"VIGIL_DATABASE_URL": "mysql://u@h/db"}])
+                                 {"VIGIL_DATABASE_URL": "mysql://u@h/db"},
+                                 {"VIGIL_REDIS_URL": "127.0.0.1:6379"}])
 def test_bad_settings_exit_2_naming_the_variable(
         env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VIGIL_DATA_DIR", str(tmp_path / "data"))
