@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,6 +30,9 @@ def serve(
         config = load_operator_config(settings.config)
     except ConfigError as exc:
         fail_usage(str(exc))
+    bind_host = host or settings.host
+    bind_port = settings.port if port is None else port
+    _check_can_listen(bind_host, bind_port)
     try:
         upgrade(settings.effective_database_url())
     except SQLAlchemyError as exc:
@@ -44,10 +49,20 @@ def serve(
         err_console.print(
             f"[bold]First start: created an admin API key[/]\n  {secret}\n"
             f"  ({where}; it is not shown again)", highlight=False)
-    bind_host = host or settings.host
-    bind_port = settings.port if port is None else port
     log_event("server_starting", host=bind_host, port=bind_port,
               database=settings.effective_database_url().split(":")[0])
     app = create_app(settings, db=db, config=config)
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False,
                 server_header=False)
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Exit 2 with one line when the address cannot be bound (busy port, unknown host)."""
+    if port == 0:
+        return
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.create_server((host, port), family=family):
+            pass
+    except OSError as exc:
+        fail_usage(f"cannot listen on {host}:{port}: {exc.strerror or exc}")

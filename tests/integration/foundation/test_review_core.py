@@ -162,3 +162,18 @@ def test_an_unreachable_database_is_a_one_line_reason(
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1, result.output
     assert "database" in result.output
+
+
+def test_serve_on_a_busy_port_exits_2_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    monkeypatch.setenv("VIGIL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("VIGIL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("VIGIL_CONFIG", raising=False)
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--port", str(port)])
+    assert result.exit_code == 2, result.output
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert not (tmp_path / "data" / "admin.key").exists()  # nothing was set up
