@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, delete, func, or_, select
+from sqlalchemy import Connection, and_, delete, event, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -77,7 +77,15 @@ def resolve_series_ids(
                     found[(name, key)] = sid
         for i, (name, key, _lab) in missing:
             ids[i] = found[(name, key)]
-            cache.put(name, key, found[(name, key)])
+
+        def remember(_session: Session) -> None:
+            for (name, key), sid in found.items():
+                cache.put(name, key, sid)
+
+        # Only committed ids are shared: a concurrent request that used the id of a series
+        # this transaction has not committed yet would fail its foreign key (and an id of a
+        # rolled-back series would never become valid).
+        event.listen(session, "after_commit", remember, once=True)
     return [i for i in ids if i is not None]
 
 

@@ -177,3 +177,19 @@ def test_serve_on_a_busy_port_exits_2_in_one_line(
     assert result.exit_code == 2, result.output
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
     assert not (tmp_path / "data" / "admin.key").exists()  # nothing was set up
+
+
+def test_series_ids_are_cached_only_once_committed(db: object) -> None:
+    from vigil.storage.database import Database
+    from vigil.storage.series_repo import SeriesIdCache, resolve_series_ids
+
+    assert isinstance(db, Database)
+    cache = SeriesIdCache()
+    with pytest.raises(RuntimeError), db.session() as session:
+        resolve_series_ids(session, [("rolled_back", "{}", {})], cache)
+        raise RuntimeError("the request fails after resolving its series")
+    assert cache.get("rolled_back", "{}") is None
+    with db.session() as session:
+        [sid] = resolve_series_ids(session, [("kept", "{}", {})], cache)
+        assert cache.get("kept", "{}") is None  # not visible to other transactions yet
+    assert cache.get("kept", "{}") == sid
