@@ -52,7 +52,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app.state.runtime = runtime
     runtime.install_hooks(app.state)
     install_problem_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       status_by_path={prometheus.WRITE_PATH: 400})
     app.add_middleware(MetricsMiddleware)
     for router in (system.router, data.router, keys.router, detect.router, alerts.router,
                    prometheus.router, security_scans.router, security_threats.router):

@@ -49,11 +49,18 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimitMiddleware:
-    """Answer 413 when a request body exceeds the limit, by header or by counting."""
+    """Answer 413 when a request body exceeds the limit, by header or by counting.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `status_by_path` overrides the status for exact paths: Prometheus' remote_write
+    endpoint answers 400, the status its protocol gives every request that will
+    never succeed.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int,
+                 status_by_path: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.status_by_path = status_by_path or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Wrap one request."""
@@ -67,7 +74,7 @@ class BodyLimitMiddleware:
                 except ValueError:
                     declared = 0
                 if declared > self.max_bytes:
-                    await self._reject(send)
+                    await self._reject(scope, send)
                     return
         seen = 0
         started = False
@@ -91,14 +98,15 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._reject(send)
+                await self._reject(scope, send)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        status = self.status_by_path.get(scope.get("path", ""), 413)
         body: dict[str, Any] = {"type": TYPE_BASE + "payload-too-large",
-                                "title": "Payload too large", "status": 413,
+                                "title": "Payload too large", "status": status,
                                 "detail": f"the request body exceeds {self.max_bytes} bytes"}
         data = orjson.dumps(body)
-        await send({"type": "http.response.start", "status": 413,
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", PROBLEM_JSON.encode()),
                                 (b"content-length", str(len(data)).encode()),
                                 (b"connection", b"close")]})

@@ -3,9 +3,10 @@
 Pure and dependency-light: a hand-written protobuf wire-format reader for the few
 messages remote_write uses (faster than the protobuf runtime for Prometheus' typical
 one-sample-per-series requests, because label sets repeat and are cached by their
-encoded bytes). Every malformation raises `RemoteWriteError` with a reason and the
-HTTP status the receiver should answer (400, or 413 for limits); nothing partial is
-returned from a body that fails to decode. NaN samples are dropped and counted: the
+encoded bytes). Every malformation raises `RemoteWriteError` with a reason and a
+flag telling a passed limit from a malformation (the receiver answers 400 for both:
+neither will ever succeed); nothing partial is returned from a body that fails to
+decode. NaN samples are dropped and counted: the
 staleness marker ends a series, and any other NaN means "no value" in Prometheus
 (e.g. a summary quantile without observations) and cannot be stored.
 
@@ -36,12 +37,12 @@ _I64_MAX = (1 << 63) - 1
 
 
 class RemoteWriteError(ValueError):
-    """A remote_write body that can never be accepted; `status` is 400 or 413."""
+    """A remote_write body that can never be accepted; `over_limit` when it passed a limit."""
 
-    def __init__(self, reason: str, status: int = 400) -> None:
+    def __init__(self, reason: str, over_limit: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.status = status
+        self.over_limit = over_limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,7 @@ def decompress(body: bytes, max_bytes: int) -> bytes:
     declared = snappy_uncompressed_length(body)
     if declared > max_bytes:
         raise RemoteWriteError(
-            f"decompressed body of {declared} bytes exceeds the limit of {max_bytes}", status=413)
+            f"decompressed body of {declared} bytes exceeds the limit of {max_bytes}", over_limit=True)
     try:
         return bytes(cramjam.snappy.decompress_raw(body))
     except cramjam.DecompressionError as exc:
@@ -255,7 +256,7 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
         series_count += 1
         if series_count > max_series:
             raise RemoteWriteError(
-                f"more than {max_series} series in one request", status=413)
+                f"more than {max_series} series in one request", over_limit=True)
         # Fast path, what Prometheus sends: known labels, then one sample with a non-zero
         # value and a 6-byte timestamp (ms since 1970 until 2109). The label bytes were
         # parsed completely when cached, so the whole series parses exactly this way.
@@ -278,7 +279,7 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
                     samples += 1
                     if samples > max_samples:
                         raise RemoteWriteError(
-                            f"more than {max_samples} samples in one request", status=413)
+                            f"more than {max_samples} samples in one request", over_limit=True)
                     owners.append(known)
                     timestamps.append(ts / 1000.0)
                     values.append(value)
@@ -355,7 +356,7 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
         samples += len(points_ts)
         if samples > max_samples:
             raise RemoteWriteError(
-                f"more than {max_samples} samples in one request", status=413)
+                f"more than {max_samples} samples in one request", over_limit=True)
         owners.extend([label_set] * len(points_ts))
         timestamps.extend(points_ts)
         values.extend(points_values)

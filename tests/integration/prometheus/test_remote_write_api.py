@@ -92,7 +92,7 @@ def _huge_claim() -> bytes:
     (bytes(cramjam.snappy.compress_raw(encode_write_request(node_series())[:-7])), 400),
     (bytes(cramjam.snappy.compress_raw(b"\x0a\x05\x0a\x03\x0a\x01")), 400),
     (encode_body(node_series())[:25], 400),
-    (_huge_claim(), 413),
+    (_huge_claim(), 400),
 ])
 def test_bad_bodies_are_refused_and_store_nothing(
         client: TestClient, keys: dict[str, str], body: bytes, status: int) -> None:
@@ -104,22 +104,24 @@ def test_bad_bodies_are_refused_and_store_nothing(
     assert stored(client, keys["viewer"]) == []
 
 
-def test_a_body_over_the_size_limit_is_413(
+def test_a_body_over_the_size_limit_is_400(
         settings: Settings, db: Database, keys: dict[str, str]) -> None:
     small = settings.model_copy(update={"max_body_bytes": 2048})
     app = create_app(small, db=db, config=OperatorConfig(), background=False)
     many = [({"__name__": "m", "i": str(i), "pad": "x" * i}, [(NOW_MS, 1.0)]) for i in range(400)]
     with TestClient(app, raise_server_exceptions=False) as client:
-        assert write(client, keys["operator"], encode_body(many)).status_code == 413
+        response = write(client, keys["operator"], encode_body(many))
+        assert response.status_code == 400
+        assert response.json()["title"] == "Payload too large"
         assert stored(client, keys["viewer"]) == []
 
 
-def test_too_many_samples_is_413_and_stores_nothing(
+def test_too_many_samples_is_400_and_stores_nothing(
         settings: Settings, db: Database, keys: dict[str, str]) -> None:
     small = settings.model_copy(update={"max_points_per_request": 5})
     app = create_app(small, db=db, config=OperatorConfig(), background=False)
     with TestClient(app, raise_server_exceptions=False) as client:
-        assert write(client, keys["operator"], encode_body(node_series(3))).status_code == 413
+        assert write(client, keys["operator"], encode_body(node_series(3))).status_code == 400
         assert stored(client, keys["viewer"]) == []
 
 

@@ -18,6 +18,8 @@ from vigil.services.remote_write import (
 from vigil.telemetry.logging import log_event
 
 router = APIRouter(prefix="/api/v1", tags=["prometheus"])
+WRITE_PATH = "/api/v1/write"
+"""Where Prometheus sends remote_write requests."""
 
 _WRITE_DOC = {
     "requestBody": {"required": True, "content": {"application/x-protobuf": {
@@ -49,11 +51,11 @@ def _count(status: int) -> None:
 
 @router.post("/write", status_code=204, response_class=Response, openapi_extra=_WRITE_DOC,
              responses={204: {"description": "Stored (rejected points, if any, are logged)"},
-                        400: {"description": "Not snappy, malformed protobuf, or every "
-                                             "point rejected: never retry"},
+                        400: {"description": "Not snappy, malformed protobuf, over a "
+                                             "limit (body, decompressed size, series, "
+                                             "samples), or every point rejected: never "
+                                             "retry; nothing stored"},
                         404: {"description": "remote_write is disabled in the operator config"},
-                        413: {"description": "Body, decompressed size, series or samples "
-                                             "over the limit"},
                         415: {"description": "Not remote_write 1.0"},
                         503: {"description": "Database unavailable; nothing written, retry"}})
 async def remote_write(request: Request,
@@ -62,8 +64,8 @@ async def remote_write(request: Request,
 
     Series are filtered by the `remote_write.keep` selectors of the operator config,
     then pass the same validation and storage as `/api/v1/ingest`. The whole request
-    is refused with 400/413 (nothing stored) when it cannot be decoded or passes a
-    limit; otherwise valid points are stored and rejected ones logged
+    is refused with 400 (nothing stored) when it cannot be decoded or passes a
+    limit, the protocol's answer for a request that will never succeed; otherwise valid points are stored and rejected ones logged
     (`REMOTE_WRITE_REJECTED`), and the answer is 204. Staleness markers are dropped.
     """
     config = get_config(request).remote_write
@@ -81,12 +83,12 @@ async def remote_write(request: Request,
         report: RemoteWriteReport = await run_in_threadpool(
             receive_remote_write, get_database(request), get_settings(request), config, body)
     except RemoteWriteError as exc:
-        _count(exc.status)
+        _count(400)
         log_event("REMOTE_WRITE_REFUSED", "WARNING", key_name=principal.name,
-                  status=exc.status, reason=exc.reason, bytes=len(body))
-        slug = "payload-too-large" if exc.status == 413 else "malformed-remote-write"
-        title = "Payload too large" if exc.status == 413 else "Bad request"
-        raise ProblemError(exc.status, slug, title,
+                  status=400, reason=exc.reason, bytes=len(body))
+        slug = "payload-too-large" if exc.over_limit else "malformed-remote-write"
+        title = "Payload too large" if exc.over_limit else "Bad request"
+        raise ProblemError(400, slug, title,
                            f"{exc.reason}; nothing was stored") from None
     outcome = report.ingest
     after_ingest(request, outcome)
