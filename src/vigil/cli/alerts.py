@@ -20,6 +20,7 @@ from vigil.cli.context import cli_settings, ready_database
 from vigil.config import ConfigError, OperatorConfig, load_operator_config
 from vigil.services import alerting as svc
 from vigil.services.alerting import alert_json, silence_json
+from vigil.services.scheduler import job_lock
 
 
 class Table(RichTable):
@@ -167,9 +168,22 @@ def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
 
 
 @alerts_app.command("evaluate")
-def alerts_evaluate() -> None:
-    """Run one evaluation cycle now (what the scheduler does every interval)."""
-    report = svc.evaluate_alerts(ready_database(), cli_settings(), _config(), _now())
+def alerts_evaluate(
+    wait: float = typer.Option(30.0, "--wait", min=0.0,
+                               help="Seconds to wait for a running cycle to finish."),
+) -> None:
+    """Run one evaluation cycle now (what the scheduler does every interval).
+
+    On PostgreSQL it takes the same lock as the service's evaluation job, so a cycle here
+    never races one on a replica (which could notify twice); exit 1 if it stays taken.
+    """
+    db = ready_database()
+    with job_lock(db, svc.EVALUATION_JOB, wait_seconds=wait) as got:
+        if not got:
+            typer.echo(f"error: another evaluation cycle held the lock for {wait:g} s; "
+                       "try again", err=True)
+            raise typer.Exit(1)
+        report = svc.evaluate_alerts(db, cli_settings(), _config(), _now())
     typer.echo(json.dumps(report.__dict__))
 
 

@@ -146,7 +146,8 @@ def decompress(body: bytes, max_bytes: int) -> bytes:
     declared = snappy_uncompressed_length(body)
     if declared > max_bytes:
         raise RemoteWriteError(
-            f"decompressed body of {declared} bytes exceeds the limit of {max_bytes}", over_limit=True)
+            f"decompressed body of {declared} bytes exceeds the limit of {max_bytes}",
+            over_limit=True)
     try:
         return bytes(cramjam.snappy.decompress_raw(body))
     except cramjam.DecompressionError as exc:

@@ -69,6 +69,8 @@ from vigil.telemetry.logging import log_event
 
 OPEN_FIRING = (AlertState.FIRING, AlertState.ACKNOWLEDGED)
 RESOLVED_NOTICE_WINDOW = timedelta(hours=1)
+EVALUATION_JOB = "alert_evaluation"
+"""The scheduler job (and PostgreSQL advisory lock) that runs evaluation cycles."""
 
 
 class AlertNotFound(LookupError):

@@ -37,7 +37,7 @@ class Runtime:
         self.scheduler.register("retention", 3600.0, self._retention, delay=60.0)
         self.scheduler.register("self_metrics", 15.0, self._self_metrics, delay=5.0,
                                 exclusive=False)
-        self.scheduler.register("alert_evaluation",
+        self.scheduler.register(alerting.EVALUATION_JOB,
                                 alerting.evaluation_interval_seconds(self.config),
                                 alerting.alerting_job(self.db, self.settings, self.config),
                                 delay=10.0)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -39,6 +40,34 @@ def advisory_key(name: str) -> int:
     """A stable signed 64-bit advisory-lock key for a job name."""
     digest = hashlib.sha256(f"vigil-job:{name}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@contextmanager
+def job_lock(db: Database, name: str, wait_seconds: float = 0.0) -> Iterator[bool]:
+    """Hold job `name`'s lock while the block runs; yields False when another holder kept it.
+
+    On PostgreSQL this is the advisory lock every replica's scheduler takes before running
+    the job, tried again every 0.2 s for up to `wait_seconds`; on SQLite (one process by
+    design) it is always granted.
+    """
+    if db.dialect != "postgresql":
+        yield True
+        return
+    key = advisory_key(name)
+    deadline = time.monotonic() + wait_seconds
+    with db.engine.connect() as conn:
+        while True:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            conn.commit()
+            if got or time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
 
 
 class Scheduler:
@@ -103,24 +132,13 @@ class Scheduler:
         if self._db.dialect != "postgresql" or not job.exclusive:
             return self._execute(job)
         try:
-            with self._db.engine.connect() as conn:
-                got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                   {"k": advisory_key(name)}).scalar()
-                conn.commit()
-                if not got:
+            with job_lock(self._db, name) as got:
+                last = last_started(self._db, name) if got and skip_if_recent else None
+                if not got or (last is not None and (datetime.now(UTC) - last).total_seconds()
+                               < job.interval / 2):
                     JOB_RUNS.labels(job=name, outcome="skipped").inc()
                     return "skipped"
-                try:
-                    last = last_started(self._db, name) if skip_if_recent else None
-                    if last is not None and (datetime.now(UTC) - last).total_seconds() \
-                            < job.interval / 2:
-                        JOB_RUNS.labels(job=name, outcome="skipped").inc()
-                        return "skipped"
-                    return self._execute(job)
-                finally:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"),
-                                 {"k": advisory_key(name)})
-                    conn.commit()
+                return self._execute(job)
         except Exception as exc:  # a job must never kill the scheduler thread
             log_event("ERROR", "ERROR", job=name, message=f"scheduler could not run job: {exc}")
             return "error"

@@ -14,6 +14,7 @@ from vigil.alerting.config import AlertingConfig
 from vigil.cli.main import app as cli
 from vigil.config import Settings
 from vigil.services import alerting as svc
+from vigil.services.scheduler import job_lock
 from vigil.storage.database import Database
 from vigil.storage.models import SampleRow, SeriesRow
 
@@ -168,3 +169,22 @@ def test_cli_tables_show_brackets_in_labels_literally(db_url: str, db: Database,
     assert made.exit_code == 0, made.output
     silences = runner.invoke(cli, ["silences", "list"], env=env)
     assert silences.exit_code == 0 and "[/oops]" in silences.stdout, silences.output
+
+
+def test_cli_evaluate_waits_for_the_evaluation_lock(db_url: str, db: Database,
+                                                    tmp_path: Path) -> None:
+    """`vigil alerts evaluate` takes the lock of the service's evaluation job (PostgreSQL),
+    so it never runs a cycle beside a replica's; SQLite has one process and no lock."""
+    fire_one(db)
+    env = {"VIGIL_DATABASE_URL": db_url, "VIGIL_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    with job_lock(db, svc.EVALUATION_JOB) as held:
+        assert held
+        busy = runner.invoke(cli, ["alerts", "evaluate", "--wait", "0"], env=env)
+    if db.dialect == "postgresql":
+        assert busy.exit_code == 1 and "another evaluation cycle" in busy.output
+    else:
+        assert busy.exit_code == 0, busy.output
+    free = runner.invoke(cli, ["alerts", "evaluate", "--wait", "0"], env=env)
+    assert free.exit_code == 0, free.output
+    assert "firing" in free.output

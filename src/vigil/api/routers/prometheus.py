@@ -65,8 +65,9 @@ async def remote_write(request: Request,
     Series are filtered by the `remote_write.keep` selectors of the operator config,
     then pass the same validation and storage as `/api/v1/ingest`. The whole request
     is refused with 400 (nothing stored) when it cannot be decoded or passes a
-    limit, the protocol's answer for a request that will never succeed; otherwise valid points are stored and rejected ones logged
-    (`REMOTE_WRITE_REJECTED`), and the answer is 204. Staleness markers are dropped.
+    limit, the protocol's answer for a request that will never succeed; otherwise
+    valid points are stored and rejected ones logged (`REMOTE_WRITE_REJECTED`), and
+    the answer is 204. Staleness markers are dropped.
     """
     config = get_config(request).remote_write
     if not config.enabled:
