@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -12,11 +13,31 @@ from vigil.api.problems import PROBLEM_JSON, TYPE_BASE
 from vigil.telemetry.metrics import HTTP_ERRORS, HTTP_LATENCY, HTTP_REQUESTS
 
 
+def _template_patterns(app: Any) -> list[tuple[re.Pattern[str], str]]:
+    """(regex, template) for every path of the app's OpenAPI schema."""
+    paths = app.openapi().get("paths", {}) if hasattr(app, "openapi") else {}
+    return [(re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"), path)
+            for path in paths]
+
+
 class MetricsMiddleware:
     """Count requests and observe latency by route template (not raw path)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._patterns: list[tuple[re.Pattern[str], str]] | None = None
+
+    def _template(self, scope: Scope) -> str:
+        """The route template; matched here when a middleware answered before routing."""
+        route = scope.get("route")
+        if route is not None:
+            return getattr(route, "path", None) or "unmatched"
+        if "app" not in scope:
+            return "unmatched"
+        if self._patterns is None:
+            self._patterns = _template_patterns(scope["app"])
+        path = scope.get("path", "")
+        return next((t for pattern, t in self._patterns if pattern.match(path)), "unmatched")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Wrap one request."""
@@ -35,8 +56,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = self._template(scope)
             method = scope.get("method", "")
             HTTP_REQUESTS.labels(method, template, str(status)).inc()
             HTTP_LATENCY.labels(method, template).observe(time.perf_counter() - started)

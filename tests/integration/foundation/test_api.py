@@ -185,11 +185,22 @@ def test_all_points_rejected_is_422_with_the_report(
     assert client.get("/api/v1/series", headers=auth(keys["viewer"])).json()["items"] == []
 
 
+def _sample(client: TestClient, name: str) -> float:
+    """The value of one sample on /metrics (0 when absent)."""
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
 def test_body_and_point_limits_answer_413(client: TestClient, keys: dict[str, str]) -> None:
     settings = client.app.state.settings  # type: ignore[attr-defined]
     huge = b'{"series": [' + b" " * (settings.max_body_bytes + 10) + b"]}"
+    counted = 'vigil_http_requests_total{method="POST",route="/api/v1/ingest",status="413"}'
+    before = _sample(client, counted)
     response = client.post("/api/v1/ingest", headers=auth(keys["operator"]), content=huge)
     assert response.status_code == 413
+    assert _sample(client, counted) == before + 1  # by route, though refused before routing
     settings.max_points_per_request = 5
     try:
         too_many = ingest(client, keys["operator"],
