@@ -5,7 +5,7 @@ into a series labelled `job="vigil"`, `instance=<host>`. Counters are written as
 increase over the last `window` (so `security_threats_detected > 0` fires on a new threat
 and resolves when none came in the window); gauges as their value; the
 `model_inference_time` histogram as the mean over the window; `security_critical_findings`
-is the number of open critical vulnerability findings.
+is the number of open critical vulnerability findings (suppressed ones are not counted).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from vigil.security import extractors
 from vigil.security.advisory_import import index_keys, plan_import
 from vigil.security.extractors import python_env
 from vigil.security.ignore import IgnoreFileError, IgnoreRule, parse_ignore
-from vigil.security.model import ExtractError, Extraction
+from vigil.security.model import ExtractError, Extraction, Finding
 from vigil.security.osv import Advisory, AdvisoryError, decode_document, parse_advisory
 from vigil.security.scanner import ScanReport, index_advisories, package_keys, scan
 from vigil.storage import security_repo as repo
@@ -328,22 +328,30 @@ def scan_extraction(db: Database, target: str, extraction: Extraction,
     return scan(target, extraction, advisories, ignores, today)
 
 
+def _finding_record(f: Finding, rule: IgnoreRule | None = None) -> repo.FindingRecord:
+    return repo.FindingRecord(
+        package=f.package, version=f.version, ecosystem=f.ecosystem, vuln_id=f.id,
+        aliases=list(f.aliases), severity=f.severity, score=f.score, summary=f.summary,
+        fixed=list(f.fixed), location=str(f.location),
+        suppressed_reason=rule.reason if rule is not None else None,
+        suppressed_until=rule.expires if rule is not None else None)
+
+
 def record_scan(db: Database, report: ScanReport, trigger: str,
                 now: datetime | None = None) -> int:
-    """Store a scan's findings (first seen / fixed at), log new ones, update the gauge."""
+    """Store a scan's findings (first seen / fixed at), log new ones, update the gauge.
+
+    Suppressed findings are stored too, as suppressed: they are present, so never marked
+    fixed, and neither logged as new nor counted in the gauge.
+    """
     now = now or datetime.now(UTC)
-    records = [
-        repo.FindingRecord(
-            package=f.package, version=f.version, ecosystem=f.ecosystem, vuln_id=f.id,
-            aliases=list(f.aliases), severity=f.severity, score=f.score, summary=f.summary,
-            fixed=list(f.fixed), location=str(f.location))
-        for f in report.findings
-    ]
+    records = [_finding_record(f) for f in report.findings]
+    records += [_finding_record(f, rule) for f, rule in report.suppressed]
     with db.session() as session:
         scan_id = repo.start_scan(session, report.target, trigger, now)
         new = repo.sync_findings(session, report.target, records, scan_id, now)
         repo.finish_scan(session, scan_id, now, "ok", packages=report.packages,
-                         findings=len(records), unchecked=len(report.unchecked))
+                         findings=len(report.findings), unchecked=len(report.unchecked))
         counts = repo.open_counts_by_severity(session)
     for rec in new:
         log_event("VULNERABILITY", "WARNING", target=report.target, package=rec.package,
@@ -379,7 +387,9 @@ def scan_upload(db: Database, filename: str, content: bytes, kind: str | None = 
     """Scan an uploaded lockfile or SBOM (named by its file name) and record the findings.
 
     Findings are kept per target (default ``upload:<file name>``): a later upload to the same
-    target that no longer has a finding marks it fixed.
+    target that no longer has a finding marks it fixed. No ignore file applies to uploads, so
+    every finding the report lists is stored open (one an earlier scan of the target stored
+    as suppressed is active again, not new).
     """
     target = target or f"upload:{os.path.basename(filename) or 'upload'}"
     try:
@@ -408,18 +418,26 @@ def scan_upload(db: Database, filename: str, content: bytes, kind: str | None = 
 
 
 def list_findings(db: Database, *, target: str | None = None, severity: str | None = None,
-                  include_fixed: bool = False, after_id: int = 0,
-                  limit: int = 100) -> list[dict[str, Any]]:
-    """Stored findings as plain data, oldest first, after a cursor id."""
+                  include_fixed: bool = False, include_suppressed: bool = False,
+                  after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    """Stored findings as plain data, oldest first, after a cursor id.
+
+    Suppressed findings are left out unless `include_suppressed`; their ``suppressed`` item
+    holds the ignore entry's reason and expiry (None for findings that are not suppressed).
+    """
     with db.session() as session:
         rows = repo.list_findings(session, target=target, severity=severity,
-                                  include_fixed=include_fixed, after_id=after_id, limit=limit)
+                                  include_fixed=include_fixed,
+                                  include_suppressed=include_suppressed, after_id=after_id,
+                                  limit=limit)
         return [
             {"id": r.id, "target": r.target, "package": r.package, "version": r.version,
              "ecosystem": r.ecosystem, "vuln_id": r.vuln_id, "aliases": r.aliases,
              "severity": r.severity, "score": r.score, "summary": r.summary, "fixed": r.fixed,
              "location": r.location, "first_seen": r.first_seen, "last_seen": r.last_seen,
-             "fixed_at": r.fixed_at}
+             "fixed_at": r.fixed_at,
+             "suppressed": None if r.suppressed_reason is None else {
+                 "reason": r.suppressed_reason, "expires": r.suppressed_until}}
             for r in rows
         ]
 

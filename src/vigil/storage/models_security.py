@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.storage.models import Base, BigId
@@ -57,7 +57,11 @@ class ScanRow(Base):
 
 
 class FindingRow(Base):
-    """A vulnerability in a package of a target, with when it was first seen and fixed."""
+    """A vulnerability in a package of a target, with when it was first seen and fixed.
+
+    A finding that the target's `.vigilignore.yaml` suppresses is still present: it keeps
+    ``fixed_at`` empty and carries the ignore entry's reason (and expiry) instead.
+    """
 
     __tablename__ = "security_findings"
 
@@ -78,3 +82,5 @@ class FindingRow(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     fixed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_scan_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    suppressed_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    suppressed_until: Mapped[date | None] = mapped_column(Date, nullable=True)

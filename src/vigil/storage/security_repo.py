@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 from sqlalchemy import Engine, delete, func, insert, inspect, select, tuple_, update
@@ -31,7 +31,7 @@ class AdvisoryRecord:
 
 @dataclass(frozen=True, slots=True)
 class FindingRecord:
-    """A finding to record for a target."""
+    """A finding to record for a target; ``suppressed_reason`` set when an ignore entry hides it."""
 
     package: str
     version: str
@@ -43,6 +43,13 @@ class FindingRecord:
     summary: str
     fixed: list[str]
     location: str
+    suppressed_reason: str | None = None
+    suppressed_until: date | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        """True when an ignore entry suppresses this finding."""
+        return self.suppressed_reason is not None
 
 
 def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterable[Sequence[_T]]:
@@ -145,6 +152,12 @@ def sync_findings(session: Session, target: str, records: Sequence[FindingRecord
                   now: datetime) -> list[FindingRecord]:
     """Upsert a target's findings; mark the ones no longer present fixed. Returns the new ones.
 
+    `records` holds every finding the scan saw, suppressed ones included (flagged by
+    ``suppressed_reason``). A suppressed finding is still present: it keeps its first-seen
+    time, is never marked fixed, and is not new; when its suppression ends (expired or
+    removed) it is open again, still not new, since it was never fixed. Only a finding that
+    is absent from the scan is fixed. New means first seen, or back after a fix, unsuppressed.
+
     A version bump that is still affected (django 2.2.5 -> 2.2.6, same vulnerability) moves
     the open finding to the new version: it keeps its first-seen time and is neither fixed
     nor new.
@@ -175,25 +188,30 @@ def sync_findings(session: Session, target: str, records: Sequence[FindingRecord
                 ecosystem=rec.ecosystem, vuln_id=rec.vuln_id, aliases=rec.aliases,
                 severity=rec.severity, score=rec.score, summary=rec.summary, fixed=rec.fixed,
                 location=rec.location, first_seen=now, last_seen=now, fixed_at=None,
-                last_scan_id=scan_id))
-            new.append(rec)
+                last_scan_id=scan_id, suppressed_reason=rec.suppressed_reason,
+                suppressed_until=rec.suppressed_until))
+            if not rec.suppressed:
+                new.append(rec)
         else:
-            if row.fixed_at is not None:
+            if row.fixed_at is not None and not rec.suppressed:
                 new.append(rec)
             row.last_seen, row.fixed_at, row.last_scan_id = now, None, scan_id
             row.severity, row.score, row.aliases = rec.severity, rec.score, rec.aliases
             row.fixed, row.summary, row.location = rec.fixed, rec.summary, rec.location
+            row.suppressed_reason, row.suppressed_until = (rec.suppressed_reason,
+                                                           rec.suppressed_until)
     for old in existing.values():
         if old.fingerprint not in seen and old.fixed_at is None:
-            old.fixed_at = now
+            # Really gone from the scan: fixed, whether or not it was suppressed before.
+            old.fixed_at, old.suppressed_reason, old.suppressed_until = now, None, None
     session.flush()
     return new
 
 
 def list_findings(session: Session, *, target: str | None = None, severity: str | None = None,
-                  include_fixed: bool = False, after_id: int = 0,
-                  limit: int = 100) -> list[FindingRow]:
-    """Findings ordered by id, filtered, after a cursor id."""
+                  include_fixed: bool = False, include_suppressed: bool = False,
+                  after_id: int = 0, limit: int = 100) -> list[FindingRow]:
+    """Findings ordered by id, filtered, after a cursor id (suppressed ones only if asked)."""
     stmt = select(FindingRow).where(FindingRow.id > after_id)
     if target is not None:
         stmt = stmt.where(FindingRow.target == target)
@@ -201,12 +219,15 @@ def list_findings(session: Session, *, target: str | None = None, severity: str 
         stmt = stmt.where(FindingRow.severity == severity.upper())
     if not include_fixed:
         stmt = stmt.where(FindingRow.fixed_at.is_(None))
+    if not include_suppressed:
+        stmt = stmt.where(FindingRow.suppressed_reason.is_(None))
     return list(session.execute(stmt.order_by(FindingRow.id).limit(limit)).scalars())
 
 
 def open_counts_by_severity(session: Session) -> dict[str, int]:
-    """Number of open (not fixed) findings per severity."""
+    """Number of open findings (neither fixed nor suppressed) per severity."""
     rows = session.execute(
-        select(FindingRow.severity, func.count()).where(FindingRow.fixed_at.is_(None))
+        select(FindingRow.severity, func.count())
+        .where(FindingRow.fixed_at.is_(None), FindingRow.suppressed_reason.is_(None))
         .group_by(FindingRow.severity)).tuples().all()
     return {sev: int(n) for sev, n in rows}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from vigil.cli.main import app
+from vigil.security.ignore import IgnoreRule
 from vigil.services import vuln_scans
 from vigil.storage.database import Database
 
@@ -147,6 +149,37 @@ def test_api_upload_and_findings(client: TestClient, keys: dict[str, str], db: D
         if cursor is None:
             break
     assert len(seen) == len(set(seen)) == 2  # upload:package-lock.json and web-frontend
+
+
+def test_api_lists_suppressed_findings_only_when_asked(
+        client: TestClient, keys: dict[str, str], db: Database,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    vuln_scans.import_advisories(db, FIXTURES / "advisories")
+    op = {"Authorization": f"Bearer {keys['operator']}"}
+    viewer = {"Authorization": f"Bearer {keys['viewer']}"}
+    lock = vuln_scans.extract_path(INV / "poetry.lock")
+    rule = IgnoreRule("PYSEC-TEST-1", "admin only", None, date(2999, 1, 1))
+    vuln_scans.record_scan(db, vuln_scans.scan_extraction(db, "svc", lock, [rule]), "test")
+    assert "VULNERABILITY" not in capsys.readouterr().err
+    default = client.get("/api/v1/security/findings", headers=viewer, params={"target": "svc"})
+    assert default.status_code == 200
+    assert default.json()["items"] == []
+    both = client.get("/api/v1/security/findings", headers=viewer,
+                      params={"target": "svc", "include_suppressed": "true"}).json()["items"]
+    assert [(i["vuln_id"], i["fixed_at"], i["suppressed"]) for i in both] == [
+        ("PYSEC-TEST-1", None, {"reason": "admin only", "expires": "2999-01-01"})]
+    # An upload applies no ignore file: it reports the finding, which is active again under
+    # that target since its first sighting (not new, not fixed in between).
+    created = client.post("/api/v1/security/scans", headers=op,
+                          content=(INV / "poetry.lock").read_bytes(),
+                          params={"filename": "poetry.lock", "target": "svc"})
+    assert created.status_code == 201, created.text
+    assert [f["id"] for f in created.json()["findings"]] == ["PYSEC-TEST-1"]
+    assert "VULNERABILITY" not in capsys.readouterr().err
+    active = client.get("/api/v1/security/findings", headers=viewer,
+                        params={"target": "svc"}).json()["items"]
+    assert [(i["vuln_id"], i["first_seen"], i["suppressed"]) for i in active] == [
+        ("PYSEC-TEST-1", both[0]["first_seen"], None)]
 
 
 def test_errors_with_brackets_exit_2_with_the_text(cli: CliRunner, tmp_path: Path) -> None:

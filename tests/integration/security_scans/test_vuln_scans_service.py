@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from vigil.config import OperatorConfig
 from vigil.security.config import VulnerabilityScanningConfig
+from vigil.security.ignore import IgnoreRule
 from vigil.security.model import ExtractError
 from vigil.services import vuln_scans
+from vigil.storage import security_repo
 from vigil.storage.database import Database
 from vigil.telemetry.security_metrics import FINDINGS, SCAN_FAILURES
 
@@ -166,6 +168,135 @@ def test_version_bump_that_stays_vulnerable_keeps_the_finding_open(
     rows = vuln_scans.list_findings(db, target="svc", include_fixed=True)
     assert [(r["version"], r["fixed_at"].replace(tzinfo=UTC)) for r in rows] == [
         ("2.2.6", t0 + timedelta(days=2))]
+
+
+def _vulnerability_events(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return [line for line in capsys.readouterr().err.splitlines() if "VULNERABILITY" in line]
+
+
+def _open_counts(db: Database) -> dict[str, int]:
+    with db.session() as session:
+        return security_repo.open_counts_by_severity(session)
+
+
+def test_suppressed_finding_is_kept_as_suppressed_not_fixed(
+        db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # An operator suppresses an open critical finding: it is still there (not fixed), hidden
+    # from the default listing and the open counts; when the suppression expires it is open
+    # again since its first sighting, and not "new" (no second VULNERABILITY event).
+    _import(db)
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("django==2.2.5\n")
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    first = vuln_scans.scan_extraction(db, "svc", vuln_scans.extract_path(reqs))
+    vuln_scans.record_scan(db, first, "test", now=t0)
+    assert len(_vulnerability_events(capsys)) == 1
+    assert _open_counts(db) == {"CRITICAL": 1}
+    assert FINDINGS.labels(severity="CRITICAL")._value.get() == 1
+
+    rule = IgnoreRule("CVE-2099-0001", "admin only; OPS-123", "Django", date(2026, 1, 31))
+    quiet = vuln_scans.scan_extraction(db, "svc", vuln_scans.extract_path(reqs), [rule],
+                                       today=date(2026, 1, 2))
+    assert quiet.findings == [] and len(quiet.suppressed) == 1
+    vuln_scans.record_scan(db, quiet, "test", now=t0 + timedelta(days=1))
+    assert vuln_scans.list_findings(db, target="svc") == []
+    assert vuln_scans.list_findings(db, target="svc", include_fixed=True) == []
+    [row] = vuln_scans.list_findings(db, target="svc", include_fixed=True,
+                                     include_suppressed=True)
+    assert (row["vuln_id"], row["fixed_at"], row["first_seen"].replace(tzinfo=UTC),
+            row["last_seen"].replace(tzinfo=UTC)) == (
+        "PYSEC-TEST-1", None, t0, t0 + timedelta(days=1))
+    assert row["suppressed"] == {"reason": "admin only; OPS-123", "expires": date(2026, 1, 31)}
+    assert _open_counts(db) == {}
+    assert FINDINGS.labels(severity="CRITICAL")._value.get() == 0
+    assert _vulnerability_events(capsys) == []
+
+    # The entry has expired: the finding is active again, same first sighting, not new.
+    lapsed = vuln_scans.scan_extraction(db, "svc", vuln_scans.extract_path(reqs), [rule],
+                                        today=date(2026, 2, 1))
+    assert [f.id for f in lapsed.findings] == ["PYSEC-TEST-1"] and lapsed.suppressed == []
+    vuln_scans.record_scan(db, lapsed, "test", now=t0 + timedelta(days=31))
+    [row] = vuln_scans.list_findings(db, target="svc")
+    assert (row["first_seen"].replace(tzinfo=UTC), row["fixed_at"], row["suppressed"]) == (
+        t0, None, None)
+    assert _open_counts(db) == {"CRITICAL": 1}
+    assert _vulnerability_events(capsys) == []
+
+    # A real fix still closes it.
+    reqs.write_text("django==2.2.10\n")
+    clean = vuln_scans.scan_extraction(db, "svc", vuln_scans.extract_path(reqs), [rule],
+                                       today=date(2026, 2, 2))
+    vuln_scans.record_scan(db, clean, "test", now=t0 + timedelta(days=32))
+    [row] = vuln_scans.list_findings(db, target="svc", include_fixed=True,
+                                     include_suppressed=True)
+    assert row["fixed_at"].replace(tzinfo=UTC) == t0 + timedelta(days=32)
+    assert _open_counts(db) == {}
+
+
+def test_finding_first_seen_suppressed_is_never_new(
+        db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Scheduled scans with the configured ignore file: the suppressed critical finding is
+    # stored (not new: no event, not counted); removing the entry makes it active, still
+    # not new; suppressed again and then really fixed, it is marked fixed.
+    _import(db)
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("django==2.2.5\n")
+    ignore = tmp_path / ".vigilignore.yaml"
+    ignore.write_text("ignore:\n  - id: PYSEC-TEST-1\n    reason: not reachable\n")
+    config = OperatorConfig(vulnerability_scanning=VulnerabilityScanningConfig(
+        paths=[str(reqs)], ignore_file=str(ignore)))
+    assert vuln_scans.run_scheduled_scans(db, None, config)["findings"] == 0  # type: ignore[arg-type]
+    assert _vulnerability_events(capsys) == []
+    assert vuln_scans.list_findings(db) == []
+    [row] = vuln_scans.list_findings(db, include_suppressed=True)
+    assert (row["vuln_id"], row["target"], row["fixed_at"], row["suppressed"]) == (
+        "PYSEC-TEST-1", str(reqs), None, {"reason": "not reachable", "expires": None})
+    first_seen = row["first_seen"]
+    assert _open_counts(db) == {}
+
+    ignore.write_text("ignore: []\n")
+    assert vuln_scans.run_scheduled_scans(db, None, config)["findings"] == 1  # type: ignore[arg-type]
+    assert _vulnerability_events(capsys) == []
+    [row] = vuln_scans.list_findings(db)
+    assert (row["first_seen"], row["fixed_at"], row["suppressed"]) == (first_seen, None, None)
+    assert _open_counts(db) == {"CRITICAL": 1}
+
+    ignore.write_text("ignore:\n  - id: GHSA-test-aaaa-0001\n    reason: alias works too\n")
+    vuln_scans.run_scheduled_scans(db, None, config)  # type: ignore[arg-type]
+    reqs.write_text("django==2.2.10\n")
+    vuln_scans.run_scheduled_scans(db, None, config)  # type: ignore[arg-type]
+    [row] = vuln_scans.list_findings(db, include_fixed=True, include_suppressed=True)
+    assert row["fixed_at"] is not None and row["suppressed"] is None
+    assert row["first_seen"] == first_seen
+    assert vuln_scans.list_findings(db, include_fixed=True) == [row]  # a real fix is listed
+    assert _vulnerability_events(capsys) == []
+
+
+def test_sync_findings_reopens_a_fixed_finding_as_new_only_when_unsuppressed(
+        db: Database) -> None:
+    # Repository level: a fixed finding that comes back suppressed is present again (fixed_at
+    # cleared) but not new; one that comes back unsuppressed is new, as before.
+    rec = security_repo.FindingRecord(
+        package="django", version="2.2.5", ecosystem="PyPI", vuln_id="PYSEC-TEST-1",
+        aliases=[], severity="CRITICAL", score=None, summary="s", fixed=["2.2.10"],
+        location="requirements.txt:1")
+    hidden = security_repo.FindingRecord(**{
+        **{k: getattr(rec, k) for k in rec.__dataclass_fields__},
+        "suppressed_reason": "tracked", "suppressed_until": date(2030, 1, 1)})
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    with db.session() as session:
+        assert security_repo.sync_findings(session, "t", [rec], 1, t0) == [rec]
+        assert security_repo.sync_findings(session, "t", [], 2, t0 + timedelta(days=1)) == []
+        assert security_repo.sync_findings(session, "t", [hidden], 3,
+                                           t0 + timedelta(days=2)) == []
+        [row] = security_repo.list_findings(session, include_suppressed=True)
+        assert (row.fixed_at, row.suppressed_reason, row.suppressed_until) == (
+            None, "tracked", date(2030, 1, 1))
+        assert security_repo.sync_findings(session, "t", [], 4, t0 + timedelta(days=3)) == []
+        assert security_repo.sync_findings(session, "t", [rec], 5,
+                                           t0 + timedelta(days=4)) == [rec]
+        [row] = security_repo.list_findings(session)
+        assert row.first_seen.replace(tzinfo=UTC) == t0
 
 
 def test_ignore_file_that_is_not_utf8_is_an_input_error(tmp_path: Path) -> None:

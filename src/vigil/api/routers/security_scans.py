@@ -22,8 +22,15 @@ router = APIRouter(prefix="/api/v1/security", tags=["security"])
 Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
 
 
+class SuppressionOut(BaseModel):
+    """The `.vigilignore.yaml` entry that suppresses a finding: why, and until which day."""
+
+    reason: str
+    expires: str | None
+
+
 class FindingOut(BaseModel):
-    """A stored finding with its history."""
+    """A stored finding with its history (and its suppression, when one hides it)."""
 
     id: int
     target: str
@@ -40,6 +47,7 @@ class FindingOut(BaseModel):
     first_seen: str
     last_seen: str
     fixed_at: str | None
+    suppressed: SuppressionOut | None
 
 
 class FindingPage(BaseModel):
@@ -47,6 +55,14 @@ class FindingPage(BaseModel):
 
     items: list[FindingOut]
     next_cursor: str | None
+
+
+def _suppression(raw: dict[str, Any] | None) -> SuppressionOut | None:
+    if raw is None:
+        return None
+    expires = raw["expires"]
+    return SuppressionOut(reason=raw["reason"],
+                          expires=expires.isoformat() if expires is not None else None)
 
 
 @router.post(
@@ -94,19 +110,25 @@ def list_findings(
     target: str | None = None,
     severity: Severity | None = None,
     include_fixed: bool = False,
+    include_suppressed: Annotated[bool, Query(description=(
+        "Also list findings an ignore entry suppresses (they are present, not fixed)"
+    ))] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: str | None = None,
     db: Database = Depends(get_database),
     _p: Principal = Depends(require_role(Role.VIEWER)),
 ) -> FindingPage:
-    """Findings (open ones unless include_fixed), oldest first, with first-seen and fixed-at."""
+    """Findings (open, unsuppressed unless asked), oldest first, with first-seen and fixed-at."""
     after = decode_cursor(cursor)
     if after is not None and (not isinstance(after, int) or isinstance(after, bool) or after < 0):
         raise ProblemError(422, "invalid-cursor", "Invalid input", "the cursor is not valid")
     rows = vuln_scans.list_findings(db, target=target, severity=severity,
-                                    include_fixed=include_fixed, after_id=after or 0, limit=limit)
+                                    include_fixed=include_fixed,
+                                    include_suppressed=include_suppressed,
+                                    after_id=after or 0, limit=limit)
     items = [FindingOut(**{**r, "first_seen": iso(r["first_seen"]) or "",
                            "last_seen": iso(r["last_seen"]) or "",
-                           "fixed_at": iso(r["fixed_at"])}) for r in rows]
+                           "fixed_at": iso(r["fixed_at"]),
+                           "suppressed": _suppression(r["suppressed"])}) for r in rows]
     nxt = encode_cursor(rows[-1]["id"]) if len(rows) == limit else None
     return FindingPage(items=items, next_cursor=nxt)
