@@ -12,14 +12,18 @@ _HANDOFF = "2026-01-05T09:00:00Z"  # a Monday, 09:00 UTC: weekly hand-off
 
 
 def _pair(name: str, metric: str, op: str, warn: float, crit: float, category: str,
-          for_: str, summary: str) -> list[dict[str, Any]]:
-    """A warning and a critical rule on the same metric."""
+          warn_for: str, crit_for: str, summary: str) -> list[dict[str, Any]]:
+    """A warning and a critical rule on the same metric, under one alert name.
+
+    As in the Prometheus community's rules (kube-prometheus): one alertname per problem,
+    told apart by `severity`; the critical inhibits the warning (`INHIBIT_RULES`).
+    """
     return [
         {"name": name, "metric": metric, "op": op, "threshold": thr, "severity": sev,
          "for": for_, "labels": {"category": category},
          "annotations": {"summary": summary,
                          "description": "{series} is {value} ({op} {threshold})"}}
-        for sev, thr in (("warning", warn), ("critical", crit))
+        for sev, thr, for_ in (("warning", warn, warn_for), ("critical", crit, crit_for))
     ]
 
 
@@ -32,20 +36,24 @@ def _one(name: str, metric: str, op: str, thr: float, severity: str, category: s
                             "description": "{series} is {value} ({op} {threshold})"}}
 
 
+# The same alerts as deploy/prometheus/rules.yml: names, severities, `for`, thresholds and
+# `category` labels match (tests/unit/prometheus/test_deploy_rules.py compares the two).
+# Durations: a critical waits 2m (less than its warning's 5m: it pages sooner); slow
+# model and data-quality signals 15m-30m so they do not flap; security signals fire at once.
 RULES: list[dict[str, Any]] = [
-    *_pair("HighCpuUsage", "cpu_usage_percent", ">", 80, 90, "resource", "5m",
+    *_pair("HighCpuUsage", "cpu_usage_percent", ">", 80, 90, "resource", "5m", "2m",
            "CPU usage is high"),
-    *_pair("HighMemoryUsage", "memory_usage_percent", ">", 85, 95, "resource", "5m",
+    *_pair("HighMemoryUsage", "memory_usage_percent", ">", 85, 95, "resource", "5m", "2m",
            "Memory usage is high"),
-    *_pair("HighErrorRate", "error_rate", ">", 0.05, 0.10, "performance", "5m",
+    *_pair("HighErrorRate", "error_rate", ">", 0.05, 0.10, "performance", "5m", "2m",
            "Error rate is high"),
-    *_pair("SlowResponses", "response_time_p95", ">", 2.0, 5.0, "performance", "5m",
+    *_pair("SlowResponses", "response_time_p95", ">", 2.0, 5.0, "performance", "5m", "2m",
            "95th percentile response time is slow"),
     _one("LowDetectionAccuracy", "anomaly_detection_accuracy", "<", 0.85, "warning", "ml",
-         "10m", "Anomaly detection accuracy dropped"),
+         "15m", "Anomaly detection accuracy dropped"),
     _one("SlowModelInference", "model_inference_time", ">", 1.0, "warning", "ml", "5m",
          "Model inference is slow"),
-    _one("HighFalsePositiveRate", "false_positive_rate", ">", 0.1, "warning", "ml", "10m",
+    _one("HighFalsePositiveRate", "false_positive_rate", ">", 0.1, "warning", "ml", "30m",
          "False positive rate is high"),
     _one("VulnerabilityScanFailures", "vulnerability_scan_failures", ">", 0, "critical",
          "security", "0s", "Vulnerability scans are failing"),
@@ -55,11 +63,11 @@ RULES: list[dict[str, Any]] = [
          "vulnerability", "0s", "A dependency has a critical vulnerability"),
     _one("HighAuthenticationFailureRate", "authentication_failure_rate", ">", 0.05, "warning",
          "security", "5m", "Authentication failure rate is high"),
-    _one("LowDataQuality", "data_quality_score", "<", 0.9, "warning", "data", "10m",
+    _one("LowDataQuality", "data_quality_score", "<", 0.9, "warning", "data", "15m",
          "Data quality score is low"),
-    _one("DataProcessingLag", "data_processing_lag", ">", 300, "warning", "data", "5m",
+    _one("DataProcessingLag", "data_processing_lag", ">", 300, "warning", "data", "10m",
          "Data processing lags more than 5 minutes"),
-    _one("ServiceDown", "up", "<", 1, "critical", "availability", "1m", "A service is down"),
+    _one("ServiceDown", "up", "==", 0, "critical", "availability", "1m", "A service is down"),
 ]
 
 ANOMALY_RULES: list[dict[str, Any]] = [
@@ -150,9 +158,13 @@ ESCALATION_ROUTES: list[dict[str, Any]] = [
     {"matchers": ['priority=~"P1|P2|P3"'], "policy": "default"},
 ]
 
+# The same list as inhibit_rules in deploy/alertmanager/alertmanager.yml (a test compares
+# them). A critical mutes the warning of the same alertname on the same series (`series`
+# for Vigil's alerts, `instance` for Prometheus'); ServiceDown mutes the symptoms on its
+# instance (never security alerts).
 INHIBIT_RULES: list[dict[str, Any]] = [
     {"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"'],
-     "equal": ["alertname", "series"]},
+     "equal": ["alertname", "series", "instance"]},
     {"source_matchers": ['alertname="ServiceDown"'],
      "target_matchers": ['category=~"resource|performance|ml|data|anomaly"'],
      "equal": ["instance"]},

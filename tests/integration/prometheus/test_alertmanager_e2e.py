@@ -29,13 +29,13 @@ def test_an_alert_is_delivered_firing_and_then_resolved(tmp_path: Path) -> None:
         }
         with alertmanager(tmp_path, config) as am_url:
             started = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
-            labels = {"alertname": "CriticalCPUUsage", "severity": "critical",
-                      "priority": "P2", "instance": "web-1", "signal": "cpu"}
+            labels = {"alertname": "HighCpuUsage", "severity": "critical",
+                      "priority": "P2", "instance": "web-1", "category": "resource"}
             annotations = {"summary": "Critical CPU usage on web-1",
                            "runbook_url": "https://vigil.dev/docs/RUNBOOK.md#high-cpu-usage"}
             post_alerts(am_url, [to_am_alert(labels, annotations, started,
                                              generator_url="http://vigil.test/alerts/1")])
-            firing = wait_for(lambda: fired(hook, "CriticalCPUUsage", "firing"), 30,
+            firing = wait_for(lambda: fired(hook, "HighCpuUsage", "firing"), 30,
                               "the firing alert at the webhook")
             assert firing[0]["labels"] == labels
             assert firing[0]["annotations"] == annotations
@@ -44,7 +44,7 @@ def test_an_alert_is_delivered_firing_and_then_resolved(tmp_path: Path) -> None:
 
             ended = datetime.now(UTC).replace(microsecond=0)
             post_alerts(am_url, [to_am_alert(labels, annotations, started, ends_at=ended)])
-            resolved = wait_for(lambda: fired(hook, "CriticalCPUUsage", "resolved"), 30,
+            resolved = wait_for(lambda: fired(hook, "HighCpuUsage", "resolved"), 30,
                                 "the resolved alert at the webhook")
             assert resolved[0]["labels"] == labels
             assert resolved[0]["endsAt"].startswith(ended.strftime("%Y-%m-%dT%H:%M:%S"))
@@ -56,16 +56,28 @@ def test_example_config_routes_by_priority_and_inhibits_warnings(tmp_path: Path)
             alertmanager(tmp_path, example_alertmanager_config(hook)) as am_url:
         now = datetime.now(UTC)
 
-        def alert(name: str, severity: str, priority: str, signal: str) -> dict[str, object]:
+        def alert(name: str, severity: str, priority: str, category: str,
+                  instance: str = "web-1", **extra: str) -> dict[str, object]:
             return to_am_alert({"alertname": name, "severity": severity,
-                                "priority": priority, "signal": signal,
-                                "instance": "web-1"}, {"summary": name}, now)
+                                "priority": priority, "category": category,
+                                "instance": instance, **extra}, {"summary": name}, now)
 
         post_alerts(am_url, [
-            alert("SecurityThreatsDetected", "critical", "P1", "threats"),
-            alert("CriticalCPUUsage", "critical", "P2", "cpu"),
-            alert("HighCPUUsage", "warning", "P3", "cpu"),
-            alert("HighMemoryUsage", "warning", "P3", "memory"),
+            alert("SecurityThreatDetected", "critical", "P1", "security"),
+            # One alertname, two severities: the critical mutes the warning (same instance).
+            alert("HighCpuUsage", "critical", "P2", "resource"),
+            alert("HighCpuUsage", "warning", "P3", "resource"),
+            alert("HighMemoryUsage", "warning", "P3", "resource"),
+            # From Vigil's notifier (a `series` label): only the same series is muted.
+            alert("HighErrorRate", "critical", "P2", "performance",
+                  series='error_rate{route="/a"}'),
+            alert("HighErrorRate", "warning", "P3", "performance",
+                  series='error_rate{route="/b"}'),
+            # ServiceDown mutes the symptoms on its instance, not its security alerts.
+            alert("ServiceDown", "critical", "P1", "availability", instance="db-1"),
+            alert("SlowResponses", "warning", "P3", "performance", instance="db-1"),
+            alert("HighAuthenticationFailureRate", "warning", "P3", "security",
+                  instance="db-1"),
         ])
 
         def by_receiver() -> dict[str, set[str]] | None:
@@ -78,7 +90,7 @@ def test_example_config_routes_by_priority_and_inhibits_warnings(tmp_path: Path)
         wait_for(by_receiver, 30, "alerts at three receivers")
         time.sleep(3)  # several group intervals: an uninhibited warning would arrive now
         assert by_receiver() == {
-            "pager-immediate": {"SecurityThreatsDetected"},
-            "pager": {"CriticalCPUUsage"},
-            "team-chat": {"HighMemoryUsage"},
+            "pager-immediate": {"SecurityThreatDetected", "ServiceDown"},
+            "pager": {"HighCpuUsage", "HighErrorRate"},
+            "team-chat": {"HighMemoryUsage", "HighErrorRate", "HighAuthenticationFailureRate"},
         }

@@ -81,8 +81,8 @@ scrape_configs:
         args = [prometheus, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}",
                 f"--storage.tsdb.path={tmp_path / 'tsdb'}"]
         with process(args, log) as proc:
-            firing = wait_for(lambda: fired(hook, "SecurityThreatsDetected", "firing"), 90,
-                              "SecurityThreatsDetected at the webhook", proc, log)
+            firing = wait_for(lambda: fired(hook, "SecurityThreatDetected", "firing"), 90,
+                              "SecurityThreatDetected at the webhook", proc, log)
             alert = firing[0]
             assert alert["labels"]["priority"] == "P1"
             assert alert["labels"]["severity"] == "critical"
@@ -94,7 +94,7 @@ scrape_configs:
             assert receivers == {"pager-immediate"}
 
             metrics["security_threats_detected"] = 0.0
-            wait_for(lambda: fired(hook, "SecurityThreatsDetected", "resolved"), 60,
-                     "SecurityThreatsDetected resolved at the webhook", proc, log)
+            wait_for(lambda: fired(hook, "SecurityThreatDetected", "resolved"), 60,
+                     "SecurityThreatDetected resolved at the webhook", proc, log)
         names = {a["labels"]["alertname"] for a in hook.alerts()}
-        assert names == {"SecurityThreatsDetected"}  # nothing fired for the healthy metrics
+        assert names == {"SecurityThreatDetected"}  # nothing fired for the healthy metrics
