@@ -141,6 +141,14 @@ ESCALATION_POLICIES: dict[str, dict[str, Any]] = {
         ],
         "repeat": 1,
     },
+    "security_team": {
+        "description": "Security warnings: Security Team, then the Engineering Manager",
+        "levels": [
+            {"targets": ["schedule:security"], "timeout": "2h"},
+            {"targets": ["schedule:security", "user:erin"], "timeout": "2h"},
+        ],
+        "repeat": 0,
+    },
     "data_loss": {
         "description": "Data loss: DBA, backup team and Engineering Manager",
         "levels": [
@@ -153,7 +161,8 @@ ESCALATION_POLICIES: dict[str, dict[str, Any]] = {
 }
 
 ESCALATION_ROUTES: list[dict[str, Any]] = [
-    {"matchers": ['category="security"'], "policy": "security"},
+    {"matchers": ['category="security"', 'priority=~"P1|P2"'], "policy": "security"},
+    {"matchers": ['category="security"', 'priority="P3"'], "policy": "security_team"},
     {"matchers": ['category="data_loss"'], "policy": "data_loss"},
     {"matchers": ['priority=~"P1|P2|P3"'], "policy": "default"},
 ]

@@ -75,6 +75,11 @@ def test_policy_done_after_repeats() -> None:
 def test_security_and_data_loss_routing_and_contacts() -> None:
     routes = CFG.escalation_routes or []
     assert choose_policy(routes, {"category": "security", "priority": "P1"}) == "security"
+    # a security warning (e.g. authentication failure rate) pages the Security Team first,
+    # not the Engineering Manager at once
+    assert choose_policy(routes, {"category": "security", "priority": "P3"}) == "security_team"
+    first = resolve_targets(CFG.escalation_policies["security_team"].levels[0].targets, CFG, T0)
+    assert {c.role for c in first} == {"Security Engineer"}
     assert choose_policy(routes, {"category": "data_loss", "priority": "P1"}) == "data_loss"
     assert choose_policy(routes, {"category": "resource", "priority": "P3"}) == "default"
     assert choose_policy(routes, {"category": "resource", "priority": "P4"}) is None
