@@ -267,7 +267,7 @@ def test_email_receiver_over_smtp(db: Database, smtp_server: Any) -> None:
                                "smtp_port": smtp_server.port, "from_addr": "vigil@example.com",
                                "to": ["oncall@example.com"]}},
         "routes": [{"receiver": "mail", "group_wait": "0s"}],
-        "escalation_policies": {"security": {"receiver": "mail", "levels": [
+        "escalation_policies": {"security_team": {"receiver": "mail", "levels": [
             {"targets": ["schedule:security", "user:erin"], "timeout": "15m"}]}}})
     put(db, sid, T0, 0.2)
     svc.evaluate_alerts(db, Settings(), cfg, T0 - timedelta(minutes=5), retry=FAST,
