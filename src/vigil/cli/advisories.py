@@ -8,11 +8,9 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.cli.common import OutputFormat, err_console, fail_usage, show_progress
 from vigil.cli.context import ready_database
-from vigil.services import vuln_scans
 
 app = typer.Typer(help="OSV advisory database: import and status.", no_args_is_help=True)
 
@@ -23,6 +21,10 @@ def import_(
     output_format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:
     """Import OSV advisories (PyPA vulns/, osv.dev all.zip, GitHub advisory database)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vigil.services import vuln_scans
+
     db = ready_database()
     status = err_console.status(escape(f"importing advisories from {path}")) if show_progress() \
         else contextlib.nullcontext()
@@ -58,6 +60,8 @@ def import_(
 @app.command("status")
 def status() -> None:
     """How many advisories the database holds."""
+    from vigil.services import vuln_scans
+
     db = ready_database()
     try:
         typer.echo(f"{vuln_scans.advisory_count(db)} advisories")

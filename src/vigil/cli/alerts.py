@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console, RenderableType
@@ -13,14 +13,11 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from vigil.alerting.durations import parse_duration
-from vigil.alerting.lifecycle import AlertState, TransitionError
 from vigil.cli.common import OutputFormat, fail_usage
 from vigil.cli.context import cli_settings, ready_database
-from vigil.config import ConfigError, OperatorConfig, load_operator_config
-from vigil.services import alerting as svc
-from vigil.services.alerting import alert_json, silence_json
-from vigil.services.scheduler import job_lock
+
+if TYPE_CHECKING:
+    from vigil.config import OperatorConfig
 
 
 class Table(RichTable):
@@ -61,6 +58,8 @@ def _actor(given: str | None) -> str:
 
 
 def _config() -> OperatorConfig:
+    from vigil.config import ConfigError, load_operator_config
+
     try:
         return load_operator_config(cli_settings().config)
     except ConfigError as exc:
@@ -82,6 +81,9 @@ def alerts_list(
     fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:
     """List alerts, newest first."""
+    from vigil.alerting.lifecycle import AlertState
+    from vigil.services import alerting as svc
+
     valid = {s.value for s in AlertState}
     for s in state:
         if s not in valid:
@@ -89,7 +91,7 @@ def alerts_list(
     states = state or ["pending", "firing", "acknowledged"]
     alerts = svc.list_alerts(ready_database(), states, limit)
     if fmt is OutputFormat.JSON:
-        typer.echo(json.dumps([alert_json(a) for a in alerts]))
+        typer.echo(json.dumps([svc.alert_json(a) for a in alerts]))
         return
     table = Table("id", "priority", "state", "alert", "severity", "series", "value", "since",
                   "esc. level")
@@ -101,6 +103,9 @@ def alerts_list(
 
 
 def _act(action: str, alert_id: int, by: str | None) -> None:
+    from vigil.alerting.lifecycle import TransitionError
+    from vigil.services import alerting as svc
+
     db = ready_database()
     try:
         if action == "ack":
@@ -132,6 +137,8 @@ def alerts_resolve(alert_id: int = typer.Argument(..., help="Alert id"),
 def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
                 fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")) -> None:
     """Show an alert, its escalation timeline and its notification log."""
+    from vigil.services import alerting as svc
+
     try:
         detail = svc.alert_detail(ready_database(), alert_id, _config())
     except svc.AlertNotFound as exc:
@@ -177,6 +184,9 @@ def alerts_evaluate(
     On PostgreSQL it takes the same lock as the service's evaluation job, so a cycle here
     never races one on a replica (which could notify twice); exit 1 if it stays taken.
     """
+    from vigil.services import alerting as svc
+    from vigil.services.scheduler import job_lock
+
     db = ready_database()
     with job_lock(db, svc.EVALUATION_JOB, wait_seconds=wait) as got:
         if not got:
@@ -210,6 +220,9 @@ def silences_create(
     author: str | None = typer.Option(None, "--author", help="Who (default: your user)"),
 ) -> None:
     """Create a silence: matching alerts send no notifications and page nobody."""
+    from vigil.alerting.durations import parse_duration
+    from vigil.services import alerting as svc
+
     now = _now()
     starts = _parse_time(start, "--start") if start else now
     if end:
@@ -233,10 +246,12 @@ def silences_create(
 def silences_list(include_expired: bool = typer.Option(False, "--all", help="Include expired"),
                   fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")) -> None:
     """List pending and active silences."""
+    from vigil.services import alerting as svc
+
     now = _now()
     silences = svc.list_silences(ready_database(), now, include_expired)
     if fmt is OutputFormat.JSON:
-        typer.echo(json.dumps([silence_json(s, now) for s in silences]))
+        typer.echo(json.dumps([svc.silence_json(s, now) for s in silences]))
         return
     table = Table("id", "state", "matchers", "starts", "ends", "by", "comment")
     for s in silences:
@@ -248,6 +263,8 @@ def silences_list(include_expired: bool = typer.Option(False, "--all", help="Inc
 @silences_app.command("expire")
 def silences_expire(silence_id: int = typer.Argument(..., help="Silence id")) -> None:
     """End a silence now."""
+    from vigil.services import alerting as svc
+
     try:
         silence = svc.expire_silence(ready_database(), silence_id, _now())
     except svc.AlertNotFound as exc:
@@ -262,6 +279,8 @@ def silences_expire(silence_id: int = typer.Argument(..., help="Silence id")) ->
 def oncall_now(at: str | None = typer.Option(None, "--at", help="ISO 8601 time (default: now)"),
                fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")) -> None:
     """Who is on call for each schedule, with contact data and the next hand-off."""
+    from vigil.services import alerting as svc
+
     when = _parse_time(at, "--at") if at else _now()
     entries = svc.on_call_now(_config(), when)
     if fmt is OutputFormat.JSON:
@@ -278,6 +297,8 @@ def oncall_now(at: str | None = typer.Option(None, "--at", help="ISO 8601 time (
 @notify_app.command("test")
 def notify_test(receiver: str = typer.Argument(..., help="Receiver name from the config")) -> None:
     """Send a test notification; exit 1 when it cannot be delivered."""
+    from vigil.services import alerting as svc
+
     try:
         outcome = svc.test_receiver(_config(), receiver, _now())
     except svc.ReceiverNotFound as exc:

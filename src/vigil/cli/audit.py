@@ -6,6 +6,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -15,11 +16,9 @@ from rich.text import Text
 from vigil.cli.common import fail_usage
 from vigil.cli.context import cli_database, cli_settings
 from vigil.core.types import Severity
-from vigil.security.audit import CHECKS, Finding, audit_config, audit_manifests, load_manifests
-from vigil.security.audit.config_audit import CONFIG_CHECKS
-from vigil.security.audit.findings import at_or_above
-from vigil.security.audit.sarif import to_sarif
-from vigil.services import threats as service
+
+if TYPE_CHECKING:
+    from vigil.security.audit import Finding
 
 app = typer.Typer(help="Compliance audits: Kubernetes manifests, Vigil's own settings.",
                   no_args_is_help=True)
@@ -39,6 +38,8 @@ def _render(findings: list[Finding], fmt: AuditFormat, descriptions: dict[str, s
         typer.echo(json.dumps({"findings": [f.as_dict() for f in findings], "summary": counts}))
         return
     if fmt is AuditFormat.SARIF:
+        from vigil.security.audit.sarif import to_sarif
+
         typer.echo(json.dumps(to_sarif(findings, descriptions), indent=2))
         return
     console = Console() if sys.stdout.isatty() else Console(width=200)
@@ -63,6 +64,10 @@ def k8s(
     skip: list[str] = typer.Option([], "--skip", help="Check id to skip (repeatable)"),
 ) -> None:
     """Audit Kubernetes manifests; exit 1 on findings at or above --fail-on."""
+    from vigil.security.audit import CHECKS, audit_manifests, load_manifests
+    from vigil.security.audit.findings import at_or_above
+    from vigil.services import threats as service
+
     try:
         sources = service.read_manifest_sources(path)
     except service.InputError as exc:
@@ -85,6 +90,10 @@ def config(
     no_db: bool = typer.Option(False, "--no-db", help="Skip the API-key checks"),
 ) -> None:
     """Audit Vigil's own settings: auth, bootstrap key rotated, TLS, no inline secrets."""
+    from vigil.security.audit import audit_config
+    from vigil.security.audit.config_audit import CONFIG_CHECKS
+    from vigil.services import threats as service
+
     settings = cli_settings()
     missing_sqlite = not settings.database_url and not (settings.data_dir / "vigil.db").exists()
     db = None if no_db or missing_sqlite else cli_database(settings)

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from vigil.cli.common import OutputFormat, err_console, fail_usage, show_progress
-from vigil.detection.registry import DEFAULT_DETECTOR, DETECTORS
-from vigil.evaluation.bench import BenchResult, run_nab
-from vigil.evaluation.corpus import CorpusError, NabFile
-from vigil.telemetry.logging import log_event
+from vigil.cli.common import (
+    DEFAULT_DETECTOR,
+    DETECTOR_NAMES,
+    OutputFormat,
+    err_console,
+    fail_usage,
+    show_progress,
+)
+
+if TYPE_CHECKING:
+    from vigil.evaluation.bench import BenchResult
 
 app = typer.Typer(help="Benchmarks: detection quality on public corpora.", no_args_is_help=True)
 
@@ -41,12 +48,17 @@ def _table(res: BenchResult) -> Table:
 def nab(
     nab_root: Path = typer.Option(..., "--nab-root", help="Folder with data/ and labels/"),
     detector: str = typer.Option(DEFAULT_DETECTOR, "--detector",
-                                 help="One of: " + ", ".join(DETECTORS)),
+                                 help="One of: " + ", ".join(DETECTOR_NAMES)),
     results_dir: Path = typer.Option(Path("results"), "--results-dir",
                                      help="Where NAB-format result CSVs are written"),
     fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:
     """Run a detector causally over every labelled NAB file, write results, print scores."""
+    from vigil.detection.registry import DETECTORS
+    from vigil.evaluation.bench import run_nab
+    from vigil.evaluation.corpus import CorpusError, NabFile
+    from vigil.telemetry.logging import log_event
+
     if detector not in DETECTORS:
         fail_usage(f"--detector: unknown detector {detector!r}; known: {', '.join(DETECTORS)}")
     if not nab_root.is_dir():

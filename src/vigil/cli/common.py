@@ -1,4 +1,9 @@
-"""Helpers shared by CLI commands: errors with exit code 2, output formats, progress."""
+"""Helpers shared by CLI commands: errors with exit code 2, output formats, progress.
+
+Like every module of `vigil.cli`, this one imports only Typer, Rich and the standard
+library at the top: `vigil --help` must not load numpy, SQLAlchemy or pySigma. Commands
+import what they need inside their function body.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,13 @@ from rich.console import Console
 from rich.markup import escape
 
 err_console = Console(stderr=True, soft_wrap=True)  # never break paths or messages
+
+
+# The names in vigil.detection.registry.DETECTORS, for option defaults and help texts
+# without importing the detectors (numpy, numba); a unit test keeps the two in step.
+DEFAULT_DETECTOR = "vigil"
+DETECTOR_NAMES = ("vigil", "vigilnotod", "vigilnojump", "vigilnorarity", "vigilnoops",
+                  "vigilnoagree", "novelty", "zscore")
 
 
 class OutputFormat(str, Enum):

@@ -1,19 +1,28 @@
-"""Settings and database for CLI commands, with configuration errors mapped to exit 2."""
+"""Settings and database for CLI commands, with configuration errors mapped to exit 2.
+
+pydantic, SQLAlchemy and Alembic load when a command first asks for settings or a
+database, not when the CLI starts.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.cli.common import fail_usage
-from vigil.config import Settings
-from vigil.storage.database import Database, open_database
-from vigil.storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from vigil.config import Settings
+    from vigil.storage.database import Database
 
 
 def cli_settings() -> Settings:
     """Read VIGIL_* settings, exiting 2 with the offending variable when invalid."""
+    from pydantic import ValidationError
+
+    from vigil.config import Settings
+
     try:
         return Settings()
     except ValidationError as exc:
@@ -30,6 +39,8 @@ def one_line(exc: BaseException) -> str:
 
 def cli_database(settings: Settings) -> Database:
     """Open the configured database (errors surface when it is first used)."""
+    from vigil.storage.database import open_database
+
     return open_database(settings)
 
 
@@ -38,6 +49,10 @@ def ready_database() -> Database:
 
     Exits 1 with a one-line reason when the database cannot be reached.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vigil.storage.migrate import upgrade
+
     settings = cli_settings()
     try:
         upgrade(settings.effective_database_url())

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.cli.common import err_console
 from vigil.cli.context import cli_settings, one_line
-from vigil.storage.database import health_check
-from vigil.storage.migrate import upgrade as run_upgrade
 
 app = typer.Typer(help="Database schema: upgrade and check.", no_args_is_help=True)
 
@@ -16,6 +13,10 @@ app = typer.Typer(help="Database schema: upgrade and check.", no_args_is_help=Tr
 @app.command("upgrade")
 def upgrade() -> None:
     """Apply every pending migration to the configured database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vigil.storage.migrate import upgrade as run_upgrade
+
     settings = cli_settings()
     url = settings.effective_database_url()
     try:
@@ -30,6 +31,8 @@ def upgrade() -> None:
 @app.command("check")
 def check() -> None:
     """Connect and check the schema version; exit 0 when current, 1 with a one-line reason."""
+    from vigil.storage.database import health_check
+
     report = health_check(cli_settings())
     if report["status"] == "ok":
         typer.echo(f"ok: {report['dialect']} reachable in {report['latency_ms']} ms, "

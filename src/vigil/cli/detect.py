@@ -9,15 +9,17 @@ import sys
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
 import typer
 
-from vigil.cli.common import err_console, fail_usage
-from vigil.detection.base import BatchResult
-from vigil.detection.registry import DEFAULT_DETECTOR, DETECTORS, make_detector
-from vigil.services.detect import records_of
+from vigil.cli.common import DEFAULT_DETECTOR, DETECTOR_NAMES, err_console, fail_usage
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from vigil.detection.base import BatchResult
 
 
 class DetectFormat(str, Enum):
@@ -52,6 +54,8 @@ def read_series(path: Path, ts_col: str, value_col: str
 
     Raises ValueError with a message naming the row and column of the first bad cell.
     """
+    import numpy as np
+
     raw: list[str] = []
     secs: list[float] = []
     vals: list[float] = []
@@ -88,6 +92,7 @@ def read_series(path: Path, ts_col: str, value_col: str
 def plot_detection(batch: BatchResult, out: Path, title: str) -> None:
     """Series, expected band and anomalies (warning and worse) as a PNG."""
     import matplotlib
+    import numpy as np
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -122,11 +127,14 @@ def detect(
     timestamp_column: str = typer.Option("timestamp", "--timestamp-column"),
     value_column: str = typer.Option("value", "--value-column"),
     detector: str = typer.Option(DEFAULT_DETECTOR, "--detector",
-                                 help="One of: " + ", ".join(DETECTORS)),
+                                 help="One of: " + ", ".join(DETECTOR_NAMES)),
     fmt: DetectFormat = typer.Option(DetectFormat.CSV, "--format"),
     plot: Path | None = typer.Option(None, "--plot", help="Write a PNG of series, band, anomalies"),
 ) -> None:
     """Score every point of a CSV series (causally, in file order) and print the results."""
+    from vigil.detection.registry import DETECTORS, make_detector
+    from vigil.services.detect import records_of
+
     if detector not in DETECTORS:
         fail_usage(f"--detector: unknown detector {detector!r}; known: {', '.join(DETECTORS)}")
     if not file.is_file():

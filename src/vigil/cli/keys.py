@@ -12,7 +12,6 @@ from rich.table import Table
 from vigil.cli.common import OutputFormat, fail_usage
 from vigil.cli.context import ready_database
 from vigil.core.types import Role
-from vigil.services import keys
 
 app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 
@@ -30,6 +29,8 @@ def create(
     name: str = typer.Option(..., "--name", help="Who or what uses the key"),
 ) -> None:
     """Create a key and print it once; store it safely, it cannot be shown again."""
+    from vigil.services import keys
+
     if not name.strip():
         fail_usage("--name must not be empty")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
@@ -46,6 +47,8 @@ def list_cmd(
     fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:
     """List keys (never their secrets)."""
+    from vigil.services import keys
+
     records = keys.list_keys(ready_database(), include_revoked)
     if fmt is OutputFormat.JSON:
         typer.echo(json.dumps([{
@@ -66,6 +69,8 @@ def list_cmd(
 @app.command("revoke")
 def revoke(key_id: int = typer.Argument(..., help="The key's id (see `vigil keys list`)")) -> None:
     """Revoke a key; requests with it fail from now on."""
+    from vigil.services import keys
+
     record = keys.revoke_key(ready_database(), key_id, actor=_actor())
     if record is None:
         fail_usage(f"there is no key {key_id}")

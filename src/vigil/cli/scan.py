@@ -6,14 +6,9 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.cli.common import err_console, fail_usage
 from vigil.cli.context import cli_database, cli_settings
-from vigil.security.model import ExtractError, Extraction
-from vigil.security.reporters import RENDERERS
-from vigil.services import vuln_scans
-from vigil.telemetry.security_metrics import SCAN_FAILURES
 
 
 class ScanFormat(str, Enum):
@@ -60,6 +55,13 @@ def scan(
                                                         "(first seen / fixed at history)."),
 ) -> None:
     """Scan for known vulnerabilities, offline, against the imported OSV advisories."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vigil.security.model import ExtractError, Extraction
+    from vigil.security.reporters import RENDERERS
+    from vigil.services import vuln_scans
+    from vigil.telemetry.security_metrics import SCAN_FAILURES
+
     is_env = target == "env" and not Path(target).exists()
     path = None if is_env else Path(target)
     try:

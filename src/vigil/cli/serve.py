@@ -5,14 +5,9 @@ from __future__ import annotations
 import socket
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.cli.common import err_console, fail_usage
 from vigil.cli.context import cli_database, cli_settings, one_line
-from vigil.config import ConfigError, load_operator_config
-from vigil.services.keys import ensure_bootstrap_admin
-from vigil.storage.migrate import upgrade
-from vigil.telemetry.logging import configure_logging, log_event
 
 
 def serve(
@@ -20,9 +15,14 @@ def serve(
     port: int = typer.Option(None, "--port", help="Port (default 8000)", min=0, max=65535),
 ) -> None:
     """Run Vigil: the API, the detection worker and the scheduler in one process."""
-    import uvicorn  # the web stack loads only for this command
+    import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
 
     from vigil.api.app import create_app
+    from vigil.config import ConfigError, load_operator_config
+    from vigil.services.keys import ensure_bootstrap_admin
+    from vigil.storage.migrate import upgrade
+    from vigil.telemetry.logging import configure_logging, log_event
 
     settings = cli_settings()
     configure_logging(settings.log_level)

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -17,17 +18,10 @@ from rich.text import Text
 
 from vigil.cli.common import OutputFormat, err_console, fail_usage, show_progress
 from vigil.cli.context import cli_database, cli_settings
-from vigil.config import ConfigError
 from vigil.core.types import Priority
-from vigil.security.threats import (
-    SigmaRuleError,
-    SigmaRuleSet,
-    Threat,
-    ThreatEngine,
-    ThreatsConfig,
-    suggest,
-)
-from vigil.services import threats as service
+
+if TYPE_CHECKING:
+    from vigil.security.threats import SigmaRuleSet, Threat, ThreatEngine, ThreatsConfig
 
 app = typer.Typer(help="Threats in auth and access logs: scan files, list stored threats.",
                   no_args_is_help=True)
@@ -76,6 +70,10 @@ def scan(
     interval: float = typer.Option(5.0, "--interval", help="--follow: seconds between reports"),
 ) -> None:
     """Scan log files for threats; exit 1 when threats at or above --fail-on are found."""
+    from vigil.config import ConfigError
+    from vigil.security.threats import SigmaRuleError, suggest
+    from vigil.services import threats as service
+
     settings = cli_settings()
     try:
         rules = service.threats_config(settings, config)
@@ -121,6 +119,9 @@ def scan(
 
 def _follow(files: list[Path], rules: ThreatsConfig, sigma_rules: SigmaRuleSet | None,
             reference: datetime | None, interval: float, fmt: OutputFormat) -> None:
+    from vigil.security.threats import ThreatEngine
+    from vigil.services import threats as service
+
     engine = ThreatEngine(rules, reference, sigma_rules)
     reported: dict[tuple[str, str], datetime] = {}
     last = time.monotonic()
@@ -141,6 +142,8 @@ def _follow(files: list[Path], rules: ThreatsConfig, sigma_rules: SigmaRuleSet |
 def _emit_new(engine: ThreatEngine, reported: dict[tuple[str, str], datetime],
               fmt: OutputFormat) -> None:
     """Report bursts not reported before, then forget sources idle beyond every window."""
+    from vigil.services import threats as service
+
     fresh = []
     for t in engine.finish(flush=False):
         key = (t.type, t.source_ip)
@@ -168,6 +171,8 @@ def list_cmd(
     source_ip: str | None = typer.Option(None, "--source"),
 ) -> None:
     """List threats stored in the database, newest first."""
+    from vigil.services import threats as service
+
     settings = cli_settings()
     if not settings.database_url and not (settings.data_dir / "vigil.db").exists():
         fail_usage(f"no database at {settings.data_dir / 'vigil.db'}: run `vigil db upgrade` "
