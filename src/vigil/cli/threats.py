@@ -17,11 +17,12 @@ from rich.table import Table
 from rich.text import Text
 
 from vigil.cli.common import OutputFormat, err_console, fail_usage, show_progress
-from vigil.cli.context import cli_database, cli_settings
+from vigil.cli.context import cli_database, cli_settings, one_line, ready_database
 from vigil.core.types import Priority
 
 if TYPE_CHECKING:
     from vigil.security.threats import SigmaRuleSet, Threat, ThreatEngine, ThreatsConfig
+    from vigil.storage.database import Database
 
 app = typer.Typer(help="Threats in auth and access logs: scan files, list stored threats.",
                   no_args_is_help=True)
@@ -68,6 +69,9 @@ def scan(
     year: int | None = typer.Option(None, "--year", min=1970, max=9998,
                                     help="Year of the first syslog line (default: file mtime)"),
     interval: float = typer.Option(5.0, "--interval", help="--follow: seconds between reports"),
+    store: bool = typer.Option(False, "--store",
+                               help="Store the threats in Vigil's database and raise the "
+                                    "P1 through its alert rules"),
 ) -> None:
     """Scan log files for threats; exit 1 when threats at or above --fail-on are found."""
     from vigil.config import ConfigError
@@ -82,8 +86,9 @@ def scan(
     except (ConfigError, SigmaRuleError, service.InputError) as exc:
         fail_usage(str(exc))
     reference = datetime(year, 12, 31, 23, 59, tzinfo=UTC) if year else None
+    db = ready_database() if store else None
     if follow:
-        _follow(files, rules, sigma_rules, reference, interval, fmt)
+        _follow(files, rules, sigma_rules, reference, interval, fmt, db)
         return
     try:
         if show_progress():
@@ -100,10 +105,14 @@ def scan(
         fail_usage(str(exc))
     service.report_threats(result.threats, "cli")
     service.apply_response(rules, result.threats)
+    stored = _store(db, result.threats, "cli") if db is not None else None
     if suggest_fmt is not None:
         typer.echo(suggest(result.threats, suggest_fmt.value), nl=False)
     elif fmt is OutputFormat.JSON:
-        typer.echo(json.dumps(result.as_dict(with_events=events)))
+        out = result.as_dict(with_events=events)
+        if stored is not None:
+            out["stored"] = {"inserted": stored[0], "updated": stored[1]}
+        typer.echo(json.dumps(out))
     else:
         console = _console()
         if result.threats:
@@ -113,12 +122,30 @@ def scan(
         s = result.stats
         console.print(f"{s.lines} lines: {s.auth_events} auth events, {s.http_events} HTTP "
                       f"requests, {s.unparseable} unparseable", highlight=False)
+        if stored is not None:
+            console.print(f"stored: {stored[0]} new, {stored[1]} updated", highlight=False)
     if service.at_or_above(result.threats, fail_on):
         raise typer.Exit(1)
 
 
+def _store(db: Database, threats: list[Threat], origin: str) -> tuple[int, int]:
+    """Upsert threats and signal the new ones to the alert rules; exit 1 if the DB fails."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vigil.services import threats as service
+
+    try:
+        inserted, updated = service.store_threats(db, threats, origin)
+        service.signal_new_threats(db, cli_settings(), inserted, origin)
+    except SQLAlchemyError as exc:
+        typer.echo(f"error: cannot store threats: {one_line(exc)}", err=True)
+        raise typer.Exit(1) from None
+    return inserted, updated
+
+
 def _follow(files: list[Path], rules: ThreatsConfig, sigma_rules: SigmaRuleSet | None,
-            reference: datetime | None, interval: float, fmt: OutputFormat) -> None:
+            reference: datetime | None, interval: float, fmt: OutputFormat,
+            db: Database | None = None) -> None:
     from vigil.security.threats import ThreatEngine
     from vigil.services import threats as service
 
@@ -132,15 +159,15 @@ def _follow(files: list[Path], rules: ThreatsConfig, sigma_rules: SigmaRuleSet |
             if time.monotonic() - last < interval:
                 continue
             last = time.monotonic()
-            _emit_new(engine, reported, fmt)
+            _emit_new(engine, reported, fmt, db)
     except service.InputError as exc:
         fail_usage(str(exc))
     except KeyboardInterrupt:
-        _emit_new(engine, reported, fmt)
+        _emit_new(engine, reported, fmt, db)
 
 
 def _emit_new(engine: ThreatEngine, reported: dict[tuple[str, str], datetime],
-              fmt: OutputFormat) -> None:
+              fmt: OutputFormat, db: Database | None = None) -> None:
     """Report bursts not reported before, then forget sources idle beyond every window."""
     from vigil.services import threats as service
 
@@ -154,6 +181,8 @@ def _emit_new(engine: ThreatEngine, reported: dict[tuple[str, str], datetime],
     if fresh:
         service.report_threats(fresh, "cli-follow")
         service.apply_response(engine.config, fresh)
+        if db is not None:
+            _store(db, fresh, "cli-follow")
         if fmt is OutputFormat.JSON:
             for t in fresh:
                 typer.echo(json.dumps(t.as_dict()))

@@ -17,6 +17,7 @@ from vigil.services import threats as service
 from vigil.storage.database import Database
 
 runner = CliRunner()
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "threats"
 
 
 def test_threats_list_reads_stored_threats(db: Database, db_url: str,
@@ -52,3 +53,48 @@ def test_audit_config_checks_the_bootstrap_key(db: Database, db_url: str, tmp_pa
     config.write_text("remote_write:\n  password: hunter2\n")
     result = runner.invoke(app, ["audit", "config", "--format", "json", "--config", str(config)])
     assert [f["check_id"] for f in json.loads(result.stdout)["findings"]] == ["CFG004"]
+
+
+def test_threats_scan_store_keeps_threats_and_raises_the_p1(
+        db: Database, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`vigil threats scan --store` stores what it finds (listed by `threats list`) and
+    writes the `security_threats_detected` point the running service's rules page on; a
+    second scan of the same log updates the stored threats and signals nothing new."""
+    from vigil.alerting.config import AlertingConfig
+    from vigil.config import Settings
+    from vigil.services import alerting as alerting_service
+
+    monkeypatch.setenv("VIGIL_DATABASE_URL", db_url)
+    log = str(FIXTURES / "auth.log")
+    first = runner.invoke(app, ["threats", "scan", log, "--year", "2025", "--store",
+                                "--format", "json"])
+    assert first.exit_code == 1, first.output  # threats found
+    scanned = json.loads(first.stdout)
+    assert scanned["stored"] == {"inserted": len(scanned["threats"]), "updated": 0}
+    listed = json.loads(runner.invoke(app, ["threats", "list", "--format", "json"]).stdout)
+    assert {(r["type"], r["source_ip"]) for r in listed} == \
+        {(t["type"], t["source_ip"]) for t in scanned["threats"]}
+    assert {r["origin"] for r in listed} == {"cli"}
+
+    report = alerting_service.evaluate_alerts(db, Settings(), AlertingConfig(),
+                                              datetime.now(UTC))
+    assert report.firing >= 1
+    [alert] = [a for a in alerting_service.list_alerts(db, ["firing"])
+               if a.labels["alertname"] == "SecurityThreatDetected"]
+    assert alert.priority is Priority.P1
+
+    again = runner.invoke(app, ["threats", "scan", log, "--year", "2025", "--store",
+                                "--format", "json"])
+    assert json.loads(again.stdout)["stored"] == {"inserted": 0,
+                                                   "updated": len(scanned["threats"])}
+    assert len(json.loads(runner.invoke(app, ["threats", "list", "--format",
+                                              "json"]).stdout)) == len(listed)
+
+
+def test_threats_scan_without_store_writes_nothing(db: Database, db_url: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIGIL_DATABASE_URL", db_url)
+    result = runner.invoke(app, ["threats", "scan", str(FIXTURES / "auth.log"), "--year",
+                                 "2025", "--format", "json"])
+    assert result.exit_code == 1 and "stored" not in json.loads(result.stdout)
+    assert json.loads(runner.invoke(app, ["threats", "list", "--format", "json"]).stdout) == []
