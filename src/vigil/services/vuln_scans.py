@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from vigil.security.ignore import IgnoreFileError, IgnoreRule, parse_ignore
 from vigil.security.model import ExtractError, Extraction, Finding
 from vigil.security.osv import Advisory, AdvisoryError, decode_document, parse_advisory
 from vigil.security.scanner import ScanReport, index_advisories, package_keys, scan
+from vigil.security.trend import TrendDay, finding_trend
 from vigil.storage import security_repo as repo
 from vigil.storage.database import Database
 from vigil.telemetry.logging import log_event
@@ -440,6 +441,31 @@ def list_findings(db: Database, *, target: str | None = None, severity: str | No
                  "reason": r.suppressed_reason, "expires": r.suppressed_until}}
             for r in rows
         ]
+
+
+def list_scans(db: Database, *, target: str | None = None, status: str | None = None,
+               before_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Recorded scans as plain data, newest first, before a cursor id."""
+    with db.session() as session:
+        return [
+            {"id": r.id, "target": r.target, "trigger": r.trigger, "started_at": r.started_at,
+             "finished_at": r.finished_at, "status": r.status, "packages": r.packages,
+             "findings": r.findings, "unchecked": r.unchecked, "error": r.error}
+            for r in repo.list_scans(session, target=target, status=status,
+                                     before_id=before_id, limit=limit)
+        ]
+
+
+def findings_trend(db: Database, *, target: str | None, days: int,
+                   now: datetime | None = None) -> list[TrendDay]:
+    """The last `days` UTC days (today included) of a target's findings, oldest first."""
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
+    first_day = today - timedelta(days=days - 1)
+    since = datetime.combine(first_day, datetime.min.time(), UTC)
+    with db.session() as session:
+        lifetimes = repo.finding_lifetimes(session, target=target, since=since,
+                                           until=since + timedelta(days=days))
+    return finding_trend(lifetimes, first_day, days)
 
 
 def run_scheduled_scans(db: Database, settings: Settings, config: OperatorConfig) -> dict[str, Any]:

@@ -231,3 +231,27 @@ def open_counts_by_severity(session: Session) -> dict[str, int]:
         .where(FindingRow.fixed_at.is_(None), FindingRow.suppressed_reason.is_(None))
         .group_by(FindingRow.severity)).tuples().all()
     return {sev: int(n) for sev, n in rows}
+
+
+def list_scans(session: Session, *, target: str | None = None, status: str | None = None,
+               before_id: int | None = None, limit: int = 100) -> list[ScanRow]:
+    """Scans newest first, filtered, before a cursor id."""
+    stmt = select(ScanRow)
+    if target is not None:
+        stmt = stmt.where(ScanRow.target == target)
+    if status is not None:
+        stmt = stmt.where(ScanRow.status == status)
+    if before_id is not None:
+        stmt = stmt.where(ScanRow.id < before_id)
+    return list(session.execute(stmt.order_by(ScanRow.id.desc()).limit(limit)).scalars())
+
+
+def finding_lifetimes(session: Session, *, target: str | None, since: datetime,
+                      until: datetime) -> list[tuple[str, datetime, datetime | None]]:
+    """(severity, first_seen, fixed_at) of the findings present at some time in [since, until)."""
+    stmt = select(FindingRow.severity, FindingRow.first_seen, FindingRow.fixed_at).where(
+        FindingRow.first_seen < until,
+        (FindingRow.fixed_at.is_(None)) | (FindingRow.fixed_at >= since))
+    if target is not None:
+        stmt = stmt.where(FindingRow.target == target)
+    return [(sev, first, fixed) for sev, first, fixed in session.execute(stmt).tuples()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -233,3 +233,37 @@ def test_import_of_a_truncated_or_invalid_archive_exits_2(cli: CliRunner, tmp_pa
     result = cli.invoke(app, ["advisories", "import", str(invalid)])
     assert result.exit_code == 2
     assert "the first: adv.json: X-1.affected[0]: must be a mapping" in result.stderr
+
+
+def test_api_scan_history_and_findings_trend(client: TestClient, keys: dict[str, str],
+                                             db: Database, tmp_path: Path) -> None:
+    """Scans are listed newest first with what they counted; the trend shows, per day,
+    the findings that appeared, were fixed, and were present (by severity)."""
+    vuln_scans.import_advisories(db, FIXTURES / "advisories")
+    viewer = {"Authorization": f"Bearer {keys['viewer']}"}
+    reqs = tmp_path / "requirements.txt"
+    today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    for days_ago, pins in ((3, "django==2.2.5\n"), (1, "django==2.2.10\n")):
+        reqs.write_text(pins)
+        report = vuln_scans.scan_extraction(db, "svc", vuln_scans.extract_path(reqs))
+        vuln_scans.record_scan(db, report, "scheduled", now=today - timedelta(days=days_ago))
+    scans = client.get("/api/v1/security/scans", headers=viewer, params={"target": "svc"})
+    assert scans.status_code == 200, scans.text
+    assert [(s["status"], s["findings"], s["trigger"]) for s in scans.json()["items"]] == [
+        ("ok", 0, "scheduled"), ("ok", 1, "scheduled")]
+    first_page = client.get("/api/v1/security/scans", headers=viewer, params={"limit": 1})
+    older = client.get("/api/v1/security/scans", headers=viewer,
+                       params={"limit": 1, "cursor": first_page.json()["next_cursor"]})
+    assert older.json()["items"][0]["id"] < first_page.json()["items"][0]["id"]
+    assert client.get("/api/v1/security/scans", headers=viewer,
+                      params={"status": "failed"}).json()["items"] == []
+    trend = client.get("/api/v1/security/findings/trend", headers=viewer,
+                       params={"target": "svc", "days": 5})
+    assert trend.status_code == 200, trend.text
+    days = trend.json()["days"]
+    assert [d["day"] for d in days][-1] == today.date().isoformat()
+    assert [(d["new"], d["fixed"], d["present"]) for d in days] == [
+        (0, 0, {}), (1, 0, {"CRITICAL": 1}), (0, 0, {"CRITICAL": 1}), (0, 1, {}), (0, 0, {})]
+    assert client.get("/api/v1/security/findings/trend", headers=viewer,
+                      params={"days": 0}).status_code == 422
+    assert client.get("/api/v1/security/scans").status_code == 401

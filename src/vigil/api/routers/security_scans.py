@@ -1,4 +1,5 @@
-"""Vulnerability scans over HTTP: upload a lockfile or SBOM (operator), list findings (viewer)."""
+"""Vulnerability scans over HTTP: upload a lockfile or SBOM (operator); list scans, findings
+and their day-by-day trend (viewer)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,45 @@ class FindingOut(BaseModel):
     last_seen: str
     fixed_at: str | None
     suppressed: SuppressionOut | None
+
+
+class ScanOut(BaseModel):
+    """One recorded scan: what, when, how it ended and what it counted."""
+
+    id: int
+    target: str
+    trigger: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    packages: int
+    findings: int
+    unchecked: int
+    error: str | None
+
+
+class ScanPage(BaseModel):
+    """One page of scans (newest first) and the cursor of the next one."""
+
+    items: list[ScanOut]
+    next_cursor: str | None
+
+
+class TrendDayOut(BaseModel):
+    """One UTC day of a target's findings."""
+
+    day: str
+    new: int
+    fixed: int
+    present: dict[str, int]
+    present_total: int
+
+
+class FindingTrend(BaseModel):
+    """The findings of a target (or of all targets) day by day, oldest first."""
+
+    target: str | None
+    days: list[TrendDayOut]
 
 
 class FindingPage(BaseModel):
@@ -105,6 +145,45 @@ async def create_scan(
     return as_dict(report)
 
 
+def _cursor_id(cursor: str | None) -> int | None:
+    """The id a list cursor holds; 422 when it is not one."""
+    after = decode_cursor(cursor)
+    if after is not None and (not isinstance(after, int) or isinstance(after, bool) or after < 0):
+        raise ProblemError(422, "invalid-cursor", "Invalid input", "the cursor is not valid")
+    return after
+
+
+@router.get("/scans", response_model=ScanPage)
+def list_scans(
+    target: str | None = None,
+    status: Literal["running", "ok", "failed"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+    db: Database = Depends(get_database),
+    _p: Principal = Depends(require_role(Role.VIEWER)),
+) -> ScanPage:
+    """Recorded scans (scheduled, uploaded), newest first: did they run, and what they found."""
+    rows = vuln_scans.list_scans(db, target=target, status=status,
+                                 before_id=_cursor_id(cursor), limit=limit)
+    items = [ScanOut(**{**r, "started_at": iso(r["started_at"]) or "",
+                        "finished_at": iso(r["finished_at"])}) for r in rows]
+    nxt = encode_cursor(rows[-1]["id"]) if len(rows) == limit else None
+    return ScanPage(items=items, next_cursor=nxt)
+
+
+@router.get("/findings/trend", response_model=FindingTrend)
+def findings_trend(
+    target: str | None = None,
+    days: Annotated[int, Query(ge=1, le=366, description="Days up to today (UTC)")] = 30,
+    db: Database = Depends(get_database),
+    _p: Principal = Depends(require_role(Role.VIEWER)),
+) -> FindingTrend:
+    """Per day: findings first seen, fixed, and present at the day's end by severity."""
+    trend = vuln_scans.findings_trend(db, target=target, days=days)
+    return FindingTrend(target=target,
+                        days=[TrendDayOut.model_validate(d.as_dict()) for d in trend])
+
+
 @router.get("/findings", response_model=FindingPage)
 def list_findings(
     target: str | None = None,
@@ -119,9 +198,7 @@ def list_findings(
     _p: Principal = Depends(require_role(Role.VIEWER)),
 ) -> FindingPage:
     """Findings (open, unsuppressed unless asked), oldest first, with first-seen and fixed-at."""
-    after = decode_cursor(cursor)
-    if after is not None and (not isinstance(after, int) or isinstance(after, bool) or after < 0):
-        raise ProblemError(422, "invalid-cursor", "Invalid input", "the cursor is not valid")
+    after = _cursor_id(cursor)
     rows = vuln_scans.list_findings(db, target=target, severity=severity,
                                     include_fixed=include_fixed,
                                     include_suppressed=include_suppressed,
