@@ -61,6 +61,11 @@ RULES: list[dict[str, Any]] = [
          "security", "0s", "A security threat was detected"),
     _one("CriticalVulnerabilityFound", "security_critical_findings", ">", 0, "critical",
          "vulnerability", "0s", "A dependency has a critical vulnerability"),
+    # Open criticals keep CriticalVulnerabilityFound firing (or acknowledged); a critical
+    # that appears meanwhile, in any target, raises this one. Another alertname: no default
+    # inhibit rule mutes it.
+    _one("NewCriticalVulnerability", "security_new_critical_findings", ">", 0, "critical",
+         "vulnerability", "0s", "A new critical vulnerability was found"),
     _one("HighAuthenticationFailureRate", "authentication_failure_rate", ">", 0.05, "warning",
          "security", "5m", "Authentication failure rate is high"),
     _one("LowDataQuality", "data_quality_score", "<", 0.9, "warning", "data", "15m",

@@ -4,8 +4,10 @@ Every run reads Vigil's own Prometheus registry and ingests one point per runboo
 into a series labelled `job="vigil"`, `instance=<host>`. Counters are written as their
 increase over the last `window` (so `security_threats_detected > 0` fires on a new threat
 and resolves when none came in the window); gauges as their value; the
-`model_inference_time` histogram as the mean over the window; `security_critical_findings`
-is the number of open critical vulnerability findings (suppressed ones are not counted).
+`model_inference_time` histogram as the mean over the window. `security_critical_findings`
+is the number of open critical vulnerability findings (suppressed ones are not counted);
+`security_new_critical_findings` the number of critical findings first recorded (or back
+after a fix) in the window, so a new critical raises an alert even while older ones are open.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from vigil.storage.database import Database
 
 WINDOW_SECONDS = 900.0
 COUNTERS = {"security_threats_detected": "security_threats_detected_total",
-            "vulnerability_scan_failures": "vulnerability_scan_failures_total"}
+            "vulnerability_scan_failures": "vulnerability_scan_failures_total",
+            "security_new_critical_findings": "vigil_security_new_critical_findings_total"}
 GAUGES = {"authentication_failure_rate": "authentication_failure_rate",
           "data_processing_lag": "data_processing_lag",
           "security_critical_findings": 'vigil_security_findings{severity="CRITICAL"}'}

@@ -34,7 +34,11 @@ from vigil.security.trend import TrendDay, finding_trend
 from vigil.storage import security_repo as repo
 from vigil.storage.database import Database
 from vigil.telemetry.logging import log_event
-from vigil.telemetry.security_metrics import SCAN_FAILURES, set_open_findings
+from vigil.telemetry.security_metrics import (
+    SCAN_FAILURES,
+    count_new_findings,
+    set_open_findings,
+)
 
 _ADVISORY_SUFFIXES = (".json", ".yaml", ".yml")
 _SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache",
@@ -340,10 +344,12 @@ def _finding_record(f: Finding, rule: IgnoreRule | None = None) -> repo.FindingR
 
 def record_scan(db: Database, report: ScanReport, trigger: str,
                 now: datetime | None = None) -> int:
-    """Store a scan's findings (first seen / fixed at), log new ones, update the gauge.
+    """Store a scan's findings (first seen / fixed at), log new ones, update the metrics.
 
-    Suppressed findings are stored too, as suppressed: they are present, so never marked
-    fixed, and neither logged as new nor counted in the gauge.
+    New critical findings are counted in `vigil_security_new_critical_findings_total` (the
+    NewCriticalVulnerability rule), after the transaction committed. Suppressed findings
+    are stored too, as suppressed: they are present, so never marked fixed, and neither
+    logged nor counted as new nor counted in the open-findings gauge.
     """
     now = now or datetime.now(UTC)
     records = [_finding_record(f) for f in report.findings]
@@ -359,6 +365,7 @@ def record_scan(db: Database, report: ScanReport, trigger: str,
                   version=rec.version, ecosystem=rec.ecosystem, id=rec.vuln_id,
                   aliases=rec.aliases, severity=rec.severity, fixed=rec.fixed,
                   location=rec.location)
+    count_new_findings(rec.severity for rec in new)
     set_open_findings(counts)
     return scan_id
 

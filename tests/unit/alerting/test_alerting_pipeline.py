@@ -123,6 +123,28 @@ def test_inhibition_critical_mutes_warning_on_same_series_and_down_mutes_symptom
     assert inhibited(rules, firing) == {"w": "c", "lat": "down"}
 
 
+def test_open_criticals_and_service_down_do_not_mute_a_new_critical_vulnerability() -> None:
+    # The default inhibit rules (Alertmanager's too): CriticalVulnerabilityFound and
+    # NewCriticalVulnerability are both critical with different alertnames, and ServiceDown
+    # spares the vulnerability category, so a new critical is never muted by them.
+    cfg = AlertingConfig.model_validate({})
+    rules = [InhibitRule.from_config(r) for r in cfg.inhibit_rules or []]
+    vigil = {"job": "vigil", "instance": "vigil-0", "category": "vulnerability",
+             "severity": "critical"}
+    firing = {
+        "open": {**vigil, "alertname": "CriticalVulnerabilityFound",
+                 "series": 'security_critical_findings{instance="vigil-0",job="vigil"}'},
+        "new": {**vigil, "alertname": "NewCriticalVulnerability",
+                "series": 'security_new_critical_findings{instance="vigil-0",job="vigil"}'},
+        "down": {"alertname": "ServiceDown", "severity": "critical", "instance": "vigil-0",
+                 "category": "availability", "series": "up"},
+    }
+    assert inhibited(rules, firing) == {}
+    # The same check mutes a warning of the same alertname on that series (not vacuous).
+    firing["new-warning"] = {**firing["new"], "severity": "warning"}
+    assert inhibited(rules, firing) == {"new-warning": "new"}
+
+
 def test_silences_and_maintenance() -> None:
     sil = Silence(7, parse_matchers(['alertname="X"']), NOW, NOW + timedelta(hours=1), "op", "")
     assert silenced_by([sil], {"alertname": "X"}, NOW) == [7]

@@ -166,8 +166,9 @@ def test_rules_yml_and_the_in_vigil_defaults_are_one_vocabulary() -> None:
 
 
 def test_vigils_own_counters_and_histogram_are_used_as_exposed() -> None:
-    """Vigil exposes vulnerability_scan_failures_total, security_threats_detected_total and
-    a model_inference_time histogram: rules on the bare names alone never fire for it."""
+    """Vigil exposes vulnerability_scan_failures_total, security_threats_detected_total,
+    vigil_security_new_critical_findings_total and a model_inference_time histogram: rules
+    on the bare names alone never fire for it."""
     by_name = {rule["alert"]: rule["expr"] for rule in all_rules()}
     assert "increase(vulnerability_scan_failures_total[15m])" in \
         by_name["VulnerabilityScanFailures"]
@@ -176,6 +177,8 @@ def test_vigils_own_counters_and_histogram_are_used_as_exposed() -> None:
     assert "model_inference_time_count" in by_name["SlowModelInference"]
     assert 'vigil_security_findings{severity="CRITICAL"}' in \
         by_name["CriticalVulnerabilityFound"]
+    assert "increase(vigil_security_new_critical_findings_total[15m])" in \
+        by_name["NewCriticalVulnerability"]
 
 
 def test_every_rule_has_for_priority_and_annotations() -> None:
