@@ -60,6 +60,7 @@ def scan(
     from vigil.security.model import ExtractError, Extraction
     from vigil.security.reporters import RENDERERS
     from vigil.services import vuln_scans
+    from vigil.services.self_metrics import signal_from_process
     from vigil.telemetry.security_metrics import SCAN_FAILURES
 
     is_env = target == "env" and not Path(target).exists()
@@ -72,11 +73,15 @@ def scan(
         SCAN_FAILURES.inc()
         fail_usage(str(exc))
     # No migration here: advisories exist only after `vigil advisories import`, which migrates.
-    db = cli_database(cli_settings())
+    settings = cli_settings()
+    db = cli_database(settings)
     try:
         report = vuln_scans.scan_extraction(db, target, extraction, rules)
         if record:
-            vuln_scans.record_scan(db, report, "cli")
+            new = vuln_scans.record_scan(db, report, "cli")
+            # the running service's NewCriticalVulnerability rule raises the alert
+            signal_from_process(db, settings, "security_new_critical_findings",
+                                sum(1 for f in new if f.severity == "CRITICAL"), "cli")
     except vuln_scans.NoAdvisories as exc:
         fail_usage(str(exc))
     except SQLAlchemyError as exc:

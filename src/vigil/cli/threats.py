@@ -133,10 +133,12 @@ def _store(db: Database, threats: list[Threat], origin: str) -> tuple[int, int]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from vigil.services import threats as service
+    from vigil.services.self_metrics import signal_from_process
 
     try:
         inserted, updated = service.store_threats(db, threats, origin)
-        service.signal_new_threats(db, cli_settings(), inserted, origin)
+        # the P1 comes from the running service's SecurityThreatDetected rule
+        signal_from_process(db, cli_settings(), "security_threats_detected", inserted, origin)
     except SQLAlchemyError as exc:
         typer.echo(f"error: cannot store threats: {one_line(exc)}", err=True)
         raise typer.Exit(1) from None

@@ -85,3 +85,19 @@ class SelfMetrics:
         batch = [SeriesInput(name, self.labels, [(now, value)])
                  for name, value in sorted(self.points(now).items())]
         return ingest(db, settings, batch, now=now)
+
+
+def signal_from_process(db: Database, settings: Settings, metric: str, value: float,
+                        origin: str, now: float | None = None) -> None:
+    """Write one runbook-metric point for a process that is not the service (a CLI run).
+
+    The series is `<metric>{job="vigil", instance="<origin>@<host>"}`, beside the service's
+    own: the running service's rules evaluate it at their next cycle, and the alert
+    resolves once the point is older than the rules' `stale_after`. Nothing is written for
+    a value of 0 or less.
+    """
+    if value <= 0:
+        return
+    when = time.time() if now is None else now
+    labels = {"job": "vigil", "instance": f"{origin}@{socket.gethostname()}"[:200]}
+    ingest(db, settings, [SeriesInput(metric, labels, [(when, float(value))])], now=when)

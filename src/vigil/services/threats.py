@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +17,6 @@ import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.config import Settings, load_operator_config
-from vigil.core.ingest import SeriesInput
 from vigil.core.types import Priority
 from vigil.security.audit import ConfigFacts
 from vigil.security.threats import (
@@ -35,7 +33,6 @@ from vigil.security.threats import (
 from vigil.security.threats.jsonlines import NOT_GUESSES
 from vigil.security.threats.model import HttpEvent
 from vigil.security.threats.response import merge_nginx_denylist
-from vigil.services.ingest import ingest
 from vigil.storage import threats_repo
 from vigil.storage.database import Database
 from vigil.telemetry.logging import log_event
@@ -182,23 +179,6 @@ def store_threats(db: Database, threats: list[Threat], origin: str) -> tuple[int
     """Upsert threats; returns (inserted, updated)."""
     with db.session() as session:
         return threats_repo.upsert_threats(session, [t.as_dict() for t in threats], origin)
-
-
-def signal_new_threats(db: Database, settings: Settings, new_threats: int, origin: str,
-                       now: float | None = None) -> None:
-    """Tell a running Vigil's alert rules about threats stored by another process.
-
-    Writes `security_threats_detected{job="vigil", instance="<origin>@<host>"}` = the number
-    of new threats, the series the `SecurityThreatDetected` rule watches: the next
-    evaluation cycle raises the P1, which resolves once the point is older than the rules'
-    `stale_after`. Nothing is written when there is nothing new.
-    """
-    if new_threats <= 0:
-        return
-    when = time.time() if now is None else now
-    labels = {"job": "vigil", "instance": f"{origin}@{socket.gethostname()}"}
-    ingest(db, settings, [SeriesInput("security_threats_detected", labels,
-                                      [(when, float(new_threats))])], now=when)
 
 
 def ingest_lines(db: Database, lines: list[str], config: ThreatsConfig,

@@ -343,8 +343,10 @@ def _finding_record(f: Finding, rule: IgnoreRule | None = None) -> repo.FindingR
 
 
 def record_scan(db: Database, report: ScanReport, trigger: str,
-                now: datetime | None = None) -> int:
+                now: datetime | None = None) -> list[repo.FindingRecord]:
     """Store a scan's findings (first seen / fixed at), log new ones, update the metrics.
+
+    Returns the new findings (first seen, or back after a fix; never suppressed ones).
 
     New critical findings are counted in `vigil_security_new_critical_findings_total` (the
     NewCriticalVulnerability rule), after the transaction committed. Suppressed findings
@@ -367,7 +369,7 @@ def record_scan(db: Database, report: ScanReport, trigger: str,
                   location=rec.location)
     count_new_findings(rec.severity for rec in new)
     set_open_findings(counts)
-    return scan_id
+    return new
 
 
 def publish_findings_metrics(db: Database) -> None:

@@ -190,3 +190,41 @@ def test_a_suppressed_new_critical_raises_nothing(
     assert points["security_critical_findings"] == 1.0
     assert _alerts(db, NEW) == []
     assert [a.state.value for a in _alerts(db, OPEN)] == ["firing"]
+
+
+def test_vigil_scan_record_in_its_own_process_reaches_the_service_rules(
+        db: Database, db_url: str, settings: Settings, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`vigil scan --record` cannot bump the service's counter (another process), so it
+    writes its new criticals as a `cli@<host>` point of the series the rule reads; scanning
+    the same file again finds nothing new and writes nothing."""
+    from typer.testing import CliRunner
+
+    from vigil.cli.main import app
+
+    _import(db, tmp_path)
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("alpha-pkg==1.0\ndelta-pkg==1.0\n", encoding="utf-8")
+    monkeypatch.setenv("VIGIL_DATABASE_URL", db_url)
+    monkeypatch.chdir(tmp_path)
+
+    def cli_points() -> list[float]:
+        with db.session() as session:
+            [series] = [s for s in series_repo.list_series(
+                session, "security_new_critical_findings", {"job": "vigil"}, 0, 50)
+                if s.labels["instance"].startswith("cli@")]
+            return [v for _, v in series_repo.read_points(session, series.id, None, None,
+                                                          None, 100)]
+
+    runner = CliRunner()
+    first = runner.invoke(app, ["scan", str(reqs), "--record", "--format", "json"])
+    assert first.exit_code == 1, first.output  # findings
+    assert cli_points() == [1.0]  # alpha-pkg is critical and new; delta-pkg is HIGH
+    svc.evaluate_alerts(db, settings, AlertingConfig(), datetime.now(UTC),
+                        retry=RetryPolicy(attempts=1, initial_delay=0.0),
+                        sleep=lambda _s: None)
+    [alert] = _alerts(db, NEW)
+    assert alert.state.value == "firing" and alert.labels["instance"].startswith("cli@")
+    again = runner.invoke(app, ["scan", str(reqs), "--record", "--format", "json"])
+    assert again.exit_code == 1
+    assert cli_points() == [1.0]
