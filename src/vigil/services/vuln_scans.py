@@ -346,12 +346,11 @@ def record_scan(db: Database, report: ScanReport, trigger: str,
                 now: datetime | None = None) -> list[repo.FindingRecord]:
     """Store a scan's findings (first seen / fixed at), log new ones, update the metrics.
 
-    Returns the new findings (first seen, or back after a fix; never suppressed ones).
-
+    Suppressed findings are stored too, as suppressed: they are present, so never marked
+    fixed, and neither logged nor counted as new nor counted in the open-findings gauge.
     New critical findings are counted in `vigil_security_new_critical_findings_total` (the
-    NewCriticalVulnerability rule), after the transaction committed. Suppressed findings
-    are stored too, as suppressed: they are present, so never marked fixed, and neither
-    logged nor counted as new nor counted in the open-findings gauge.
+    NewCriticalVulnerability rule) after the transaction committed. Returns the new
+    findings (first seen, or back after a fix; never suppressed ones).
     """
     now = now or datetime.now(UTC)
     records = [_finding_record(f) for f in report.findings]
