@@ -46,8 +46,8 @@ class Runtime:
         self.scheduler.register("self_metrics", 15.0, self._self_metrics, delay=5.0,
                                 exclusive=False)
         self.scheduler.register(alerting.EVALUATION_JOB,
-                                alerting.evaluation_interval_seconds(self.config),
-                                alerting.alerting_job(self.db, self.settings, self.config),
+                                alerting.evaluation_interval_seconds(self.config.alerting),
+                                alerting.alerting_job(self.db, self.settings, self.config.alerting),
                                 delay=10.0)
         self.scheduler.register("alert_history_prune", 86_400.0,
                                 lambda now: alerting.prune_history(self.db, now), delay=300.0)
