@@ -35,7 +35,8 @@ from vigil.config import Settings
 from vigil.security.osv import decode_document, parse_advisory
 from vigil.security.versions import PYPI, SEMVER, VersionOrder
 from vigil.services import vuln_scans
-from vigil.storage.database import make_engine, open_database
+from vigil.storage.database import open_database
+from vigil.storage.engine import make_engine
 from vigil.storage.migrate import upgrade
 
 HERE = Path(__file__).resolve().parent
