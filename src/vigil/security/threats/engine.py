@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from vigil.core.severity import priority_rank
 from vigil.security.threats.access import AccessLogParser
 from vigil.security.threats.apikey import ApiKeyDetector
 from vigil.security.threats.config import ThreatsConfig, allowed
@@ -22,8 +23,6 @@ from vigil.security.threats.sigma import SigmaDetector, SigmaRuleSet
 from vigil.security.threats.ssh import SshDetector
 from vigil.security.threats.syslog import SyslogAuthParser
 from vigil.security.threats.web import WebDetector
-
-_PRIORITY_ORDER = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
 
 
 class ThreatEngine:
@@ -135,7 +134,7 @@ class ThreatEngine:
         if self.sigma is not None:
             threats += self.sigma.finish()
         kept = [t for t in threats if not self._allowlisted(t)]
-        kept.sort(key=lambda t: (_PRIORITY_ORDER[t.priority.value], -t.count, t.source_ip))
+        kept.sort(key=lambda t: (priority_rank(t.priority), -t.count, t.source_ip))
         return kept
 
     def _allowlisted(self, threat: Threat) -> bool:
