@@ -27,7 +27,7 @@ from vigil.security import extractors
 from vigil.security.advisory_import import index_keys, plan_import
 from vigil.security.extractors import python_env
 from vigil.security.ignore import IgnoreFileError, IgnoreRule, parse_ignore
-from vigil.security.model import ExtractError, Extraction, Finding
+from vigil.security.model import ExtractError, Extraction, VulnerabilityFinding
 from vigil.security.osv import Advisory, AdvisoryError, decode_document, parse_advisory
 from vigil.security.scanner import ScanReport, index_advisories, package_keys, scan
 from vigil.security.trend import TrendDay, finding_trend
@@ -333,7 +333,7 @@ def scan_extraction(db: Database, target: str, extraction: Extraction,
     return scan(target, extraction, advisories, ignores, today)
 
 
-def _finding_record(f: Finding, rule: IgnoreRule | None = None) -> repo.FindingRecord:
+def _finding_record(f: VulnerabilityFinding, rule: IgnoreRule | None = None) -> repo.FindingRecord:
     return repo.FindingRecord(
         package=f.package, version=f.version, ecosystem=f.ecosystem, vuln_id=f.id,
         aliases=list(f.aliases), severity=f.severity, score=f.score, summary=f.summary,
