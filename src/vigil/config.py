@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vigil.alerting.config import AlertingConfig
+from vigil.forecasting.config import ForecastingConfig
 from vigil.security.config import VulnerabilityScanningConfig
 from vigil.security.threats.config import ThreatsConfig
 from vigil.services.detection_config import DetectionConfig
@@ -99,6 +100,7 @@ class OperatorConfig(BaseModel):
         default_factory=VulnerabilityScanningConfig)
     threats: ThreatsConfig = Field(default_factory=ThreatsConfig)
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
+    forecasting: ForecastingConfig = Field(default_factory=ForecastingConfig)
 
 
 def load_operator_config(path: Path | None) -> OperatorConfig:
