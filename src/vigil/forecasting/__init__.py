@@ -43,7 +43,26 @@ _WHERE = {
     "SLOSpec": "slo", "SLOStatus": "slo", "evaluate_slo": "slo",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "MAX_HORIZON_STEPS",
+    "MIN_POINTS",
+    "MODEL_NAMES",
+    "BreachPrediction",
+    "Direction",
+    "Forecast",
+    "ForecastInputError",
+    "ForecastPoint",
+    "InsufficientHistory",
+    "RegularSeries",
+    "SLOSpec",
+    "SLOStatus",
+    "evaluate_slo",
+    "forecast",
+    "forecast_grid",
+    "horizon_steps",
+    "predict_breach",
+    "regularize",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -25,6 +25,6 @@ SLO_BURN_RATE = Gauge(
 
 def forget_stale(gauge: Gauge, keep: set[tuple[str, ...]]) -> None:
     """Remove the label sets of a gauge that were not set in the latest computation."""
-    for labels in list(gauge._metrics):  # noqa: SLF001 - prometheus_client has no public API
+    for labels in list(gauge._metrics):
         if labels not in keep:
             gauge.remove(*labels)
