@@ -43,7 +43,6 @@ def plot_forecast(ts: npt.NDArray[np.float64], values: npt.NDArray[np.float64], 
                   breach: BreachPrediction | None) -> None:
     """History, forecast, interval and threshold (and the breach estimate) as a PNG."""
     import matplotlib
-    import numpy as np
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -59,13 +58,12 @@ def plot_forecast(ts: npt.NDArray[np.float64], values: npt.NDArray[np.float64], 
     if threshold is not None:
         ax.axhline(threshold, color="red", lw=1, ls="--", label=f"threshold {threshold:g}")
     if breach is not None and breach.eta is not None:
-        ax.axvline(np.datetime64(int(breach.eta), "s"), color="red", lw=1,
+        ax.axvline(breach.eta / 86_400.0, color="red", lw=1,
                    label=f"breach {_iso(breach.eta)}")
         lo = breach.eta_lower if breach.eta_lower is not None else breach.eta
         hi = breach.eta_upper if breach.eta_upper is not None else float(fc.timestamps[-1])
-        ax.axvspan(np.datetime64(int(lo), "s"), np.datetime64(int(hi), "s"), color="red",
-                   alpha=0.08)
-    ax.set_title(title)
+        ax.axvspan(lo / 86_400.0, hi / 86_400.0, color="red", alpha=0.08)
+    ax.set_title(title)  # datetime64 x values are days since 1970 to matplotlib: hence / 86400
     ax.legend(loc="upper left", fontsize=8)
     fig.autofmt_xdate()
     fig.tight_layout()
