@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     max_labels_per_series: int = Field(default=32, ge=1)
     max_label_length: int = Field(default=1024, ge=1)
     future_tolerance_seconds: int = Field(default=86_400, ge=0)
+    auth_failure_limit: int = Field(default=20, ge=1)
+    auth_failure_window_seconds: int = Field(default=60, ge=1)
+    auth_lockout_seconds: int = Field(default=300, ge=1)
+    detect_rate_per_minute: int = Field(default=60, ge=0)
+    scan_rate_per_minute: int = Field(default=30, ge=0)
+    remote_write_rate_per_minute: int = Field(default=1200, ge=0)
     scheduler_enabled: bool = True
     log_level: str = "INFO"
     tls_proxy: bool = False

@@ -131,3 +131,47 @@ class BodyLimitMiddleware:
                                 (b"content-length", str(len(data)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": data})
+
+
+API_PREFIX = "/api/v1"
+
+
+class AuthMiddleware:
+    """Authenticate every `/api/v1` request before anything reads its body.
+
+    An unauthenticated caller gets its 401 (logged as AUTH_FAILED and counted against
+    its address) or 429 (address locked out) without the server parsing, decompressing
+    or even receiving a byte of its body. The principal goes to `request.state`, where
+    `require_role` checks the role.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap one request."""
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+            await self.app(scope, receive, send)
+            return
+        from starlette.concurrency import run_in_threadpool
+        from starlette.requests import Request
+
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from vigil.api.deps import authenticate_request
+        from vigil.api.problems import ProblemError, database_problem, problem_response
+
+        try:
+            principal = await run_in_threadpool(authenticate_request, Request(scope))
+        except SQLAlchemyError as exc:
+            await database_problem(path, exc)(scope, receive, send)
+            return
+        except ProblemError as exc:
+            response = problem_response(exc.status, exc.type, exc.title, exc.detail,
+                                        headers={**(exc.headers or {}), "Connection": "close"},
+                                        instance=path)
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)

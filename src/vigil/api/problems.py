@@ -60,6 +60,27 @@ def field_errors(raw: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def database_problem(path: str, exc: SQLAlchemyError) -> JSONResponse:
+    """503 when the database is unreachable, 422 for a value it cannot hold, else 500."""
+    if is_connection_error(exc) or "locked" in str(exc):
+        log_event("database_unavailable", "ERROR", path=path,
+                  error=str(getattr(exc, "orig", exc)).splitlines()[0][:200])
+        return problem_response(503, "database-unavailable", "Service unavailable",
+                                "the database is unreachable; nothing was written, retry later",
+                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)}, instance=path)
+    if isinstance(exc, DataError):  # a value of the request the database cannot hold
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+        log_event("database_rejected_value", "WARNING", path=path,
+                  error=(reason[0] if reason else "")[:200])
+        return problem_response(422, "invalid-input", "Invalid input",
+                                "the database cannot store a value of the request: "
+                                + (reason[0] if reason else "invalid value")[:200],
+                                instance=path)
+    log_event("ERROR", "ERROR", path=path, message=f"database error: {exc}")
+    return problem_response(500, "internal", "Internal error", "unexpected database error",
+                            instance=path)
+
+
 _TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
            405: "Method not allowed", 413: "Payload too large", 415: "Unsupported media type",
            422: "Invalid input", 429: "Too many requests", 503: "Service unavailable"}
@@ -88,24 +109,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SQLAlchemyError)
     async def _db(request: Request, exc: SQLAlchemyError) -> JSONResponse:
-        if is_connection_error(exc) or "locked" in str(exc):
-            log_event("database_unavailable", "ERROR", path=request.url.path,
-                      error=str(getattr(exc, "orig", exc)).splitlines()[0][:200])
-            return problem_response(503, "database-unavailable", "Service unavailable",
-                                    "the database is unreachable; nothing was written, retry later",
-                                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-                                    instance=request.url.path)
-        if isinstance(exc, DataError):  # a value of the request the database cannot hold
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()
-            log_event("database_rejected_value", "WARNING", path=request.url.path,
-                      error=(reason[0] if reason else "")[:200])
-            return problem_response(422, "invalid-input", "Invalid input",
-                                    "the database cannot store a value of the request: "
-                                    + (reason[0] if reason else "invalid value")[:200],
-                                    instance=request.url.path)
-        log_event("ERROR", "ERROR", path=request.url.path, message=f"database error: {exc}")
-        return problem_response(500, "internal", "Internal error", "unexpected database error",
-                                instance=request.url.path)
+        return database_problem(request.url.path, exc)
 
     @app.exception_handler(Exception)
     async def _any(request: Request, exc: Exception) -> JSONResponse:

@@ -97,7 +97,7 @@ def _parse(body: bytes, max_points: int) -> tuple[list[float], list[float], str,
                         413: {"description": "Too many points"},
                         422: {"description": "Unreadable points or unknown detector"}})
 async def detect(request: Request,
-                 _p: Principal = Depends(require_role(Role.VIEWER))) -> dict[str, Any]:
+                 _p: Principal = Depends(require_role(Role.VIEWER, "detect"))) -> dict[str, Any]:
     """Score a series with a fresh detector (nothing is stored).
 
     Points are scored in time order (out-of-order input is sorted; `index` in the answer

@@ -58,8 +58,10 @@ def _count(status: int) -> None:
                         404: {"description": "remote_write is disabled in the operator config"},
                         415: {"description": "Not remote_write 1.0"},
                         503: {"description": "Database unavailable; nothing written, retry"}})
-async def remote_write(request: Request,
-                       principal: Principal = Depends(require_role(Role.OPERATOR))) -> Response:
+async def remote_write(
+        request: Request,
+        principal: Principal = Depends(require_role(Role.OPERATOR, "remote_write")),
+) -> Response:
     """Store samples sent by Prometheus `remote_write` (protocol 1.0).
 
     Series are filtered by the `remote_write.keep` selectors of the operator config,

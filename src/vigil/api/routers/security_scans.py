@@ -122,7 +122,7 @@ async def create_scan(
         "Name the findings are kept under (default upload:<filename>), e.g. the service"
     ))] = None,
     db: Database = Depends(get_database),
-    _p: Principal = Depends(require_role(Role.OPERATOR)),
+    _p: Principal = Depends(require_role(Role.OPERATOR, "scan")),
 ) -> dict[str, Any]:
     """Scan the request body (a lockfile or SBOM) and record its findings under `upload:<name>`."""
     content = await request.body()

@@ -38,7 +38,8 @@ class LogBatch(BaseModel):
                  "text/plain": {"schema": {"type": "string"}}}}})
 async def submit_logs(request: Request, db: Database = Depends(get_database),
                       config: OperatorConfig = Depends(get_config),
-                      _p: Principal = Depends(require_role(Role.OPERATOR))) -> dict[str, Any]:
+                      _p: Principal = Depends(require_role(Role.OPERATOR, "scan"))
+                      ) -> dict[str, Any]:
     """Analyse a batch: JSON `{"lines": [...], "events": [...]}` or `text/plain` lines.
 
     The whole batch is analysed; unparseable lines and unrecognised events are counted
