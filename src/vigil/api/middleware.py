@@ -7,10 +7,15 @@ import time
 from typing import Any
 
 import orjson
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vigil.api.problems import PROBLEM_JSON, TYPE_BASE
+from vigil.telemetry.logging import log_event
 from vigil.telemetry.metrics import HTTP_ERRORS, HTTP_LATENCY, HTTP_REQUESTS
+
+CLIENT_CLOSED_REQUEST = 499
+"""The status counted for a request whose client disconnected before it was answered (nginx)."""
 
 
 def _template_patterns(app: Any) -> list[tuple[re.Pattern[str], str]]:
@@ -55,6 +60,10 @@ class MetricsMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except ClientDisconnect:  # the client left mid-body: nobody to answer, nothing broke
+            status = CLIENT_CLOSED_REQUEST
+            log_event("client_disconnected", "INFO", method=scope.get("method", ""),
+                      path=scope.get("path", ""), status=status)
         finally:
             template = self._template(scope)
             method = scope.get("method", "")

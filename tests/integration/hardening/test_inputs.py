@@ -106,3 +106,46 @@ def test_no_key_and_a_bad_body_is_401_and_logged_on_every_body_route(
     failed = [json.loads(line) for line in stream.getvalue().splitlines()
               if '"AUTH_FAILED"' in line]
     assert len(failed) == 14
+
+
+def _counted(client: TestClient, route: str, status: str) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if (line.startswith("vigil_http_requests_total{") and f'route="{route}"' in line
+                and f'status="{status}"' in line and 'method="POST"' in line):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_a_client_that_leaves_mid_body_is_counted_499_at_info(
+        client: TestClient, keys: dict[str, str]) -> None:
+    import anyio
+
+    stream = io.StringIO()
+    before = (_counted(client, "/api/v1/ingest", "499"), _counted(client, "/api/v1/ingest", "500"))
+    messages = [{"type": "http.request", "body": b'{"series": [', "more_body": True},
+                {"type": "http.disconnect"}]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/api/v1/ingest", "raw_path":
+             b"/api/v1/ingest", "query_string": b"", "root_path": "",
+             "headers": [(b"authorization", f"Bearer {keys['operator']}".encode()),
+                         (b"content-type", b"application/json"),
+                         (b"content-length", b"100000")],
+             "client": ("127.0.0.1", 5555), "server": ("testserver", 80)}
+    configure_logging("INFO", stream)
+    try:
+        anyio.run(client.app, scope, receive, send)  # type: ignore[arg-type]
+    finally:
+        configure_logging("INFO")
+    events = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [e["level"] for e in events if e["event"] == "client_disconnected"] == ["INFO"]
+    assert not [e for e in events if e["level"] == "ERROR"]
+    after = (_counted(client, "/api/v1/ingest", "499"), _counted(client, "/api/v1/ingest", "500"))
+    assert after == (before[0] + 1, before[1])
