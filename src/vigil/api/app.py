@@ -15,6 +15,7 @@ from vigil.api.routers import (
     data,
     detect,
     keys,
+    limits,
     prometheus,
     security_scans,
     security_threats,
@@ -60,7 +61,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
                        status_by_path={prometheus.WRITE_PATH: 400})
     app.add_middleware(AuthMiddleware)  # outside the body limit: authenticate first
     app.add_middleware(MetricsMiddleware)
-    for router in (system.router, data.router, keys.router, detect.router, alerts.router,
+    for router in (system.router, data.router, keys.router, limits.router, detect.router,
+                   alerts.router,
                    prometheus.router, security_scans.router, security_threats.router):
         app.include_router(router)
     return app

@@ -163,10 +163,9 @@ class AuthMiddleware:
         if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
             await self.app(scope, receive, send)
             return
+        from sqlalchemy.exc import SQLAlchemyError
         from starlette.concurrency import run_in_threadpool
         from starlette.requests import Request
-
-        from sqlalchemy.exc import SQLAlchemyError
 
         from vigil.api.deps import authenticate_request
         from vigil.api.problems import ProblemError, database_problem, problem_response

@@ -82,8 +82,9 @@ def database_problem(path: str, exc: SQLAlchemyError) -> JSONResponse:
 
 
 _TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-           405: "Method not allowed", 413: "Payload too large", 415: "Unsupported media type",
-           422: "Invalid input", 429: "Too many requests", 503: "Service unavailable"}
+           405: "Method not allowed", 409: "Conflict", 413: "Payload too large",
+           415: "Unsupported media type", 422: "Invalid input", 429: "Too many requests",
+           503: "Service unavailable"}
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -79,7 +79,7 @@ class MemoryLimitStore:
             until = self._locks.get(key)
             if until is None:
                 return None
-            remaining = until - self._clock()
+            remaining: float = until - self._clock()
             if remaining <= 0:
                 del self._locks[key]
                 return None

@@ -41,12 +41,17 @@ def create_key(db: Database = Depends(get_database),
     return KeyCreated(**_out(new.record).model_dump(), key=new.secret)
 
 
-@router.delete("/{key_id}", response_model=KeyOut, responses={404: {"description": "No such key"}})
+@router.delete("/{key_id}", response_model=KeyOut,
+               responses={404: {"description": "No such key"},
+                          409: {"description": "The last active admin key"}})
 def revoke_key(key_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
                db: Database = Depends(get_database),
                principal: Principal = Depends(require_role(Role.ADMIN))) -> KeyOut:
-    """Revoke a key; it stops working at once."""
-    record = keys.revoke_key(db, key_id, actor=f"key:{principal.name}")
+    """Revoke a key; it stops working at once. The last active admin key cannot be revoked."""
+    try:
+        record = keys.revoke_key(db, key_id, actor=f"key:{principal.name}")
+    except keys.LastAdminError as exc:
+        raise ProblemError(409, "last-admin-key", "Conflict", str(exc)) from None
     if record is None:
         raise ProblemError(404, "not-found", "Not found", f"there is no key {key_id}")
     return _out(record)
