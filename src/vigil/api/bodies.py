@@ -1,4 +1,4 @@
-"""Shared request-body handling: JSON parsed into a model with 400/422 problems, ingest hooks."""
+"""Shared request-body handling: JSON parsed into a model with 400/422 problems."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from vigil.api.problems import ProblemError, field_errors
-from vigil.services.ingest import IngestReport
-from vigil.telemetry.metrics import INGEST_POINTS
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -51,12 +49,3 @@ def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {
         "schema": model.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
 
-
-def after_ingest(request: Request, report: IngestReport) -> None:
-    """Count an ingest's outcome and tell the detection worker about new points."""
-    INGEST_POINTS.labels("accepted").inc(report.accepted)
-    INGEST_POINTS.labels("duplicate").inc(report.duplicates)
-    INGEST_POINTS.labels("rejected").inc(len(report.rejected))
-    hook = getattr(request.app.state, "on_ingested", None)
-    if hook is not None and report.accepted:
-        hook(report)
