@@ -22,6 +22,7 @@ from vigil.api.routers import (
     system,
 )
 from vigil.config import OperatorConfig, Settings, load_operator_config
+from vigil.services.cpu_pool import CpuPool
 from vigil.services.limits import Limiter, policy_from
 from vigil.services.runtime import Runtime
 from vigil.storage.database import Database, open_database
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     db = db or open_database(settings)
     runtime = Runtime(db, settings, config)
     limiter = Limiter(policy_from(settings), settings.redis_url)
+    cpu_pools = {"detect": CpuPool("detect", settings.cpu_workers, settings.cpu_queue, "process"),
+                 "scan": CpuPool("scan", settings.cpu_workers, settings.cpu_queue, "thread")}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +48,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
         finally:
             runtime.stop()
             limiter.close()
+            for pool in cpu_pools.values():
+                pool.shutdown()
 
     app = FastAPI(title="Vigil", version=__version__, lifespan=lifespan,
                   description="Self-hosted operations intelligence. Every /api/v1 route needs "
@@ -55,6 +60,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app.state.config = config
     app.state.runtime = runtime
     app.state.limiter = limiter
+    app.state.cpu_pools = cpu_pools
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        status_by_path={prometheus.WRITE_PATH: 400})

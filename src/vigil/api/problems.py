@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from vigil.services.cpu_pool import PoolSaturated
 from vigil.storage.database import is_connection_error
 from vigil.telemetry.logging import log_event
 
@@ -38,13 +39,21 @@ def problem_response(status: int, type: str, title: str, detail: str = "",
                      headers: dict[str, str] | None = None,
                      instance: str | None = None) -> JSONResponse:
     """Build a problem+json response."""
+    return JSONResponse(problem_body(status, type, title, detail, errors, instance),
+                        status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def problem_body(status: int, type: str, title: str, detail: str = "",
+                 errors: list[dict[str, Any]] | None = None,
+                 instance: str | None = None) -> dict[str, Any]:
+    """The JSON members of a problem response."""
     body: dict[str, Any] = {"type": TYPE_BASE + type, "title": title, "status": status,
                             "detail": detail or title}
     if instance:
         body["instance"] = instance
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+    return body
 
 
 def field_errors(raw: list[Any]) -> list[dict[str, Any]]:
@@ -111,6 +120,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(SQLAlchemyError)
     async def _db(request: Request, exc: SQLAlchemyError) -> JSONResponse:
         return database_problem(request.url.path, exc)
+
+    @app.exception_handler(PoolSaturated)
+    async def _busy(request: Request, exc: PoolSaturated) -> JSONResponse:
+        return problem_response(503, "busy", "Service unavailable",
+                                f"every {exc.pool} worker is busy; retry in {exc.retry_after} s",
+                                headers={"Retry-After": str(exc.retry_after)},
+                                instance=request.url.path)
 
     @app.exception_handler(Exception)
     async def _any(request: Request, exc: Exception) -> JSONResponse:

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from vigil.api.deps import Principal, get_config, get_database, require_role
 from vigil.api.pagination import decode_cursor, encode_cursor
@@ -68,8 +67,9 @@ async def submit_logs(request: Request, db: Database = Depends(get_database),
             if config.threats.sigma_rules else None
     except (SigmaRuleError, service.InputError) as exc:
         raise ProblemError(500, "sigma-rules", "Sigma rules unavailable", str(exc)) from None
-    return await run_in_threadpool(service.ingest_lines, db, batch.lines, config.threats,
-                                   batch.events, sigma)
+    result: dict[str, Any] = await request.app.state.cpu_pools["scan"].run(
+        service.ingest_lines, db, batch.lines, config.threats, batch.events, sigma)
+    return result
 
 
 @router.get("/threats")
