@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from vigil.cli import alerts, audit, bench, db, detect, forecast, keys, scan, serve, threats
+from vigil.cli import (
+    alerts,
+    audit,
+    bench,
+    db,
+    detect,
+    forecast,
+    keys,
+    limits,
+    scan,
+    serve,
+    threats,
+)
 
 app = typer.Typer(
     name="vigil",
@@ -17,6 +29,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(limits.app, name="limits")
 app.command("detect")(detect.detect)
 app.add_typer(bench.app, name="bench")
 scan.register(app)  # scan, advisories
