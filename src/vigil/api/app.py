@@ -14,6 +14,7 @@ from vigil.api.routers import (
     alerts,
     data,
     detect,
+    feedback,
     keys,
     prometheus,
     security_scans,
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
                        status_by_path={prometheus.WRITE_PATH: 400})
     app.add_middleware(MetricsMiddleware)
     for router in (system.router, data.router, keys.router, detect.router, alerts.router,
-                   prometheus.router, security_scans.router, security_threats.router):
+                   prometheus.router, security_scans.router, security_threats.router,
+                   feedback.router):
         app.include_router(router)
     return app
