@@ -16,6 +16,7 @@ from vigil.api.routers import (
     detect,
     feedback,
     keys,
+    models,
     prometheus,
     security_scans,
     security_threats,
@@ -58,6 +59,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app.add_middleware(MetricsMiddleware)
     for router in (system.router, data.router, keys.router, detect.router, alerts.router,
                    prometheus.router, security_scans.router, security_threats.router,
-                   feedback.router):
+                   feedback.router, models.router):
         app.include_router(router)
     return app

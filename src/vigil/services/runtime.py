@@ -12,6 +12,7 @@ from typing import Any
 from vigil.config import OperatorConfig, Settings
 from vigil.services import alerting, vuln_scans
 from vigil.services.detection_worker import DetectionWorker
+from vigil.services.lifecycle_jobs import register_lifecycle_jobs
 from vigil.services.retention import apply_retention
 from vigil.services.scheduler import Scheduler
 from vigil.services.self_metrics import SelfMetrics
@@ -43,6 +44,7 @@ class Runtime:
                                 delay=10.0)
         self.scheduler.register("alert_history_prune", 86_400.0,
                                 lambda now: alerting.prune_history(self.db, now), delay=300.0)
+        register_lifecycle_jobs(self.scheduler, self.db, self.settings, self.config)
         scanning = self.config.vulnerability_scanning
         self.scheduler.register("vulnerability_scans", scanning.interval_minutes * 60.0,
                                 vuln_scans.scheduled_scan_job(self.db, self.settings, self.config),
