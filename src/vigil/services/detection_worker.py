@@ -21,6 +21,7 @@ from vigil import __version__
 from vigil.core.types import Severity
 from vigil.detection.base import BatchResult, Detector
 from vigil.detection.registry import make_detector, restore_detector
+from vigil.services.data_quality import DataQualityMonitor
 from vigil.services.detection_config import DetectionConfig, WatchRule
 from vigil.services.partitions import PartitionClaims
 from vigil.storage import detection_repo
@@ -80,6 +81,7 @@ class DetectionWorker:
         self._thread: threading.Thread | None = None
         self._started_at = datetime.now(UTC)
         self._last_poll = 0.0
+        self._quality = DataQualityMonitor(db, config.lifecycle)
 
     @property
     def enabled(self) -> bool:
@@ -144,6 +146,7 @@ class DetectionWorker:
             if watched is None or not self._claims.owns(series_id):
                 continue
             outcomes[series_id] = self._score_series(watched, arrived)
+            self._quality.maybe_assess(watched.info)
         WATCHED_SERIES.set(sum(1 for sid in self._watched if self._claims.owns(sid)))
         return outcomes
 

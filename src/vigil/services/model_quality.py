@@ -87,7 +87,7 @@ def rule_points(rows: list[SeriesQuality], now: float) -> list[SeriesInput]:
     for q in rows:
         if q.model_version is None:
             continue
-        labels = {"job": "vigil", "instance": host, "series": q.series[:200],
+        labels = {"job": "vigil", "instance": host, "series_name": q.series[:200],
                   "series_id": str(q.series_id), "model_version": q.model_version[:200]}
         if q.accuracy is not None:
             out.append(SeriesInput("anomaly_detection_accuracy", labels, [(now, q.accuracy)]))
@@ -97,12 +97,23 @@ def rule_points(rows: list[SeriesQuality], now: float) -> list[SeriesInput]:
     return out
 
 
+def data_quality_points(db: Database, now: datetime) -> list[SeriesInput]:
+    """`data_quality_score` points of the scores the workers computed in the last 10 minutes."""
+    host = socket.gethostname()[:200] or "vigil"
+    with db.session() as session:
+        recent = lifecycle_repo.recent_quality(session, now - timedelta(minutes=10))
+        lifecycle_repo.prune_ingest_stats(session, now.timestamp() - 2 * 86_400.0)
+    return [SeriesInput("data_quality_score", {"job": "vigil", "instance": host,
+                                               "series_name": name[:200], "series_id": str(sid)},
+                        [(now.timestamp(), score)]) for sid, name, score in recent]
+
+
 def quality_job(db: Database, settings: Settings, cfg: ModelLifecycleConfig,
                 now: datetime) -> str:
     """One run: compute, export to /metrics, and write the rule points."""
     rows = compute(db, cfg, now)
     export(rows)
-    points = rule_points(rows, now.timestamp())
+    points = rule_points(rows, now.timestamp()) + data_quality_points(db, now)
     if points:
         ingest(db, settings, points, now=now.timestamp())
     rated = sum(1 for q in rows if q.accuracy is not None)

@@ -333,3 +333,12 @@ def prune_ingest_stats(session: Session, before: float) -> int:
 
     result = session.execute(delete(IngestStatsRow).where(IngestStatsRow.hour < before))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def recent_quality(session: Session, since: datetime) -> list[tuple[int, str, float]]:
+    """(series id, name, score) of data-quality scores computed since `since`."""
+    rows = session.execute(
+        select(DataQualityRow.series_id, SeriesRow.name, DataQualityRow.score)
+        .join(SeriesRow, SeriesRow.id == DataQualityRow.series_id)
+        .where(DataQualityRow.computed_at >= since))
+    return [(int(s), str(n), float(v)) for s, n, v in rows]

@@ -37,3 +37,15 @@ def feedback_quality(
     rows = model_quality.compute(db, cfg, datetime.now(UTC), series_id)
     return {"window_days": cfg.quality_window_days, "min_labels": cfg.min_labels,
             "items": [model_quality.quality_json(q) for q in rows]}
+
+
+@router.get("/series/{series_id}/quality", responses={404: {"description": "Not assessed"}})
+def data_quality(series_id: IdPath, db: Database = Depends(get_database),
+                 _p: Principal = Depends(require_role(Role.VIEWER))) -> dict[str, Any]:
+    """The series' latest data-quality score and what each component cost."""
+    from vigil.services.lifecycle_queries import data_quality_of
+
+    try:
+        return data_quality_of(db, series_id)
+    except LookupError as exc:
+        raise _not_found(exc) from None
