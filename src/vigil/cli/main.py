@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from vigil.cli import alerts, anomalies, audit, bench, db, detect, keys, scan, serve, threats
+from vigil.cli import (
+    alerts,
+    anomalies,
+    audit,
+    bench,
+    db,
+    detect,
+    keys,
+    models,
+    scan,
+    serve,
+    threats,
+)
 
 app = typer.Typer(
     name="vigil",
@@ -24,6 +36,7 @@ app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
 alerts.register(app)  # alerts, silences, oncall, notify
 app.add_typer(anomalies.app, name="anomalies")
+app.add_typer(models.app, name="models")
 
 
 def main() -> None:

@@ -41,10 +41,10 @@ def record_ingest_stats(session: Session, batch: Sequence[SeriesInput],
         if rejection.point is None or not 0 <= rejection.series < len(batch):
             continue
         source = batch[rejection.series]
-        sid = by_key.get(_key(source.name, source.labels)) if isinstance(source.labels, dict) \
-            else None
-        if sid is not None:
-            counts.setdefault(sid, [0, 0, 0])[2] += 1
+        owner = by_key.get(_key(source.name, source.labels)) \
+            if isinstance(source.labels, dict) else None
+        if owner is not None:
+            counts.setdefault(owner, [0, 0, 0])[2] += 1
     hour = float(int(now // 3600) * 3600)
     lifecycle_repo.add_ingest_stats(session, [(sid, hour, c[0], c[1], c[2])
                                               for sid, c in counts.items()])

@@ -17,6 +17,12 @@ def series_with_anomalies(db: Database, settings: Settings, name: str, timestamp
     report = ingest(db, settings, [SeriesInput(name, {"env": "prod"},
                                                [(t, 100.0) for t in timestamps])])
     sid = report.series_ids[0]
+    return sid, store_anomalies(db, sid, timestamps, model_version)
+
+
+def store_anomalies(db: Database, sid: int, timestamps: list[float],
+                    model_version: str = "vigil-test") -> list[int]:
+    """Store an anomaly of series `sid` at each timestamp; their ids, oldest first."""
     rows: list[dict[str, object]] = [
         {"series_id": sid, "timestamp": datetime.fromtimestamp(t, UTC), "value": 100.0,
          "score": 0.95, "expected_value": 50.0, "expected_lower": 40.0, "expected_upper": 60.0,
@@ -29,6 +35,7 @@ def series_with_anomalies(db: Database, settings: Settings, name: str, timestamp
 
         from vigil.storage.models import AnomalyRow
 
-        ids = list(session.scalars(select(AnomalyRow.id).where(AnomalyRow.series_id == sid)
-                                   .order_by(AnomalyRow.timestamp)))
-    return sid, ids
+        stamps = [datetime.fromtimestamp(t, UTC) for t in timestamps]
+        return list(session.scalars(select(AnomalyRow.id).where(
+            AnomalyRow.series_id == sid, AnomalyRow.timestamp.in_(stamps))
+            .order_by(AnomalyRow.timestamp)))
