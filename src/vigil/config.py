@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vigil.alerting.config import AlertingConfig
+from vigil.core.remote_write_config import RemoteWriteConfig
+from vigil.detection.config import DetectionConfig
 from vigil.security.config import VulnerabilityScanningConfig
 from vigil.security.threats.config import ThreatsConfig
-from vigil.services.detection_config import DetectionConfig
-from vigil.services.remote_write_config import RemoteWriteConfig
 
 
 class Settings(BaseSettings):

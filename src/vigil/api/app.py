@@ -52,7 +52,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app.state.db = db
     app.state.config = config
     app.state.runtime = runtime
-    runtime.install_hooks(app.state)
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        status_by_path={prometheus.WRITE_PATH: 400})

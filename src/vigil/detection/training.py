@@ -109,7 +109,8 @@ def train(make: Callable[[], Detector], restore: Callable[[bytes], Detector],
     span = float(ts[clean][-1] - ts[clean][0]) if clean.sum() > 1 else 0.0
     base = (threshold_for_budget(scores[clean], span, budget_per_week)
             if budget_per_week is not None else default_threshold)
-    true_s, false_s = [], []
+    true_s: list[float] = []
+    false_s: list[float] = []
     for t, real in data.labelled:
         i = nearest(ts, t)
         if i is not None:

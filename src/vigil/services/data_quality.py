@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from vigil.detection.lifecycle_config import ModelLifecycleConfig
 from vigil.detection.quality import QualityReport, assess
-from vigil.services.lifecycle_config import ModelLifecycleConfig
 from vigil.storage import detection_repo, lifecycle_repo
 from vigil.storage.database import Database
 from vigil.storage.detection_repo import SeriesInfo

@@ -20,10 +20,10 @@ import numpy as np
 from vigil import __version__
 from vigil.core.types import Severity
 from vigil.detection.base import BatchResult, Detector
+from vigil.detection.config import DetectionConfig, WatchRule
 from vigil.detection.registry import make_detector, restore_detector
 from vigil.detection.training import firing_scores
 from vigil.services.data_quality import DataQualityMonitor
-from vigil.services.detection_config import DetectionConfig, WatchRule
 from vigil.services.model_adoption import Adoption, adopt
 from vigil.services.partitions import PartitionClaims
 from vigil.storage import detection_repo

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from vigil.config import Settings
 from vigil.core.ingest import SeriesInput
 from vigil.detection.feedback_metrics import LabelCounts, detector_quality
+from vigil.detection.lifecycle_config import ModelLifecycleConfig
 from vigil.services.ingest import ingest
-from vigil.services.lifecycle_config import ModelLifecycleConfig
 from vigil.storage import lifecycle_repo
 from vigil.storage.database import Database
 from vigil.telemetry import lifecycle_metrics as m

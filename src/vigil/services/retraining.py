@@ -22,10 +22,10 @@ import numpy as np
 
 from vigil.config import OperatorConfig, Settings
 from vigil.detection.base import CRITICAL_AT, INFO_AT, WARNING_AT
+from vigil.detection.config import WatchRule
 from vigil.detection.registry import make_detector, restore_detector
 from vigil.detection.state import load_state
 from vigil.detection.training import TrainedModel, TrainingData, train
-from vigil.services.detection_config import WatchRule
 from vigil.services.detection_worker import model_version
 from vigil.storage import detection_repo, keys_repo, lifecycle_repo
 from vigil.storage.database import Database
@@ -121,11 +121,11 @@ def _maintenance(config: OperatorConfig, info: SeriesInfo,
                  ts: np.ndarray) -> list[tuple[float, float]]:
     """Maintenance windows that match the series, as ranges over its history."""
     from vigil.alerting.matchers import matches_all
-    from vigil.services.alerting import runtime_for
+    from vigil.services.alerting.compiled import compiled_alerting
 
     labels = {**info.labels, "__name__": info.name}
     ranges: list[tuple[float, float]] = []
-    for window in runtime_for(config).windows:
+    for window in compiled_alerting(config.alerting).windows:
         if not matches_all(window.matchers, labels):
             continue
         if window.weekly is None and window.start is not None and window.end is not None:

@@ -13,6 +13,7 @@ from vigil.alerting.lifecycle import AlertState, TransitionError
 from vigil.alerting.retry import RetryPolicy
 from vigil.config import Settings
 from vigil.services import alerting as svc
+from vigil.services.alerting import evaluation
 from vigil.storage import alerting_repo as repo
 from vigil.storage.database import Database, open_database
 from vigil.storage.models import AnomalyRow, SampleRow, SeriesRow
@@ -355,14 +356,14 @@ def test_ack_during_a_cycle_wins_over_the_page(db: Database, receiver_factory: A
                                      "threshold": 1, "severity": "critical", "for": "0s",
                                      "labels": {"category": "availability"}}])
         put(db, sid, T0, 0.0)
-        rt = svc.runtime_for(cfg)
+        rt = svc.compiled_alerting(cfg)
         report = svc.EvaluationReport()
-        current, _, silences = svc._update_lifecycle(db, rt, T0, report)
+        current, _, silences = evaluation._update_lifecycle(db, rt, T0, report)
         [item] = current
         assert item.alert.id is not None
         svc.acknowledge_alert(db, item.alert.id, "op", T0)  # lands mid-cycle
-        mutes = svc._mutes(rt, current, silences, T0)
-        svc._escalate(db, rt, current, mutes, T0, report, FAST, no_sleep)
+        mutes = evaluation._mutes(rt, current, silences, T0)
+        evaluation._escalate(db, rt, current, mutes, T0, report, FAST, no_sleep)
         assert pages(rx) == [] and report.pages == 0
         [alert] = svc.list_alerts(db, ["acknowledged"])
         assert alert.acknowledged_by == "op"

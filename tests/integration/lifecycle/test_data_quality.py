@@ -14,12 +14,12 @@ from tests.support import auth
 from vigil.alerting.config import AlertingConfig
 from vigil.config import Settings
 from vigil.core.ingest import SeriesInput
+from vigil.detection.config import DetectionConfig, WatchRule
+from vigil.detection.lifecycle_config import ModelLifecycleConfig
 from vigil.services import alerting, model_quality
 from vigil.services.data_quality import DataQualityMonitor
-from vigil.services.detection_config import DetectionConfig, WatchRule
 from vigil.services.detection_worker import DetectionWorker
 from vigil.services.ingest import ingest
-from vigil.services.lifecycle_config import ModelLifecycleConfig
 from vigil.storage import detection_repo
 from vigil.storage.database import Database
 

@@ -12,8 +12,8 @@ from tests.integration.lifecycle.helpers import series_with_anomalies
 from tests.support import auth
 from vigil.alerting.config import AlertingConfig
 from vigil.config import Settings
+from vigil.detection.lifecycle_config import ModelLifecycleConfig
 from vigil.services import alerting, feedback, model_quality
-from vigil.services.lifecycle_config import ModelLifecycleConfig
 from vigil.storage.database import Database
 
 CFG = ModelLifecycleConfig()

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from vigil.core.selectors import SeriesSelector
 from vigil.core.types import Severity
-from vigil.services.lifecycle_config import ModelLifecycleConfig
-from vigil.services.remote_write_config import SeriesSelector
+from vigil.detection.lifecycle_config import ModelLifecycleConfig
 
 
 class WatchRule(SeriesSelector):

@@ -16,19 +16,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vigil.alerting.config import AlertingConfig, ReceiverConfig
-from vigil.alerting.escalation import Page, advance, choose_policy, plan, resume
-from vigil.alerting.grouping import Route, compile_routes, routes_for
-from vigil.alerting.inhibition import InhibitRule, inhibited
+from vigil.alerting.escalation import Page, advance, choose_policy, resume
+from vigil.alerting.grouping import routes_for
+from vigil.alerting.inhibition import inhibited
 from vigil.alerting.lifecycle import (
     Alert,
     AlertState,
     Event,
-    acknowledge,
     new_alert,
     observe,
-    resolve,
 )
-from vigil.alerting.matchers import matches_all, parse_matchers
 from vigil.alerting.pipeline import (
     Context,
     DedupStage,
@@ -42,26 +39,20 @@ from vigil.alerting.pipeline import (
     WaitStage,
     run_pipeline,
 )
-from vigil.alerting.priority import PriorityMapper
 from vigil.alerting.retry import RetryOutcome, RetryPolicy
-from vigil.alerting.rules import RuleSet, SeriesTable
+from vigil.alerting.rules import SeriesTable
 from vigil.alerting.schedules import (
     Contact,
-    active_layer,
-    next_handoff,
-    on_call,
     resolve_targets,
 )
 from vigil.alerting.silences import (
-    MaintenanceWindow,
     Silence,
-    WeeklyInterval,
     in_maintenance,
     silenced_by,
 )
 from vigil.config import Settings
 from vigil.core.types import Priority
-from vigil.services.notifiers.dispatch import Sender, build_sender
+from vigil.services.alerting.compiled import CompiledAlerting, compiled_alerting
 from vigil.storage import alerting_repo as repo
 from vigil.storage.database import Database
 from vigil.telemetry import alert_metrics
@@ -71,14 +62,6 @@ OPEN_FIRING = (AlertState.FIRING, AlertState.ACKNOWLEDGED)
 RESOLVED_NOTICE_WINDOW = timedelta(hours=1)
 EVALUATION_JOB = "alert_evaluation"
 """The scheduler job (and PostgreSQL advisory lock) that runs evaluation cycles."""
-
-
-class AlertNotFound(LookupError):
-    """No alert (or silence) with that id."""
-
-
-class ReceiverNotFound(LookupError):
-    """No receiver with that name in the configuration."""
 
 
 @dataclass
@@ -94,62 +77,6 @@ class EvaluationReport:
     notifications_sent: int = 0
     notifications_failed: int = 0
     seconds: float = 0.0
-
-
-@dataclass
-class Runtime:
-    """The configuration compiled once: rules, mappings, routes, windows, senders."""
-
-    cfg: AlertingConfig
-    rules: RuleSet
-    priorities: PriorityMapper
-    inhibit_rules: list[InhibitRule]
-    routes: list[Route]
-    windows: list[MaintenanceWindow]
-    senders: dict[str, Sender] = field(default_factory=dict)
-    series: repo.SeriesLabels = field(default_factory=repo.SeriesLabels)
-
-    @classmethod
-    def of(cls, cfg: AlertingConfig) -> Runtime:
-        """Compile a validated configuration."""
-        from vigil.alerting.config import PriorityConfig
-
-        return cls(
-            cfg=cfg,
-            rules=RuleSet(cfg.rules, cfg.anomaly_rules),
-            priorities=PriorityMapper(cfg.priorities or PriorityConfig()),
-            inhibit_rules=[InhibitRule.from_config(r) for r in cfg.inhibit_rules or []],
-            routes=compile_routes(cfg.routes),
-            windows=[MaintenanceWindow(
-                w.name, parse_matchers(w.matchers), w.start, w.end, w.comment,
-                WeeklyInterval.parse(w.weekly.weekdays, w.weekly.start_time, w.weekly.end_time)
-                if w.weekly else None) for w in cfg.maintenance_windows],
-            senders={name: build_sender(r, cfg.external_url) for name, r in cfg.receivers.items()},
-        )
-
-
-_RUNTIMES: dict[int, tuple[AlertingConfig, Runtime]] = {}
-
-
-def alerting_config(config: Any) -> AlertingConfig:
-    """The alerting section of an OperatorConfig (or an AlertingConfig itself; None: defaults)."""
-    if isinstance(config, AlertingConfig):
-        return config
-    section = getattr(config, "alerting", None)
-    return section if isinstance(section, AlertingConfig) else AlertingConfig()
-
-
-def runtime_for(config: Any) -> Runtime:
-    """The compiled runtime of a configuration, cached per configuration object."""
-    cfg = alerting_config(config)
-    cached = _RUNTIMES.get(id(cfg))
-    if cached is not None and cached[0] is cfg:
-        return cached[1]
-    rt = Runtime.of(cfg)
-    if len(_RUNTIMES) > 16:
-        _RUNTIMES.clear()
-    _RUNTIMES[id(cfg)] = (cfg, rt)
-    return rt
 
 
 @dataclass
@@ -177,7 +104,7 @@ def _log_transitions(alert: Alert, events: Sequence[Event]) -> None:
                       series=alert.labels.get("series", ""), value=alert.value)
 
 
-def _update_lifecycle(db: Database, rt: Runtime, now: datetime,
+def _update_lifecycle(db: Database, rt: CompiledAlerting, now: datetime,
                       report: EvaluationReport) -> tuple[list[_Open], list[Alert], list[Silence]]:
     """Phase 1: evaluate rules and move every alert along its life cycle (one transaction)."""
     cfg = rt.cfg
@@ -258,7 +185,8 @@ class _Mutes:
         return None
 
 
-def _mutes(rt: Runtime, current: list[_Open], silences: list[Silence], now: datetime) -> _Mutes:
+def _mutes(rt: CompiledAlerting, current: list[_Open], silences: list[Silence],
+           now: datetime) -> _Mutes:
     """Which firing alerts are inhibited, in maintenance or silenced right now."""
     firing = {o.alert.fingerprint: o.alert.labels for o in current
               if o.alert.state in OPEN_FIRING}
@@ -300,7 +228,7 @@ class _Recorder:
         self.entries.clear()
 
 
-def _deliver_page(rt: Runtime, alert: Alert, page: Page, contacts: list[Contact],
+def _deliver_page(rt: CompiledAlerting, alert: Alert, page: Page, contacts: list[Contact],
                   policy_name: str, now: datetime, recorder: _Recorder,
                   retry: RetryPolicy, sleep: Callable[[float], None], down: set[str]) -> str:
     """Send one page through the policy's receiver (or log it).
@@ -354,8 +282,8 @@ def _same_failed_page(db: Database, alert: Alert, policy: str, page: Page) -> bo
         (policy, page.level, page.cycle)
 
 
-def _escalate(db: Database, rt: Runtime, current: list[_Open], mutes: _Mutes, now: datetime,
-              report: EvaluationReport, retry: RetryPolicy,
+def _escalate(db: Database, rt: CompiledAlerting, current: list[_Open], mutes: _Mutes,
+              now: datetime, report: EvaluationReport, retry: RetryPolicy,
               sleep: Callable[[float], None], down: set[str] | None = None) -> None:
     """Phase 2: record mute changes; page the next level of unacknowledged, unmuted alerts.
 
@@ -424,7 +352,7 @@ def _escalate(db: Database, rt: Runtime, current: list[_Open], mutes: _Mutes, no
             recorder.flush(s)
 
 
-def _notify_groups(db: Database, rt: Runtime, current: list[_Open], resolved: list[Alert],
+def _notify_groups(db: Database, rt: CompiledAlerting, current: list[_Open], resolved: list[Alert],
                    mutes: _Mutes, now: datetime, report: EvaluationReport, retry: RetryPolicy,
                    sleep: Callable[[float], None], down: set[str] | None = None) -> None:
     """Phase 3: grouped notifications through each route's receiver and the pipeline.
@@ -468,13 +396,13 @@ def _notify_groups(db: Database, rt: Runtime, current: list[_Open], resolved: li
                 recorder.flush(s)
 
 
-def evaluate_alerts(db: Database, settings: Settings | None, config: Any, now: datetime,
+def evaluate_alerts(db: Database, settings: Settings | None, cfg: AlertingConfig, now: datetime,
                     *, retry: RetryPolicy | None = None,
                     sleep: Callable[[float], None] = time.sleep) -> EvaluationReport:
     """Run one evaluation cycle at `now` (the scheduler's clock); returns what it did."""
     del settings  # deployment settings are not needed yet; kept for the scheduler contract
     started = time.perf_counter()
-    rt = runtime_for(config)
+    rt = compiled_alerting(cfg)
     retry = retry or RetryPolicy()
     report = EvaluationReport()
     current, resolved, silences = _update_lifecycle(db, rt, now, report)
@@ -495,12 +423,12 @@ def evaluate_alerts(db: Database, settings: Settings | None, config: Any, now: d
 
 
 def alerting_job(db: Database, settings: Settings | None,
-                 config: Any) -> Callable[[datetime], str]:
+                 cfg: AlertingConfig) -> Callable[[datetime], str]:
     """A scheduler job `job(now)` running `evaluate_alerts`; returns a one-line summary."""
 
     def job(now: datetime) -> str:
         """One evaluation cycle at the scheduler's `now`."""
-        report = evaluate_alerts(db, settings, config, now)
+        report = evaluate_alerts(db, settings, cfg, now)
         if report.new or report.resolved or report.pages or report.notifications_failed:
             log_event("ALERT_EVALUATION", "INFO", **asdict(report))
         return (f"{report.series} series, {report.firing} firing, {report.new} new, "
@@ -520,238 +448,6 @@ def prune_history(db: Database, now: datetime, keep: timedelta = timedelta(days=
     return ", ".join(f"{n} {what}" for what, n in counts.items()) + " deleted"
 
 
-def evaluation_interval_seconds(config: Any) -> float:
+def evaluation_interval_seconds(cfg: AlertingConfig) -> float:
     """How often the scheduler should run `evaluate_alerts` (alerting.evaluation_interval)."""
-    return max(1.0, alerting_config(config).evaluation_interval.total_seconds())
-
-
-# --- operator actions ----------------------------------------------------------------------
-
-
-def list_alerts(db: Database, states: Sequence[str] | None = None, limit: int = 100,
-                before_id: int | None = None) -> list[Alert]:
-    """Alerts newest first, optionally filtered by state."""
-    with db.session() as s:
-        return repo.list_alerts(s, states, limit, before_id)
-
-
-def _change(db: Database, alert_id: int, now: datetime,
-            action: Callable[[Alert], tuple[Alert, list[Event]]]) -> Alert:
-    """Apply an operator action with optimistic retries against the evaluation loop."""
-    for _ in range(5):
-        with db.session() as s:
-            stored = repo.get_alert(s, alert_id)
-            if stored is None:
-                raise AlertNotFound(f"no alert with id {alert_id}")
-            new, events = action(stored.alert)
-            if not events:
-                return new
-            if repo.update_alert(s, new, stored.version, now):
-                repo.add_events(s, alert_id, events)
-                return new
-    raise RuntimeError(f"alert {alert_id} kept changing; try again")
-
-
-def acknowledge_alert(db: Database, alert_id: int, who: str, now: datetime) -> Alert:
-    """Acknowledge a firing alert: escalation stops (TransitionError if not firing)."""
-    alert = _change(db, alert_id, now, lambda a: acknowledge(a, who, now))
-    log_event("ALERT_ACKNOWLEDGED", "INFO", alert_id=alert_id, by=who)
-    return alert
-
-
-def resolve_alert(db: Database, alert_id: int, who: str, now: datetime) -> Alert:
-    """Resolve an open alert by hand (it fires again if its condition still holds)."""
-    alert = _change(db, alert_id, now, lambda a: resolve(a, who, now))
-    log_event("ALERT_RESOLVED", "INFO", alert_id=alert_id, by=who)
-    return alert
-
-
-@dataclass
-class Upcoming:
-    """A page that will be sent if nobody acknowledges: when, which level, to whom."""
-
-    due_at: datetime
-    level: int
-    cycle: int
-    contacts: list[Contact]
-
-
-@dataclass
-class AlertDetail:
-    """An alert with its escalation timeline, notification log and upcoming pages."""
-
-    alert: Alert
-    events: list[Event]
-    notifications: list[repo.NotificationRecord]
-    upcoming: list[Upcoming] = field(default_factory=list)
-
-
-def upcoming_pages(config: Any, alert: Alert) -> list[Upcoming]:
-    """Who will be paged when, if a firing alert stays unacknowledged (on-call at that time)."""
-    cfg = alerting_config(config)
-    policy = cfg.escalation_policies.get(alert.escalation.policy or "")
-    if alert.state is not AlertState.FIRING or policy is None or alert.muted:
-        return []
-    return [Upcoming(p.due_at, p.level, p.cycle, resolve_targets(p.targets, cfg, p.due_at))
-            for p in plan(policy, alert.escalation)]
-
-
-def alert_detail(db: Database, alert_id: int, config: Any = None) -> AlertDetail:
-    """One alert, its timeline, every notification that included it and the pages to come."""
-    with db.session() as s:
-        stored = repo.get_alert(s, alert_id)
-        if stored is None:
-            raise AlertNotFound(f"no alert with id {alert_id}")
-        events = repo.events_of(s, alert_id)
-        notes = repo.notifications_of(s, alert_id, stored.alert.active_at)
-    upcoming = upcoming_pages(config, stored.alert) if config is not None else []
-    return AlertDetail(stored.alert, events, notes, upcoming)
-
-
-def create_silence(db: Database, matchers: Sequence[str], starts_at: datetime,
-                   ends_at: datetime, created_by: str, comment: str, now: datetime) -> Silence:
-    """Create a silence (ValueError for bad matchers, an empty list or an empty time range)."""
-    parsed = parse_matchers(matchers)
-    if not matchers:
-        raise ValueError("a silence needs at least one matcher")
-    if matches_all(parsed, {}):
-        # As Alertmanager: such a silence would mute every alert, a likely typo.
-        raise ValueError("at least one matcher must not match an empty or missing label "
-                         "(this silence would mute every alert)")
-    if ends_at <= starts_at:
-        raise ValueError("a silence must end after it starts")
-    if ends_at <= now:
-        raise ValueError("a silence must end in the future")
-    with db.session() as s:
-        silence = repo.create_silence(s, matchers, starts_at, ends_at, created_by, comment, now)
-    log_event("SILENCE_CREATED", "INFO", silence_id=silence.id, by=created_by,
-              matchers=list(matchers), ends_at=ends_at.isoformat())
-    return silence
-
-
-def list_silences(db: Database, now: datetime, include_expired: bool = False) -> list[Silence]:
-    """Pending and active silences (plus expired ones when asked)."""
-    with db.session() as s:
-        return repo.list_silences(s, now, include_expired)
-
-
-def expire_silence(db: Database, silence_id: int, now: datetime) -> Silence:
-    """End a silence now."""
-    with db.session() as s:
-        silence = repo.expire_silence(s, silence_id, now)
-    if silence is None:
-        raise AlertNotFound(f"no silence with id {silence_id}")
-    return silence
-
-
-@dataclass
-class OnCallEntry:
-    """Who is on call for a schedule now, how to reach them, and the next hand-off."""
-
-    schedule: str
-    description: str
-    contacts: list[Contact]
-    next_handoff: datetime | None
-
-
-def on_call_now(config: Any, now: datetime) -> list[OnCallEntry]:
-    """Every schedule's on-call people right now."""
-    cfg = alerting_config(config)
-    out = []
-    for name, sched in cfg.schedules.items():
-        users = on_call(sched, now)
-        contacts = [Contact.of(u, cfg.people[u], f"schedule:{name}") for u in users]
-        layer = active_layer(sched, now)
-        nxt = next_handoff(layer, now) if layer is not None else None
-        out.append(OnCallEntry(name, sched.description, contacts, nxt))
-    return out
-
-
-def test_receiver(config: Any, name: str, now: datetime, retry: RetryPolicy | None = None,
-                  sleep: Callable[[float], None] = time.sleep) -> RetryOutcome:
-    """Send a test notification through a configured receiver; returns the outcome."""
-    rt = runtime_for(config)
-    if name not in rt.senders:
-        raise ReceiverNotFound(f"no receiver named {name!r}; configured: "
-                               f"{', '.join(sorted(rt.senders)) or 'none'}")
-    notice = Notice(0, "0000000000000000", "firing",
-                    {"alertname": "VigilTestNotification", "severity": "info",
-                     "priority": "P4"},
-                    {"summary": "Test notification from `vigil notify test`",
-                     "description": "If you can read this, the receiver works."},
-                    now, None, "P4", rt.cfg.external_url)
-    ctx = Context(name, "test", now, kind="test")
-    run_pipeline([NotifyStage(rt.senders[name], retry or RetryPolicy(), sleep)], ctx, [notice])
-    assert ctx.outcome is not None
-    return ctx.outcome
-
-
-# --- views shared by the API and the CLI ---------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def respond_by(priority: Priority, fired_at: datetime) -> datetime:
-    """When a person must respond: the runbook's target, P4 on the next business day.
-
-    P4 is "next business day": the same time (UTC) on the next Monday to Friday, so an
-    informational alert raised on Friday evening is due on Monday, not on Saturday.
-    """
-    if priority is not Priority.P4:
-        return fired_at + priority.response_target
-    due = fired_at + timedelta(days=1)
-    while due.weekday() >= 5:
-        due += timedelta(days=1)
-    return due
-
-
-def alert_json(a: Alert) -> dict[str, Any]:
-    """An alert as JSON-ready data (the API uses the same shape)."""
-    iso = _iso
-    return {
-        "id": a.id, "fingerprint": a.fingerprint, "rule": a.rule, "state": a.state.value,
-        "severity": a.severity.value, "priority": a.priority.value,
-        "response_target_seconds": int(a.priority.response_target.total_seconds()),
-        "respond_by": iso(respond_by(a.priority, a.fired_at)) if a.fired_at else None,
-        "value": a.value, "labels": a.labels, "annotations": a.annotations,
-        "active_at": iso(a.active_at), "fired_at": iso(a.fired_at),
-        "acknowledged_at": iso(a.acknowledged_at), "acknowledged_by": a.acknowledged_by,
-        "resolved_at": iso(a.resolved_at), "resolved_by": a.resolved_by,
-        "escalation": {"policy": a.escalation.policy, "level": a.escalation.level,
-                       "cycle": a.escalation.cycle, "next_at": iso(a.escalation.next_at),
-                       "done": a.escalation.done},
-    }
-
-
-def silence_json(s: Silence, now: datetime) -> dict[str, Any]:
-    """A silence as JSON-ready data."""
-    return {"id": s.id, "matchers": [str(m) for m in s.matchers], "state": s.state(now),
-            "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat(),
-            "created_by": s.created_by, "comment": s.comment}
-
-
-def detail_json(detail: AlertDetail) -> dict[str, Any]:
-    """An alert with its timeline and notification log as JSON-ready data."""
-    return {
-        "alert": alert_json(detail.alert),
-        "timeline": [{"ts": e.at.isoformat(), "kind": e.kind, "detail": e.detail}
-                     for e in detail.events],
-        "notifications": [{"ts": n.ts.isoformat(), "kind": n.kind, "receiver": n.receiver,
-                           "group_key": n.group_key, "status": n.status,
-                           "attempts": n.attempts, "error": n.error}
-                          for n in detail.notifications],
-        "upcoming_pages": [{"due_at": u.due_at.isoformat(), "level": u.level, "cycle": u.cycle,
-                            "contacts": [{"user": c.user, "name": c.name, "role": c.role,
-                                          "phone": c.phone, "email": c.email}
-                                         for c in u.contacts]} for u in detail.upcoming],
-    }
-
-
-def oncall_json(entries: Sequence[OnCallEntry]) -> list[dict[str, Any]]:
-    """On-call entries as JSON-ready data."""
-    return [{"schedule": e.schedule, "description": e.description,
-             "on_call": [{"user": c.user, "name": c.name, "role": c.role, "email": c.email,
-                          "phone": c.phone, "slack": c.slack} for c in e.contacts],
-             "next_handoff": _iso(e.next_handoff)} for e in entries]
+    return max(1.0, cfg.evaluation_interval.total_seconds())
