@@ -14,9 +14,11 @@ from vigil.api.routers import (
     alerts,
     data,
     detect,
+    feedback,
     forecast,
     keys,
     limits,
+    models,
     prometheus,
     security_scans,
     security_threats,
@@ -78,6 +80,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
         security_scans.router,
         security_threats.router,
         forecast.router,
+        feedback.router,
+        models.router,
     ):
         app.include_router(router)
     return app

@@ -6,6 +6,7 @@ import typer
 
 from vigil.cli import (
     alerts,
+    anomalies,
     audit,
     bench,
     db,
@@ -13,6 +14,7 @@ from vigil.cli import (
     forecast,
     keys,
     limits,
+    models,
     scan,
     serve,
     threats,
@@ -37,6 +39,8 @@ app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
 alerts.register(app)  # alerts, silences, oncall, notify
 forecast.register(app)  # forecast, predictions, slos
+app.add_typer(anomalies.app, name="anomalies")
+app.add_typer(models.app, name="models")
 
 
 def main() -> None:
