@@ -187,7 +187,7 @@ def main() -> None:
             timings = []
             for _ in range(max(1, args.runs)):
                 if cache == "cold":
-                    vuln_scans._PARSED.clear()  # as in a fresh `vigil scan` process
+                    vuln_scans.clear_parsed_advisories()  # as in a fresh `vigil scan` process
                 started = time.perf_counter()
                 big = vuln_scans.scan_extraction(db, str(lock), vuln_scans.extract_path(lock))
                 timings.append(time.perf_counter() - started)
