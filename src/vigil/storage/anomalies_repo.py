@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from vigil.core.types import Severity
 from vigil.storage.models import AnomalyRow
 
 
@@ -48,8 +49,8 @@ class AnomalyFilter:
 def _record(row: AnomalyRow) -> AnomalyRecord:
     return AnomalyRecord(row.id, row.series_id, row.timestamp, row.value, row.score,
                          row.expected_value, row.expected_lower, row.expected_upper,
-                         row.severity, row.detector, row.model_version, row.explanation,
-                         row.status, row.created_at)
+                         Severity(row.severity).value, row.detector, row.model_version,
+                         row.explanation, row.status, row.created_at)
 
 
 def insert_anomalies(session: Session, rows: Sequence[dict[str, object]]) -> int:

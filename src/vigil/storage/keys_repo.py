@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from vigil.core.types import Role
 from vigil.storage.models import ApiKeyRow, AuditRow
 
 
@@ -35,7 +36,7 @@ class BootstrapKeyState:
 
 
 def _record(row: ApiKeyRow) -> ApiKeyRecord:
-    return ApiKeyRecord(row.id, row.name, row.prefix, row.role, row.created_at,
+    return ApiKeyRecord(row.id, row.name, row.prefix, Role(row.role).value, row.created_at,
                         row.last_used_at, row.revoked_at, row.bootstrap)
 
 

@@ -22,7 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from vigil.storage.types import UtcDateTime
+from vigil.core.types import Role, Severity
+from vigil.storage.types import UtcDateTime, enum_column
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identities.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -73,7 +74,7 @@ class AnomalyRow(Base):
     expected_value: Mapped[float | None] = mapped_column(Float, nullable=True)
     expected_lower: Mapped[float | None] = mapped_column(Float, nullable=True)
     expected_upper: Mapped[float | None] = mapped_column(Float, nullable=True)
-    severity: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[Severity] = mapped_column(enum_column(Severity, 16))
     detector: Mapped[str] = mapped_column(String(64))
     model_version: Mapped[str] = mapped_column(String(64))
     explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -95,7 +96,7 @@ class ApiKeyRow(Base):
     name: Mapped[str] = mapped_column(String(255))
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

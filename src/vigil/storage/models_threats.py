@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from vigil.core.types import Priority
 from vigil.storage.models import Base, BigId
-from vigil.storage.types import UtcDateTime
+from vigil.storage.types import UtcDateTime, enum_column
 
 
 class ThreatRow(Base):
@@ -26,7 +27,7 @@ class ThreatRow(Base):
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     count: Mapped[int] = mapped_column(Integer)
     technique: Mapped[str] = mapped_column(String(32))
-    priority: Mapped[str] = mapped_column(String(4))
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, 4))
     rule: Mapped[str] = mapped_column(String(255))
     targets: Mapped[list[str]] = mapped_column(JSON, default=list)
     evidence: Mapped[list[str]] = mapped_column(JSON, default=list)

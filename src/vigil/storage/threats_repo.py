@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vigil.core.types import Priority
 from vigil.storage.models_threats import ThreatRow
 
 
@@ -27,7 +28,7 @@ def _stored(row: ThreatRow) -> StoredThreat:
     data = {"type": row.type, "source_ip": row.source_ip,
             "first_seen": row.first_seen.isoformat(),
             "last_seen": row.last_seen.isoformat(), "count": row.count,
-            "technique": row.technique, "priority": row.priority, "rule": row.rule,
+            "technique": row.technique, "priority": Priority(row.priority).value, "rule": row.rule,
             "targets": list(row.targets or []), "evidence": list(row.evidence or []),
             "details": dict(row.details or {})}
     return StoredThreat(row.id, data, row.source, row.detected_at)
@@ -61,7 +62,7 @@ def upsert_threats(session: Session, threats: Iterable[dict[str, Any]], source: 
             if last > row.last_seen:
                 row.last_seen = last
             row.count = max(row.count, int(t["count"]))
-            row.priority = min(row.priority, t["priority"])
+            row.priority = min(row.priority, Priority(t["priority"]))  # "P1" < "P2": most urgent
             row.targets, row.evidence, row.details = t["targets"], t["evidence"], t["details"]
             updated += 1
     session.flush()

@@ -1,11 +1,16 @@
-"""Column types shared by the models: timestamps that are always timezone-aware UTC."""
+"""Column types shared by the models: UTC-aware timestamps and enums stored as their values."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum
+from typing import TypeVar
 
 from sqlalchemy import DateTime, Dialect
+from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.types import TypeDecorator
+
+StrEnumT = TypeVar("StrEnumT", bound=Enum)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -30,3 +35,18 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_column(enum: type[StrEnumT], length: int) -> SqlEnum:
+    """A VARCHAR(length) holding an enum's values (what was stored before as plain text).
+
+    No CHECK constraint and no native enum type, so the schema is unchanged; values are
+    validated when written (strings included) and read back as members of `enum`.
+    """
+    return SqlEnum(enum, native_enum=False, create_constraint=False, length=length,
+                   validate_strings=True, values_callable=_values)
+
+
+def _values(enum: type[Enum]) -> list[str]:
+    """The stored form of each member: its value, never its name."""
+    return [str(member.value) for member in enum]
