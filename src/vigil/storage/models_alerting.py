@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from vigil.alerting.lifecycle import AlertState
+from vigil.core.types import Priority, Severity
 from vigil.storage.models import Base, BigId
-from vigil.storage.types import UtcDateTime
+from vigil.storage.types import UtcDateTime, enum_column
 
 
 class AlertRow(Base):
@@ -27,9 +29,9 @@ class AlertRow(Base):
     rule: Mapped[str] = mapped_column(String(255))
     labels: Mapped[dict[str, str]] = mapped_column(JSON)
     annotations: Mapped[dict[str, str]] = mapped_column(JSON)
-    severity: Mapped[str] = mapped_column(String(16))
-    priority: Mapped[str] = mapped_column(String(4))
-    state: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[Severity] = mapped_column(enum_column(Severity, 16))
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, 4))
+    state: Mapped[AlertState] = mapped_column(enum_column(AlertState, 16))
     value: Mapped[float] = mapped_column(Float)
     active_at: Mapped[datetime] = mapped_column(UtcDateTime)
     fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -47,6 +49,13 @@ class AlertRow(Base):
     muted: Mapped[str | None] = mapped_column(String(32), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Optimistic concurrency: every ORM update adds `AND version = <as read>` and bumps it;
+    # no row updated raises StaleDataError. Versions start at 0, as they always have.
+    __mapper_args__ = {
+        "version_id_col": version,
+        "version_id_generator": lambda current: 0 if current is None else current + 1,
+    }
 
 
 Index("idx_alerts_fingerprint", AlertRow.fingerprint)
