@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from vigil.cli import alerts, audit, bench, db, detect, forecast, keys, scan, serve, threats
+from vigil.cli import (
+    alerts,
+    audit,
+    bench,
+    bench_forecast,
+    db,
+    detect,
+    forecast,
+    keys,
+    scan,
+    serve,
+    threats,
+)
 
 app = typer.Typer(
     name="vigil",
@@ -19,6 +31,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.command("detect")(detect.detect)
 app.add_typer(bench.app, name="bench")
+bench_forecast.register(bench.app)  # bench forecast, bench breach
 scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -117,3 +118,17 @@ def _at_horizon(p: BreachPrediction) -> dict[str, float]:
     fc = p.forecast
     return {"timestamp": float(fc.timestamps[-1]), "mean": float(fc.mean[-1]),
             "lower": float(fc.lower[-1]), "upper": float(fc.upper[-1]), "level": fc.level}
+
+
+def forecasting_job(db: Database, config: ForecastingConfig) -> Callable[[datetime], str]:
+    """The scheduled job: recompute predictions and SLO budgets (and their metrics)."""
+    from vigil.services.slos import compute_slos
+
+    def run(now: datetime) -> str:
+        preds = compute_predictions(db, config, now)
+        slos = compute_slos(db, config, now)
+        breaching = sum(1 for p in preds if p.priority is not None)
+        return (f"{len(preds)} predictions ({breaching} breaches predicted), "
+                f"{len(slos)} SLO budgets")
+
+    return run

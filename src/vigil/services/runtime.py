@@ -11,6 +11,7 @@ from typing import Any
 
 from vigil.config import OperatorConfig, Settings
 from vigil.services import alerting, vuln_scans
+from vigil.services.predictions import forecasting_job
 from vigil.services.detection_worker import DetectionWorker
 from vigil.services.retention import apply_retention
 from vigil.services.scheduler import Scheduler
@@ -43,6 +44,10 @@ class Runtime:
                                 delay=10.0)
         self.scheduler.register("alert_history_prune", 86_400.0,
                                 lambda now: alerting.prune_history(self.db, now), delay=300.0)
+        forecasting = self.config.forecasting
+        if forecasting.targets or forecasting.slos:
+            self.scheduler.register("forecasting", forecasting.interval.total_seconds(),
+                                    forecasting_job(self.db, forecasting), delay=20.0)
         scanning = self.config.vulnerability_scanning
         self.scheduler.register("vulnerability_scans", scanning.interval_minutes * 60.0,
                                 vuln_scans.scheduled_scan_job(self.db, self.settings, self.config),
