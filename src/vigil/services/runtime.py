@@ -11,8 +11,8 @@ from typing import Any
 
 from vigil.config import OperatorConfig, Settings
 from vigil.services import alerting, vuln_scans
-from vigil.services.predictions import forecasting_job
 from vigil.services.detection_worker import DetectionWorker
+from vigil.services.predictions import forecasting_job
 from vigil.services.retention import apply_retention
 from vigil.services.scheduler import Scheduler
 from vigil.services.self_metrics import SelfMetrics
