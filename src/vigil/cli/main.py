@@ -6,6 +6,7 @@ import typer
 
 from vigil.cli import (
     alerts,
+    anomalies,
     audit,
     bench,
     bench_forecast,
@@ -13,6 +14,8 @@ from vigil.cli import (
     detect,
     forecast,
     keys,
+    limits,
+    models,
     scan,
     serve,
     threats,
@@ -29,6 +32,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(limits.app, name="limits")
 app.command("detect")(detect.detect)
 app.add_typer(bench.app, name="bench")
 bench_forecast.register(bench.app)  # bench forecast, bench breach
@@ -37,6 +41,8 @@ app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
 alerts.register(app)  # alerts, silences, oncall, notify
 forecast.register(app)  # forecast, predictions, slos
+app.add_typer(anomalies.app, name="anomalies")
+app.add_typer(models.app, name="models")
 
 
 def main() -> None:
