@@ -27,7 +27,7 @@ def test_generator_is_seeded_and_labels_first_crossings() -> None:
         if GENERATORS[s.kind][1]:
             assert s.breach_index is not None
             assert s.values[s.breach_index] >= s.threshold
-            assert np.all(s.values[int(3 * 288):s.breach_index] < s.threshold)
+            assert np.all(s.values[(3 * 288):s.breach_index] < s.threshold)
         else:
             assert s.breach_index is None and np.all(s.values < s.threshold)
     assert not np.array_equal(generate(6, 1)[0].values, a[0].values)
