@@ -10,12 +10,14 @@ from vigil.cli import (
     audit,
     bench,
     bench_forecast,
+    bench_scaling,
     db,
     detect,
     forecast,
     keys,
     limits,
     models,
+    scale,
     scan,
     serve,
     threats,
@@ -36,6 +38,7 @@ app.add_typer(limits.app, name="limits")
 app.command("detect")(detect.detect)
 app.add_typer(bench.app, name="bench")
 bench_forecast.register(bench.app)  # bench forecast, bench breach
+bench_scaling.register(bench.app)  # bench scaling
 scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
@@ -43,6 +46,7 @@ alerts.register(app)  # alerts, silences, oncall, notify
 forecast.register(app)  # forecast, predictions, slos
 app.add_typer(anomalies.app, name="anomalies")
 app.add_typer(models.app, name="models")
+app.add_typer(scale.app, name="scale")
 
 
 def main() -> None:

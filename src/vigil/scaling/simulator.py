@@ -39,10 +39,10 @@ FloatArray = npt.NDArray[np.float64]
 class PredictiveSettings:
     """How the simulated predictive policy forecasts (see docs/autoscaling.md)."""
 
-    refit_seconds: float = 300.0
+    refit_seconds: float = 900.0
     history_seconds: float = 3 * 86400.0
     level: float = 0.9
-    margin_weight: float = 1.0
+    margin_weight: float = 0.5
     lookahead_extra_seconds: float = 0.0
     """Provision for the highest forecast over [now + start-up, now + start-up + this]."""
 

@@ -57,7 +57,7 @@ def parse_trace(rows: Iterable[Sequence[str]], name: str) -> Trace:
     """Read CSV rows (a header is optional); TraceError names the first bad row (1-based).
 
     Rejected: unreadable cells, negative or non-finite load, out-of-order or duplicate
-    times, gaps (a spacing other than the inferred step), fewer than two rows.
+    times, gaps (a spacing other than the commonest one, the step), fewer than two rows.
     """
     times: list[float] = []
     loads: list[float] = []
@@ -91,7 +91,8 @@ def parse_trace(rows: Iterable[Sequence[str]], name: str) -> Trace:
         where = f"row {lines[0]}" if lines else "no data rows"
         raise TraceError(f"{name}: {where}: a trace needs at least two rows")
     diffs = np.diff(np.asarray(times))
-    step = float(np.median(diffs))
+    steps, counts = np.unique(np.round(diffs, 6), return_counts=True)
+    step = float(steps[int(np.argmax(counts))])  # the commonest spacing; ties: the smallest
     bad = np.flatnonzero(np.abs(diffs - step) > 1e-6 * step)
     if bad.size:
         i = int(bad[0]) + 1
