@@ -14,6 +14,7 @@ from vigil.alerting.config import AlertingConfig
 from vigil.core.remote_write_config import RemoteWriteConfig
 from vigil.detection.config import DetectionConfig
 from vigil.forecasting.config import ForecastingConfig
+from vigil.scaling.config import ScalingConfig
 from vigil.security.config import VulnerabilityScanningConfig
 from vigil.security.threats.config import ThreatsConfig
 
@@ -111,6 +112,7 @@ class OperatorConfig(BaseModel):
     threats: ThreatsConfig = Field(default_factory=ThreatsConfig)
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
     forecasting: ForecastingConfig = Field(default_factory=ForecastingConfig)
+    scaling: ScalingConfig = Field(default_factory=ScalingConfig)
 
 
 def load_operator_config(path: Path | None) -> OperatorConfig:

@@ -20,6 +20,7 @@ from vigil.api.routers import (
     limits,
     models,
     prometheus,
+    scaling,
     security_scans,
     security_threats,
     system,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
         forecast.router,
         feedback.router,
         models.router,
+        scaling.router,
     ):
         app.include_router(router)
     return app

@@ -119,3 +119,41 @@ def simulate_command(
 
 
 app.command("simulate")(simulate_command)
+
+
+def recommend_command(fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")) -> None:
+    """The current recommendation of every target and why: forecast, margin, winning policy."""
+    import time
+
+    from vigil.cli.context import cli_settings, ready_database
+    from vigil.config import ConfigError, load_operator_config
+    from vigil.services.scaling import compute_recommendations, recommendation_json
+
+    try:
+        config = load_operator_config(cli_settings().config).scaling
+    except ConfigError as exc:
+        fail_usage(str(exc))
+    items = [recommendation_json(r) for r in
+             compute_recommendations(ready_database(), config, time.time())]
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps(items))
+        return
+    table = Table(title=f"{len(items)} scaling targets")
+    for col in ("target", "replicas", "policy", "hpa", "forecast", "load now",
+                "forecast at +start-up", "margin", "why"):
+        table.add_column(col)
+
+    def num(v: object) -> str:
+        return "" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    for it in items:
+        fc, pol = it["forecast"], it["policies"]
+        why = it["fallback"] or ("held by scale-down stabilisation"
+                                 if it["held_by_stabilization"] else "")
+        table.add_row(it["target"], str(it["replicas"]), it["winner"],
+                      num(pol["hpa_replicas"]), num(pol["forecast_replicas"]), num(it["load"]),
+                      num(fc["mean"]), num(fc["margin"]), why)
+    Console().print(table)
+
+
+app.command("recommend")(recommend_command)
