@@ -30,6 +30,7 @@ from vigil.security.threats import (
     event_from_record,
     load_sigma,
 )
+from vigil.security.threats.fidelity import score_lines
 from vigil.security.threats.jsonlines import NOT_GUESSES
 from vigil.security.threats.model import HttpEvent
 from vigil.security.threats.response import merge_nginx_denylist
@@ -128,6 +129,24 @@ def scan_files(paths: list[Path], config: ThreatsConfig, sigma: SigmaRuleSet | N
                 from exc
     threats = engine.finish()
     return ScanResult(threats, engine.stats, engine.events)
+
+
+def score_annotated(path: Path, mode: str = "normal",
+                    reference: datetime | None = None) -> dict[str, Any]:
+    """Recall and precision of the parsers on one annotated log (`vigil threats score`)."""
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise InputError(f"{path}: not a readable file")
+    try:
+        with _open_text(path) as fh:
+            lines = fh.read().splitlines()
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") \
+            from exc
+    config = ThreatsConfig.model_validate({"mode": mode})
+    try:
+        return score_lines(lines, config, reference or _reference(path)).as_dict()
+    except ValueError as exc:  # a `# failJSON:` comment that is not JSON
+        raise InputError(f"{path}: bad annotation: {exc}") from exc
 
 
 def at_or_above(threats: list[Threat], floor: Priority) -> list[Threat]:
