@@ -69,7 +69,7 @@ def annotate(lines: list[str], year: int) -> list[str]:
         decided = any(i in match for i in indices) or any(x.startswith("Accepted") for x in msgs)
         if pam and not decided:
             ends = [i for i in indices
-                    if parsed[i] is not None and parsed[i].group(6).lstrip("error: ")  # type: ignore[union-attr]
+                    if parsed[i] is not None and parsed[i].group(6).removeprefix("error: ")  # type: ignore[union-attr]
                     .startswith(_ENDS)]
             if ends and host:
                 match[ends[0]] = host
