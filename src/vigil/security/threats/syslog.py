@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from vigil.security.threats.dropbear import dropbear_events
 from vigil.security.threats.model import AuthEvent
 from vigil.security.threats.pam import PamFailures
-from vigil.security.threats.sshd import Mode, SshdSessions
+from vigil.security.threats.sshd import SSHD_FIRSTS, Mode, SshdSessions
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])}
@@ -81,6 +81,8 @@ class SyslogAuthParser:
         self._last_sweep: datetime | None = None
         self._last: tuple[datetime | None, str] = (None, "")
         self._last_match: re.Match[str] | None = None
+        self._prev_stamp = ""
+        self._prev_time = datetime.min.replace(tzinfo=UTC)
 
     def is_syslog(self, line: str) -> bool:
         """True when the line starts like a syslog line."""
@@ -93,7 +95,11 @@ class SyslogAuthParser:
         self._last_match = m
         if m is not None:
             host, prog, pid, msg = m.group(6, 7, 8, 9)
-            if not _wanted(prog, msg):
+            if prog == "sshd":
+                if msg[:1] not in SSHD_FIRSTS:
+                    self._last = (None, prog)
+                    return []
+            elif not _wanted(prog, msg):
                 self._last = (None, prog)
                 return []
             when = self._time(m)
@@ -167,6 +173,14 @@ class SyslogAuthParser:
         return cached
 
     def _time(self, m: re.Match[str]) -> datetime:
+        stamp = m.string[:15]
+        if stamp == self._prev_stamp:  # lines of one second share their stamp
+            return self._prev_time
+        value = self._new_time(m)
+        self._prev_stamp, self._prev_time = stamp, value
+        return value
+
+    def _new_time(self, m: re.Match[str]) -> datetime:
         month = _MONTHS.get(m.group(1), 1)
         year = self.years.year_for(month, int(m.group(2)))
         stamp = m.group(0)[:15]
