@@ -235,22 +235,26 @@ def list_threats(db: Database, limit: int = 100, after_id: int | None = None,
 class AuthFailureMonitor:
     """Called by the API for each AUTH_FAILED event; flags API-key brute force live.
 
-    Keeps a sliding window per client (the `api_key_bruteforce` rule); when a client
-    crosses the threshold the threat is logged, counted and stored once per burst. Only
-    rejected keys count (`invalid`, `revoked`): a request with no key or a valid key
-    lacking the role is a misconfigured client, not a guess. A failure to store the
-    threat is logged and never turns the caller's 401 into a 500.
+    Keeps the recent failures per client (the `api_key_bruteforce` rule's window); when a
+    client crosses the threshold the threat is logged and counted once per burst, and
+    stored, then stored again on every further failure of the burst so its count, key
+    prefixes and evidence grow while the attack goes on. The threat is built from each
+    failure (its time, key prefix and line). Only rejected keys count (`invalid`,
+    `revoked`): a request with no key or a valid key lacking the role is a misconfigured
+    client, not a guess. A failure to store the threat is logged and never turns the
+    caller's 401 into a 500.
     """
 
     IGNORED_REASONS = NOT_GUESSES
+    MAX_BURST_EVENTS = 10_000
 
     def __init__(self, db: Database | None, config: ThreatsConfig | None = None) -> None:
         """Watch with `config` (defaults), storing threats in `db` when given."""
         self.db = db
         self.config = config or ThreatsConfig()
         self._lock = threading.Lock()
-        self._windows: dict[str, list[float]] = {}
-        self._reported: dict[str, float] = {}
+        self._events: dict[str, list[AuthEvent]] = {}
+        self._bursts: set[str] = set()
 
     def __call__(self, context: dict[str, Any]) -> Threat | None:
         """Record one failure (the AUTH_FAILED context); returns a threat when one starts."""
@@ -260,33 +264,42 @@ class AuthFailureMonitor:
         if ev is None or not rule.enabled or context.get("reason") in self.IGNORED_REASONS:
             return None
         now = ev.time.timestamp()
+        ip = ev.source_ip
         with self._lock:
-            window = [t for t in self._windows.get(ev.source_ip, []) if now - t <= rule.window]
-            window.append(now)
-            self._windows[ev.source_ip] = window
-            if len(self._windows) > 100_000:
-                self._windows = {ip: w for ip, w in self._windows.items()
-                                 if now - w[-1] <= rule.window}
-            if len(window) < rule.threshold:
+            recent = self._events.get(ip, [])
+            if recent and now - recent[-1].time.timestamp() > rule.window:
+                recent = []  # the previous burst (if any) is over
+                self._bursts.discard(ip)
+            if ip not in self._bursts:
+                recent = [e for e in recent if now - e.time.timestamp() <= rule.window]
+            if len(recent) < self.MAX_BURST_EVENTS:
+                recent.append(ev)
+            self._events[ip] = recent
+            if len(self._events) > 100_000:
+                self._events = {k: v for k, v in self._events.items()
+                                if now - v[-1].time.timestamp() <= rule.window}
+                self._bursts &= set(self._events)
+            if len(recent) < rule.threshold:
                 return None
-            started = self._reported.get(ev.source_ip)
-            if started is not None and now - started <= rule.window:
-                return None
-            self._reported[ev.source_ip] = now
+            starts = ip not in self._bursts
+            self._bursts.add(ip)
+            window = list(recent)
         engine = ThreatEngine(self.config)
-        for ts in window:
-            engine.observe_auth(AuthEvent(datetime.fromtimestamp(ts, UTC), ev.source_ip,
-                                          ev.user, ev.kind, ev.service, False, ev.lines))
-        threats = [t for t in engine.finish() if t.type == "api_key_brute_force"]
+        for past in window:
+            engine.observe_auth(past)
+        threats = [t for t in engine.finish() if t.type == "api_key_brute_force"][-1:]
         if not threats:
             return None
-        report_threats(threats, "api-auth")
+        if starts:
+            report_threats(threats, "api-auth")
         if self.db is not None:
             try:
                 store_threats(self.db, threats, "api-auth")
             except SQLAlchemyError as exc:
                 log_event("THREAT_STORE_FAILED", "ERROR", origin="api-auth",
-                          source_ip=ev.source_ip, error=str(getattr(exc, "orig", exc)))
+                          source_ip=ip, error=str(getattr(exc, "orig", exc)))
+        if not starts:
+            return None
         apply_response(self.config, threats)
         return threats[0]
 

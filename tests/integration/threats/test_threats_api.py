@@ -92,6 +92,25 @@ def test_auth_failure_monitor_flags_api_key_brute_force(db: Database) -> None:
         ("api_key_brute_force", "203.0.113.50", "api-auth")]
 
 
+def test_the_stored_api_key_threat_is_built_from_each_failure_and_grows(db: Database) -> None:
+    monitor = service.AuthFailureMonitor(db, ThreatsConfig.model_validate(
+        {"api_key_bruteforce": {"threshold": 10, "window": 60}}))
+    for i in range(14):
+        monitor({"client_ip": "203.0.113.51", "reason": "invalid", "key_prefix": f"vgl_{i:04d}",
+                 "ts": f"2026-01-01T00:00:{i:02d}+00:00"})
+        if i == 9:
+            with db.session() as session:
+                [first] = threats_repo.list_threats(session)
+            assert first.data["count"] == 10
+            assert first.data["details"]["distinct_key_prefixes"] == 10
+            assert len(set(first.data["evidence"])) == 10  # one line per failure, not a copy
+    with db.session() as session:
+        [stored] = threats_repo.list_threats(session)
+    assert stored.data["count"] == 14  # the attack went on: the stored threat follows it
+    assert stored.data["details"]["distinct_key_prefixes"] == 14
+    assert stored.data["targets"][:2] == ["vgl_0000", "vgl_0001"]
+
+
 def test_bootstrap_key_state_for_the_config_audit(db: Database) -> None:
     with db.session() as session:
         assert keys_repo.bootstrap_key_state(session) == keys_repo.BootstrapKeyState(
