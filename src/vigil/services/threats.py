@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -198,16 +198,26 @@ def store_threats(db: Database, threats: list[Threat], origin: str) -> tuple[int
         return threats_repo.upsert_threats(session, [t.as_dict() for t in threats], origin)
 
 
+# How far in the future an event's time may be (clock skew); later ones are rejected.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
 def ingest_lines(db: Database, lines: list[str], config: ThreatsConfig,
                  records: list[dict[str, Any]] | None = None,
                  sigma: SigmaRuleSet | None = None) -> dict[str, Any]:
     """Analyse raw lines and/or JSON event objects, store and report the threats found."""
-    engine = ThreatEngine(config, datetime.now(UTC), sigma)
+    now = datetime.now(UTC)
+    latest = now + FUTURE_TOLERANCE
+    engine = ThreatEngine(config, now, sigma)
     engine.feed_lines(lines)
-    rejected = []
+    rejected: list[dict[str, Any]] = []
     for i, record in enumerate(records or []):
         ev = event_from_record(record, "")
-        if isinstance(ev, AuthEvent):
+        if isinstance(ev, (AuthEvent, HttpEvent)) and ev.time > latest:
+            rejected.append({"index": i, "path": f"events.{i}", "invalid": True,
+                             "reason": f"time {ev.time.isoformat()} is more than "
+                                       f"{FUTURE_TOLERANCE} in the future"})
+        elif isinstance(ev, AuthEvent):
             engine.observe_auth(ev)
         elif isinstance(ev, HttpEvent):
             engine.observe_http(ev)

@@ -80,6 +80,23 @@ def test_plain_text_and_json_events(client: TestClient, keys: dict[str, str]) ->
     assert bad.headers["content-type"].startswith("application/problem+json")
 
 
+def test_far_future_events_are_a_422_and_the_good_events_are_kept(
+        client: TestClient, keys: dict[str, str]) -> None:
+    good = [{"time": f"2026-01-01T00:00:{i:02d}Z", "source_ip": "192.0.2.77", "user": "root",
+             "outcome": "failure"} for i in range(6)]
+    bad = {"time": "9999-12-31T23:59:59Z", "source_ip": "192.0.2.78", "user": "root",
+           "outcome": "failure"}
+    response = client.post("/api/v1/security/logs", headers=auth(keys["operator"]),
+                           json={"events": [*good, bad]})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert [e["path"] for e in body["errors"]] == ["events.6"]
+    assert {t["source_ip"] for t in body["threats"]} == {"192.0.2.77"}
+    listed = client.get("/api/v1/security/threats", headers=auth(keys["viewer"])).json()
+    assert {t["source_ip"] for t in listed["items"]} == {"192.0.2.77"}
+
+
 def test_auth_failure_monitor_flags_api_key_brute_force(db: Database) -> None:
     monitor = service.AuthFailureMonitor(db, ThreatsConfig.model_validate(
         {"api_key_bruteforce": {"threshold": 5, "window": 60}}))
