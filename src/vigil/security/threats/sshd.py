@@ -128,10 +128,6 @@ class SshdSessions:
         for k in stale:
             del self._sessions[k]
 
-    def open_sessions(self) -> int:
-        """How many sessions are being followed (for tests and memory bounds)."""
-        return len(self._sessions)
-
     # --- one message ----------------------------------------------------------------
 
     def _dispatch(self, when: datetime, key: tuple[str, str], s: _Session, msg: str,

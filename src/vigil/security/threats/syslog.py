@@ -70,11 +70,9 @@ class YearInference:
 class SyslogAuthParser:
     """Stateful parser: feed lines, get the authentication events they count back."""
 
-    def __init__(self, reference: datetime | None = None, evidence_lines: int = 5,
-                 mode: Mode = "normal") -> None:
+    def __init__(self, reference: datetime | None = None, mode: Mode = "normal") -> None:
         """Create a parser; `reference` anchors the year inference, `mode` what counts."""
         self.years = YearInference(reference)
-        self.evidence_lines = evidence_lines
         self.sshd = SshdSessions(mode)
         self.pam = PamFailures()
         self._time_cache: dict[tuple[int, str], datetime] = {}
@@ -83,11 +81,6 @@ class SyslogAuthParser:
         self._last_match: re.Match[str] | None = None
         self._prev_stamp = ""
         self._prev_time = datetime.min.replace(tzinfo=UTC)
-
-    def is_syslog(self, line: str) -> bool:
-        """True when the line starts like a syslog line."""
-        return (_HEADER.match(line) is not None or _ISO_HEADER.match(line) is not None
-                or _RFC5424.match(line) is not None)
 
     def feed(self, line: str) -> list[AuthEvent] | None:
         """Parse one line: None when it is not syslog, else the events it counts."""
