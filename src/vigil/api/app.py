@@ -14,6 +14,7 @@ from vigil.api.routers import (
     alerts,
     data,
     detect,
+    forecast,
     keys,
     prometheus,
     security_scans,
@@ -50,12 +51,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app.state.db = db
     app.state.config = config
     app.state.runtime = runtime
-    runtime.install_hooks(app.state)
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        status_by_path={prometheus.WRITE_PATH: 400})
     app.add_middleware(MetricsMiddleware)
     for router in (system.router, data.router, keys.router, detect.router, alerts.router,
-                   prometheus.router, security_scans.router, security_threats.router):
+                   prometheus.router, security_scans.router, security_threats.router,
+                   forecast.router):
         app.include_router(router)
     return app

@@ -1,15 +1,12 @@
-"""Shared request-body handling: JSON parsed into a model with 400/422 problems, ingest hooks."""
+"""Shared request-body handling: JSON parsed into a model with 400/422 problems."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from vigil.api.problems import ProblemError, field_errors
-from vigil.services.ingest import IngestReport
-from vigil.telemetry.metrics import INGEST_POINTS
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -29,13 +26,3 @@ def parse_json_body(model: type[ModelT], body: bytes) -> ModelT:
                            "the request does not have the expected shape",
                            field_errors([{**e, "loc": ("body", *e["loc"])} for e in errors])) \
             from None
-
-
-def after_ingest(request: Request, report: IngestReport) -> None:
-    """Count an ingest's outcome and tell the detection worker about new points."""
-    INGEST_POINTS.labels("accepted").inc(report.accepted)
-    INGEST_POINTS.labels("duplicate").inc(report.duplicates)
-    INGEST_POINTS.labels("rejected").inc(len(report.rejected))
-    hook = getattr(request.app.state, "on_ingested", None)
-    if hook is not None and report.accepted:
-        hook(report)

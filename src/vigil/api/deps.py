@@ -1,4 +1,4 @@
-"""FastAPI dependencies: settings, database, operator config and API-key authentication."""
+"""FastAPI dependencies: settings, database, runtime, operator config and API-key auth."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from vigil.api.problems import ProblemError
 from vigil.config import OperatorConfig, Settings
 from vigil.core.types import Role
 from vigil.services.keys import AuthError, Principal, authenticate
+from vigil.services.runtime import Runtime
 from vigil.storage.database import Database
 from vigil.telemetry.logging import log_event
 from vigil.telemetry.metrics import AUTH_FAILURES, AUTH_WINDOW
 
-__all__ = ["Principal", "get_config", "get_database", "get_settings", "require_role"]
+__all__ = ["Principal", "get_config", "get_database", "get_runtime", "get_settings",
+           "require_role"]
 
 
 def get_settings(request: Request) -> Settings:
@@ -27,6 +29,12 @@ def get_database(request: Request) -> Database:
     """The shared database handle."""
     db: Database = request.app.state.db
     return db
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The services of this process (ingest hand-off, background jobs)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 def get_config(request: Request) -> OperatorConfig:
@@ -57,9 +65,7 @@ def _fail(request: Request, reason: str, status: int, detail: str,
         context["key_name"] = principal.name
         context["role"] = principal.role.value
     log_event("AUTH_FAILED", "WARNING", **context)
-    hook = getattr(request.app.state, "on_auth_failed", None)
-    if hook is not None:
-        hook(context)
+    get_runtime(request).auth_failed(context)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     slug = "unauthorized" if status == 401 else "forbidden"
     title = "Unauthorized" if status == 401 else "Forbidden"

@@ -140,7 +140,7 @@ def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
     from vigil.services import alerting as svc
 
     try:
-        detail = svc.alert_detail(ready_database(), alert_id, _config())
+        detail = svc.alert_detail(ready_database(), alert_id, _config().alerting)
     except svc.AlertNotFound as exc:
         fail_usage(str(exc))
     if fmt is OutputFormat.JSON:
@@ -193,7 +193,7 @@ def alerts_evaluate(
             typer.echo(f"error: another evaluation cycle held the lock for {wait:g} s; "
                        "try again", err=True)
             raise typer.Exit(1)
-        report = svc.evaluate_alerts(db, cli_settings(), _config(), _now())
+        report = svc.evaluate_alerts(db, cli_settings(), _config().alerting, _now())
     typer.echo(json.dumps(report.__dict__))
 
 
@@ -282,7 +282,7 @@ def oncall_now(at: str | None = typer.Option(None, "--at", help="ISO 8601 time (
     from vigil.services import alerting as svc
 
     when = _parse_time(at, "--at") if at else _now()
-    entries = svc.on_call_now(_config(), when)
+    entries = svc.on_call_now(_config().alerting, when)
     if fmt is OutputFormat.JSON:
         typer.echo(json.dumps(svc.oncall_json(entries)))
         return
@@ -300,7 +300,7 @@ def notify_test(receiver: str = typer.Argument(..., help="Receiver name from the
     from vigil.services import alerting as svc
 
     try:
-        outcome = svc.test_receiver(_config(), receiver, _now())
+        outcome = svc.test_receiver(_config().alerting, receiver, _now())
     except svc.ReceiverNotFound as exc:
         fail_usage(str(exc))
     if outcome.ok:

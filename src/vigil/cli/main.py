@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vigil.cli import alerts, audit, bench, db, detect, keys, scan, serve, threats
+from vigil.cli import alerts, audit, bench, db, detect, forecast, keys, scan, serve, threats
 
 app = typer.Typer(
     name="vigil",
@@ -23,6 +23,7 @@ scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
 alerts.register(app)  # alerts, silences, oncall, notify
+forecast.register(app)  # forecast, predictions, slos
 
 
 def main() -> None:

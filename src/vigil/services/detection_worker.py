@@ -20,8 +20,8 @@ import numpy as np
 from vigil import __version__
 from vigil.core.types import Severity
 from vigil.detection.base import BatchResult, Detector
+from vigil.detection.config import DetectionConfig, WatchRule
 from vigil.detection.registry import make_detector, restore_detector
-from vigil.services.detection_config import DetectionConfig, WatchRule
 from vigil.services.partitions import PartitionClaims
 from vigil.storage import detection_repo
 from vigil.storage.anomalies_repo import insert_anomalies

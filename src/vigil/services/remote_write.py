@@ -26,8 +26,8 @@ from vigil.core.ingest import (
     series_problem,
 )
 from vigil.core.remote_write import DecodedWrite, DecodeLimits, LabelCache, LabelSet, decode_body
+from vigil.core.remote_write_config import RemoteWriteConfig
 from vigil.services.ingest import IngestReport, limits_from, series_cache
-from vigil.services.remote_write_config import RemoteWriteConfig
 from vigil.storage.database import Database
 from vigil.storage.series_repo import append_samples, resolve_series_ids
 

@@ -63,7 +63,7 @@ def show_alert(alert_id: IdPath, db: Database = Depends(get_database),
                _p: Principal = Depends(require_role(Role.VIEWER))) -> dict[str, Any]:
     """One alert with its escalation timeline, notification log and upcoming pages."""
     try:
-        return svc.detail_json(svc.alert_detail(db, alert_id, config))
+        return svc.detail_json(svc.alert_detail(db, alert_id, config.alerting))
     except svc.AlertNotFound as exc:
         raise _not_found(exc) from None
 
@@ -164,7 +164,7 @@ def oncall(at: datetime | None = Query(default=None, description="RFC 3339; defa
            _p: Principal = Depends(require_role(Role.VIEWER))) -> list[dict[str, Any]]:
     """Who is on call for each schedule, with contacts and the next hand-off."""
     try:
-        return svc.oncall_json(svc.on_call_now(config, _aware(at) if at else _now()))
+        return svc.oncall_json(svc.on_call_now(config.alerting, _aware(at) if at else _now()))
     except OverflowError:
         raise ProblemError(422, "invalid-input", "Invalid input", "`at` is out of range",
                            [{"in": "query", "path": "at", "message": "out of range"}]) from None

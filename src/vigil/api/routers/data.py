@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from vigil.api.bodies import after_ingest, parse_json_body
-from vigil.api.deps import Principal, get_database, get_settings, require_role
+from vigil.api.bodies import parse_json_body
+from vigil.api.deps import Principal, get_database, get_runtime, get_settings, require_role
 from vigil.api.pagination import decode_cursor, encode_cursor, iso, query_time, to_datetime
 from vigil.api.problems import ProblemError
 from vigil.api.schemas import (
@@ -25,7 +25,6 @@ from vigil.config import Settings
 from vigil.core.ingest import SeriesInput
 from vigil.core.types import Role
 from vigil.services import queries
-from vigil.services.ingest import ingest
 from vigil.storage.anomalies_repo import AnomalyFilter, AnomalyRecord
 from vigil.storage.database import Database
 from vigil.storage.series_repo import SeriesRecord
@@ -84,8 +83,7 @@ async def ingest_points(request: Request,
     """
     settings = get_settings(request)
     batch = parse_ingest_body(await request.body(), settings)
-    report = await run_in_threadpool(ingest, get_database(request), settings, batch)
-    after_ingest(request, report)
+    report = await run_in_threadpool(get_runtime(request).ingest, batch)
     body: dict[str, Any] = {
         "accepted": report.accepted, "duplicates": report.duplicates,
         "rejected_count": len(report.rejected),

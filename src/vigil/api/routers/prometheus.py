@@ -5,16 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from vigil.api.bodies import after_ingest
-from vigil.api.deps import Principal, get_config, get_database, get_settings, require_role
+from vigil.api.deps import Principal, get_config, get_runtime, require_role
 from vigil.api.problems import ProblemError
 from vigil.core.remote_write import RemoteWriteError
 from vigil.core.types import Role
-from vigil.services.remote_write import (
-    REMOTE_WRITE_REQUESTS,
-    RemoteWriteReport,
-    receive_remote_write,
-)
+from vigil.services.remote_write import REMOTE_WRITE_REQUESTS, RemoteWriteReport
 from vigil.telemetry.logging import log_event
 
 router = APIRouter(prefix="/api/v1", tags=["prometheus"])
@@ -81,8 +76,8 @@ async def remote_write(request: Request,
         raise
     body = await request.body()
     try:
-        report: RemoteWriteReport = await run_in_threadpool(
-            receive_remote_write, get_database(request), get_settings(request), config, body)
+        report: RemoteWriteReport = await run_in_threadpool(get_runtime(request).remote_write,
+                                                            body)
     except RemoteWriteError as exc:
         _count(400)
         log_event("REMOTE_WRITE_REFUSED", "WARNING", key_name=principal.name,
@@ -92,7 +87,6 @@ async def remote_write(request: Request,
         raise ProblemError(400, slug, title,
                            f"{exc.reason}; nothing was stored") from None
     outcome = report.ingest
-    after_ingest(request, outcome)
     if outcome.rejected:
         first = outcome.rejected[0]
         log_event("REMOTE_WRITE_REJECTED", "WARNING", key_name=principal.name,

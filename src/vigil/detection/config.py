@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from vigil.core.selectors import SeriesSelector
 from vigil.core.types import Severity
-from vigil.services.remote_write_config import SeriesSelector
 
 
 class WatchRule(SeriesSelector):
