@@ -7,6 +7,7 @@ docs/detection.md.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from vigil.detection.base import (
     K_DRIFT,
     K_NEW_HIGH,
     K_NEW_LOW,
+    K_OUTAGE,
     K_PATTERN,
     K_RESIDUAL,
     K_SIZE,
@@ -29,8 +31,9 @@ from vigil.detection.base import (
     Detector,
     explain_generic,
 )
-from vigil.detection.state import StateError, dump_state, load_state
+from vigil.detection.state import STATE_FORMAT, StateError, dump_state, load_state
 
+_log = logging.getLogger(__name__)
 _DAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 
 
@@ -84,6 +87,9 @@ class DefaultConfig:
     drift_weight: float = 0.3
     drift_sigmas: float = 4.0
     drift_rate: float = 0.002
+    # outages: a never-negative series whose recent mean (half an hour) stays below
+    # this share of its usual level for the time of day is reported hourly (0: off)
+    outage_share: float = 0.1
     # input handling
     gap_steps: float = 12.0           # a gap of this many typical steps resets the context
     counters: bool = True             # score the rate of monotone counters
@@ -155,6 +161,7 @@ PARAM_TABLE: tuple[tuple[int, str, Callable[[Any], float]], ...] = (
     (K.P_MATURE, "maturity", _same),
     (K.P_SIZE_AT, "size_at", _at_least(0.0)),
     (K.P_SIZE_ESC, "size_escalate", _same),
+    (K.P_OUTAGE, "outage_share", _at_least(0.0)),
 )
 
 
@@ -166,6 +173,8 @@ _REASONS = {
     K_RESIDUAL: "far from the seasonal expectation",
     K_DRIFT: "the level has drifted far from its usual value",
     K_SIZE: "far outside the expected band",
+    K_OUTAGE: "far below the usual level for this time of day for a while (an outage?); "
+              "repeated at most hourly while it lasts",
 }
 
 
@@ -217,8 +226,8 @@ class NoveltyDetector(Detector):
             a = self._arrays
             K.run(ts, xs, self._params, a["fs"], a["ist"], a["hist"], a["table"], a["ttab"],
                   a["tdays"], a["tlastday"], a["dprof"], a["dcnt"], a["wprof"], a["wcnt"],
-                  out.scores, out.expected, out.lower, out.upper, out.warming_up, out.kinds,
-                  observed)
+                  a["out"], a["tref"], out.scores, out.expected, out.lower, out.upper,
+                  out.warming_up, out.kinds, observed)
         return out
 
     def update(self, timestamp: float, value: float) -> DetectionResult:
@@ -234,8 +243,8 @@ class NoveltyDetector(Detector):
         assert one.observed is not None
         K.run(one.timestamps, one.values, self._params, a["fs"], a["ist"], a["hist"], a["table"],
               a["ttab"], a["tdays"], a["tlastday"], a["dprof"], a["dcnt"], a["wprof"], a["wcnt"],
-              one.scores, one.expected, one.lower, one.upper, one.warming_up, one.kinds,
-              one.observed)
+              a["out"], a["tref"], one.scores, one.expected, one.lower, one.upper,
+              one.warming_up, one.kinds, one.observed)
         return one.result(0, self.explain)
 
     def explain(self, batch: BatchResult, i: int) -> str:
@@ -281,6 +290,12 @@ class NoveltyDetector(Detector):
         expected = K.new_state(int(det._params[K.P_K]))
         if fmt == 1:
             arrays = _migrate_v1(arrays, expected)
+        if fmt in (1, 2):
+            # formats 1-2 had no outage state: it starts fresh and the time-of-day
+            # reference re-learns from the next points (the rule is silent until then)
+            _log.info("detector state format %d upgraded to %d: outage reference "
+                      "re-learns from new points", fmt, STATE_FORMAT)
+            arrays = {**arrays, "out": expected["out"], "tref": expected["tref"]}
         for key, ref in expected.items():
             arr = arrays.get(key)
             if arr is None or arr.shape != ref.shape or arr.dtype != ref.dtype:
