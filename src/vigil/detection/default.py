@@ -178,6 +178,16 @@ _REASONS = {
 }
 
 
+# Why a point that stood out scored low (the kernel's QUIET_* reasons).
+_QUIET = {
+    K.QUIET_RESTING: "not scored: resting after an alert (one alert per event; "
+                     "a stronger event breaks through)",
+    K.QUIET_RARITY: "damped: this series had a similar novelty recently (rarity)",
+    K.QUIET_OUTAGE: "held: the outage reported above goes on (reminders hourly)",
+    K.QUIET_SEEN: "outside the band, but values like it were seen before in this series",
+}
+
+
 def context_label(ts: float, ctx: int) -> str:
     """Human name of the seasonal context of a timestamp ("Tuesdays 14:00 UTC")."""
     if ctx == K.CTX_FLAT or not np.isfinite(ts):
@@ -250,12 +260,14 @@ class NoveltyDetector(Detector):
     def explain(self, batch: BatchResult, i: int) -> str:
         """One line: value vs expected band in its seasonal context, and why."""
         code = int(batch.kinds[i])
-        kind, ctx = code & 15, code >> 4
+        kind, ctx, quiet = code & 15, (code >> K.CTX_SHIFT) & 15, code >> K.QUIET_SHIFT
         unit = "/s" if self.is_counter else ""
         text = explain_generic(batch, i, context_label(float(batch.timestamps[i]), ctx), unit)
         reason = _REASONS.get(kind)
         if reason and float(batch.scores[i]) > 0.0:
             text += f": {reason}"
+        elif quiet in _QUIET:
+            text += f": {_QUIET[quiet]}"
         return text
 
     @property

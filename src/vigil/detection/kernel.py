@@ -248,8 +248,18 @@ OUTAGE_REPEAT_LEVEL = 1.0  # hourly reminders while it lasts score 1 - 2^-1 = 0.
 CTX_FLAT = 0
 CTX_DAY = 1
 CTX_WEEK = 2
-CTX_SHIFT = 4  # kinds = finding | context << CTX_SHIFT
+CTX_SHIFT = 4  # kinds = finding | context << CTX_SHIFT | quiet reason << QUIET_SHIFT
 CTX_MUL = 16   # 1 << CTX_SHIFT
+
+# Why a point scored below an alert although something was unusual (kinds >> QUIET_SHIFT).
+QUIET_NONE = 0
+QUIET_RESTING = 1  # resting after an alert: one alert per event
+QUIET_RARITY = 2   # a novelty that would have alerted was damped: the series had one recently
+QUIET_OUTAGE = 3   # held: the outage reported hourly goes on
+QUIET_SEEN = 4     # outside its band, but values like it were seen before (no novelty)
+QUIET_SHIFT = 8
+QUIET_BELOW = 0.3  # a reason is given for points outside their band scoring below this (info)
+QUIET_MUL = 256    # 1 << QUIET_SHIFT
 
 
 def new_state(k: int) -> dict[str, Any]:
@@ -450,10 +460,10 @@ def _track_time(t: float, gapf: float, fs: npt.NDArray[np.float64],
 @_helper
 def _range_novelty(v: float, n: int, learn: int, rexp: float, rnoise: float, scale: float,
                    tau_r: float, fs: npt.NDArray[np.float64],
-                   ist: npt.NDArray[np.int64]) -> tuple[float, int, float, float, float]:
+                   ist: npt.NDArray[np.int64]) -> tuple[float, float, int, float, float, float]:
     """Score how far v lies beyond every value seen, then widen the range to include it.
 
-    Returns (score, kind, v, lo, range): v snapped to the range when it differs
+    Returns (score, score before rarity, kind, v, lo, range): v snapped to the range when it differs
     from a constant series by float noise only; range 0 when narrower than that.
     """
     lo = fs[F_LO]
@@ -478,6 +488,7 @@ def _range_novelty(v: float, n: int, learn: int, rexp: float, rnoise: float, sca
         rel = abs(v - hi) / max(abs(hi), REL_FLOOR)
         score = min(1.0, rel * rexp)
         kind = K_NEW_HIGH if v > hi else K_NEW_LOW
+    undamped = score
     if score > 0.0:
         score *= _rarity(n - ist[I_LAST_RNG], tau_r)
         ist[I_LAST_RNG] = n
@@ -488,7 +499,7 @@ def _range_novelty(v: float, n: int, learn: int, rexp: float, rnoise: float, sca
     rng = hi - lo
     if rng <= RESOLUTION * max(abs(lo), abs(hi)):
         rng = 0.0
-    return score, kind, v, lo, rng
+    return score, undamped, kind, v, lo, rng
 
 
 @_helper
@@ -534,34 +545,39 @@ def _context_novelty(v: float, lo: float, rng: float, k_ord: int, g1: int, g2: i
 @_helper
 def _pattern_novelty(novelty: float, v: float, rng: float, n: int, jumpw: float, jumps: float,
                      tau: float, fs: npt.NDArray[np.float64],
-                     ist: npt.NDArray[np.int64]) -> float:
-    """Contextual novelty weighted by the jump from the previous value, damped by rarity."""
+                     ist: npt.NDArray[np.int64]) -> tuple[float, float]:
+    """Contextual novelty weighted by the jump from the previous value, damped by rarity;
+    (damped, undamped)."""
     prev_v = fs[F_PREV_V]
     fs[F_PREV_V] = v
     if novelty > 0.0 and jumpw > 0.0:
         jump = abs(v - prev_v) / rng if (rng > 0.0 and math.isfinite(prev_v)) else 0.0
         novelty *= (1.0 - jumpw) + jumpw * min(1.0, jump / jumps)
+    undamped = novelty
     if novelty > 0.0:
         novelty *= _rarity(n - ist[I_LAST_NOV], tau)
         ist[I_LAST_NOV] = n
-    return novelty
+    return novelty, undamped
 
 
 @_helper
 def _time_of_day_novelty(t: float, v: float, lo: float, rng: float, n: int, wtod: float,
                          todlev: int, mindays: int, tau_t: float, toddist: float,
                          ttab: npt.NDArray[np.uint8], tdays: npt.NDArray[np.int64],
-                         tlastday: npt.NDArray[np.int64], ist: npt.NDArray[np.int64]) -> float:
+                         tlastday: npt.NDArray[np.int64],
+                         ist: npt.NDArray[np.int64]) -> tuple[float, float]:
     """Score a (half-hour, level) pair never seen although the half-hour was seen on
-    `mindays` days or more; then count the pair and the day."""
+    `mindays` days or more; then count the pair and the day. (damped, undamped)"""
     if wtod <= 0.0:
-        return 0.0
+        return 0.0, 0.0
     cells = TOD_LEVELS_MAX + 2
     tb = _half_hour_of_day(t, TOD_BINS)
     tl = min(_level_of(v, lo, rng, todlev), TOD_LEVELS_MAX + 1)
     key = tb * cells + tl
     tscore = 0.0
+    undamped = 0.0
     if tdays[tb] >= mindays and ttab[key] == 0:
+        undamped = wtod
         tscore = wtod * _rarity(n - ist[I_LAST_TOD], tau_t)
         if toddist > 0.0:
             dmin = cells
@@ -577,7 +593,7 @@ def _time_of_day_novelty(t: float, v: float, lo: float, rng: float, n: int, wtod
     if tlastday[tb] != day:
         tlastday[tb] = day
         tdays[tb] += 1
-    return tscore
+    return tscore, undamped
 
 
 @_helper
@@ -665,8 +681,8 @@ def _combine(newrange: float, pattern: float, tscore: float, rscore: float, dsco
 def _rest_and_fire(raw: float, kind: int, n: int, learn: int, rest: int, escalate: bool,
                    esc_factor: float, soft_rest: float, cal: float, fire: float,
                    fs: npt.NDArray[np.float64],
-                   ist: npt.NDArray[np.int64]) -> tuple[float, float, bool]:
-    """Calibrated score unless resting; (score, raw, fired). Firing starts a rest.
+                   ist: npt.NDArray[np.int64]) -> tuple[float, float, bool, bool]:
+    """Calibrated score unless resting; (score, raw, fired, resting). Firing starts a rest.
 
     After an alert the score is held at 0 for `rest` points (NAB counts only the
     earliest detection), unless a stronger event escalates. Onsets neither
@@ -688,7 +704,7 @@ def _rest_and_fire(raw: float, kind: int, n: int, learn: int, rest: int, escalat
             fired = True
             ist[I_LAST_FIRE] = n
             fs[F_FIRE_RAW] = raw
-    return score, raw, fired
+    return score, raw, fired, resting
 
 
 @_helper
@@ -947,12 +963,12 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
             continue
         _track_time(t, gapf, fs, ist)
         # ---- the novelty components ------------------------------------------
-        newrange, kind, v, lo, rng = _range_novelty(v, n, learn, rexp, rnoise,
+        newrange, range_undamped, kind, v, lo, rng = _range_novelty(v, n, learn, rexp, rnoise,
                                                     scale, tau_r, fs, ist)
         novelty = _context_novelty(v, lo, rng, k_ord, g1, g2, novagg, hist, table, ist)
-        novelty = _pattern_novelty(novelty, v, rng, n, jumpw, jumps, tau,
+        novelty, novelty_undamped = _pattern_novelty(novelty, v, rng, n, jumpw, jumps, tau,
                                    fs, ist)
-        tscore = _time_of_day_novelty(t, v, lo, rng, n, wtod, todlev,
+        tscore, tod_undamped = _time_of_day_novelty(t, v, lo, rng, n, wtod, todlev,
                                       mindays, tau_t, toddist,
                                       ttab, tdays, tlastday, ist)
         # ---- onsets: sustained deviation from the season, drift of its level -----
@@ -963,12 +979,22 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         # ---- combine, rest, glaring points -----------------------------------------
         raw, kind = _combine(newrange, cnov * novelty, tscore, rscore, dscore, kind,
                              agree, mature, n)
-        score, raw, fired = _rest_and_fire(raw, kind, n, learn, rest, escalate,
+        score, raw, fired, resting = _rest_and_fire(raw, kind, n, learn, rest, escalate,
                                            esc_factor, soft_rest, cal,
                                            fire, fs, ist)
         if size_at > 0.0 and n >= learn:
             score, kind = _glaring(v, expected, width, newrange, raw, score, kind, fired, n,
                                    rest, size_at, size_esc, cal, fs, ist)
+        # ---- why a point that stood out scored low --------------------------------
+        quiet = QUIET_NONE
+        if score < QUIET_BELOW and n >= learn and abs(v - expected) > width:
+            undamped = max(range_undamped, cnov * novelty_undamped, tod_undamped)
+            if resting and (raw >= fire or undamped >= fire):
+                quiet = QUIET_RESTING
+            elif undamped >= fire:
+                quiet = QUIET_RARITY
+            else:
+                quiet = QUIET_SEEN
         olevel = _outage(t, v, n, learn, lo, outage_share, day_b, fs[F_EWDT], out, tref)
         if out[O_ALARM] > 0.0:
             # one event: while it lasts only its (hourly) reports score, and the
@@ -978,6 +1004,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                 kind = K_OUTAGE
             else:
                 score = 0.0
+                quiet = QUIET_OUTAGE
             ctx = CTX_DAY
             ref = tref[R_MEAN, day_b]
             half = OUTAGE_DEV_SIGMAS * tref[R_DEV, day_b]
@@ -987,7 +1014,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         if score <= 0.0:
             kind = K_NONE
         out_score[j] = score
-        out_kind[j] = kind + CTX_MUL * ctx
+        out_kind[j] = kind + CTX_MUL * ctx + QUIET_MUL * quiet
         # ---- learn -----------------------------------------------------------------
         _learn_baseline(v, n, day_b, week_b, alpha, drate, fs,
                         dprof, dcnt, wprof, wcnt)
