@@ -200,3 +200,14 @@ def test_bench_synth_writes_the_corpus_and_scores_each_detector(tmp_path: Path) 
     assert (out / "labels" / "combined_windows.json").is_file()
     bad = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--detectors", "nope"])
     assert bad.exit_code == 2
+
+
+def test_ablations_are_for_benchmarks_not_for_users(corpus: Path, tmp_path: Path) -> None:
+    res = runner.invoke(_app(), ["bench", "nab", "--nab-root", str(corpus), "--detector",
+                                 "vigilnotod", "--results-dir", str(tmp_path / "r"),
+                                 "--format", "json"])
+    assert res.exit_code == 0, res.output
+    p = _series_csv(tmp_path)
+    res = runner.invoke(_app(), ["detect", str(p), "--timestamp-column", "ts",
+                                 "--value-column", "cpu", "--detector", "vigilnotod"])
+    assert res.exit_code == 2
