@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vigil.cli.common import fail_usage
+from vigil.cli.common import fail_usage, print_table
 from vigil.cli.context import cli_database, cli_settings
 from vigil.core.types import Severity
 
@@ -52,7 +52,7 @@ def _render(findings: list[ComplianceFinding], fmt: AuditFormat,
     for f in order:
         table.add_row(*(Text(cell) for cell in (f.severity.value, f.check_id, f.resource,
                                                  f.message, f.path)))
-    console.print(table)
+    print_table(table)
     console.print(f"{len(findings)} findings", highlight=False)
 
 
