@@ -49,7 +49,6 @@ def test_loading_the_config_does_not_load_pysigma() -> None:
 def test_detector_names_of_the_cli_are_the_registry_names() -> None:
     from vigil.detection.registry import DEFAULT_DETECTOR as registry_default
     from vigil.detection.registry import DETECTORS
-
     from vigil.evaluation.variants import candidate_names
 
     assert tuple(DETECTORS) == DETECTOR_NAMES
