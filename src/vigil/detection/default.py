@@ -83,7 +83,7 @@ class DefaultConfig:
     band_sigmas: float = 3.0
     residual_weight: float = 0.3
     residual_z: float = 4.0
-    residual_span: float = 6.0
+    residual_span: float = 72.0     # points (6 until the synthetic corpus: it fired on noise)
     drift_weight: float = 0.3
     drift_sigmas: float = 4.0
     drift_rate: float = 0.002
