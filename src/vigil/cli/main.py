@@ -9,6 +9,7 @@ from vigil.cli import (
     anomalies,
     audit,
     bench,
+    bench_lifecycle,
     db,
     detect,
     keys,
@@ -31,6 +32,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.command("detect")(detect.detect)
 app.add_typer(bench.app, name="bench")
+bench_lifecycle.register(bench.app)  # bench budget, bench feedback
 scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
