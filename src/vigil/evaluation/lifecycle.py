@@ -39,7 +39,7 @@ def synthetic_series(seed: int, weeks: float = 8.0, step: float = 300.0
     for i in rng.choice(n, size=max(1, int(weeks)), replace=False):  # about one event a week
         width = int(rng.integers(1, 12))
         values[i:i + width] += rng.choice([-1, 1]) * amp * rng.uniform(1.5, 4.0)
-    return ts, values
+    return ts.astype(np.float64), np.asarray(values, dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
