@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from vigil.api.problems import ProblemError, field_errors
@@ -26,3 +28,24 @@ def parse_json_body(model: type[ModelT], body: bytes) -> ModelT:
                            "the request does not have the expected shape",
                            field_errors([{**e, "loc": ("body", *e["loc"])} for e in errors])) \
             from None
+
+
+def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
+    """A dependency that reads and validates the JSON body; declare it after the role check.
+
+    FastAPI parses declared body parameters before any dependency runs, so a route that
+    took `body: Model` would answer 400/422 to an unauthenticated caller and spend CPU
+    on its body first; this reads the body only once the caller is known.
+    """
+
+    async def dependency(request: Request) -> ModelT:
+        return parse_json_body(model, await request.body())
+
+    return dependency
+
+
+def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The `openapi_extra` that documents a JSON body read by `json_body`."""
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": model.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
+

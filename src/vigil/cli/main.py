@@ -12,7 +12,9 @@ from vigil.cli import (
     bench_lifecycle,
     db,
     detect,
+    forecast,
     keys,
+    limits,
     models,
     scan,
     serve,
@@ -30,6 +32,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(limits.app, name="limits")
 app.command("detect")(detect.detect)
 app.add_typer(bench.app, name="bench")
 bench_lifecycle.register(bench.app)  # bench budget, bench feedback
@@ -37,6 +40,7 @@ scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
 alerts.register(app)  # alerts, silences, oncall, notify
+forecast.register(app)  # forecast, predictions, slos
 app.add_typer(anomalies.app, name="anomalies")
 app.add_typer(models.app, name="models")
 

@@ -90,6 +90,13 @@ def revoke(session: Session, key_id: int) -> ApiKeyRecord | None:
     return _record(row)
 
 
+def active_admin_ids(session: Session) -> list[int]:
+    """Ids of the admin keys not revoked, locked for update so concurrent revokes queue."""
+    stmt = (select(ApiKeyRow.id).where(ApiKeyRow.role == "admin", ApiKeyRow.revoked_at.is_(None))
+            .order_by(ApiKeyRow.id).with_for_update())
+    return list(session.scalars(stmt).all())
+
+
 def count_keys(session: Session) -> int:
     """How many keys were ever created."""
     return int(session.scalar(select(func.count()).select_from(ApiKeyRow)) or 0)

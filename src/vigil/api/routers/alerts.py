@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.alerting.durations import parse_duration
 from vigil.alerting.lifecycle import AlertState, TransitionError
+from vigil.api.bodies import json_body, openapi_body
 from vigil.api.deps import Principal, get_config, get_database, require_role
 from vigil.api.pagination import decode_cursor, encode_cursor
 from vigil.api.problems import ProblemError
@@ -120,9 +121,11 @@ def list_silences(include_expired: bool = Query(default=False, alias="all"),
     return [svc.silence_json(s, now) for s in svc.list_silences(db, now, include_expired)]
 
 
-@router.post("/silences", status_code=201, responses={422: {"description": "Invalid silence"}})
-def create_silence(body: SilenceIn, db: Database = Depends(get_database),
-                   principal: Principal = Depends(require_role(Role.OPERATOR))) -> dict[str, Any]:
+@router.post("/silences", status_code=201, responses={422: {"description": "Invalid silence"}},
+             openapi_extra=openapi_body(SilenceIn))
+def create_silence(db: Database = Depends(get_database),
+                   principal: Principal = Depends(require_role(Role.OPERATOR)),
+                   body: SilenceIn = Depends(json_body(SilenceIn))) -> dict[str, Any]:
     """Create a silence; its author is the API key's name."""
     now = _now()
     starts = _aware(body.starts_at) if body.starts_at else now

@@ -1,7 +1,7 @@
 """model lifecycle: anomaly feedback, missed anomalies, model versions, data quality
 
 Revision ID: 0007_model_lifecycle
-Revises: 0006_finding_suppression
+Revises: 0007_empty_label_values
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_model_lifecycle"
-down_revision = "0006_finding_suppression"
+down_revision = "0007_empty_label_values"
 branch_labels = None
 depends_on = None
 
