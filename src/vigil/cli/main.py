@@ -9,6 +9,7 @@ from vigil.cli import (
     anomalies,
     audit,
     bench,
+    bench_forecast,
     bench_lifecycle,
     db,
     detect,
@@ -35,6 +36,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(limits.app, name="limits")
 app.command("detect")(detect.detect)
 app.add_typer(bench.app, name="bench")
+bench_forecast.register(bench.app)  # bench forecast, bench breach
 bench_lifecycle.register(bench.app)  # bench budget, bench feedback
 scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
