@@ -10,6 +10,7 @@ from vigil.cli import (
     audit,
     bench,
     bench_forecast,
+    bench_lifecycle,
     db,
     detect,
     forecast,
@@ -36,6 +37,7 @@ app.add_typer(limits.app, name="limits")
 app.command("detect")(detect.detect)
 app.add_typer(bench.app, name="bench")
 bench_forecast.register(bench.app)  # bench forecast, bench breach
+bench_lifecycle.register(bench.app)  # bench budget, bench feedback
 scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")

@@ -39,11 +39,10 @@ class MissedIn(BaseModel):
 
 def _when(raw: str | float, field: str) -> datetime:
     try:
-        ts = parse_timestamp(raw)
-    except ValueError as exc:
+        return datetime.fromtimestamp(parse_timestamp(raw), UTC)
+    except (ValueError, OverflowError, OSError) as exc:
         raise ProblemError(422, "invalid-input", "Invalid input", str(exc),
                            [{"in": "body", "path": field, "message": str(exc)}]) from None
-    return datetime.fromtimestamp(ts, UTC)
 
 
 @router.post("/anomalies/{anomaly_id}/feedback", responses={404: {"description": "No anomaly"}})
