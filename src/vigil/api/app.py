@@ -8,7 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from vigil import __version__
-from vigil.api.middleware import AuthMiddleware, BodyLimitMiddleware, MetricsMiddleware
+from vigil.api.middleware import (
+    AuthMiddleware,
+    BodyLimitMiddleware,
+    BodyTimeoutMiddleware,
+    MetricsMiddleware,
+)
 from vigil.api.problems import install_problem_handlers
 from vigil.api.routers import (
     alerts,
@@ -65,6 +70,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        status_by_path={prometheus.WRITE_PATH: 400})
     app.add_middleware(AuthMiddleware)  # outside the body limit: authenticate first
+    app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
     app.add_middleware(MetricsMiddleware)
     for router in (system.router, data.router, keys.router, limits.router, detect.router,
                    alerts.router,

@@ -183,3 +183,62 @@ class AuthMiddleware:
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
+
+
+class BodyTimeout(Exception):
+    """Raised inside receive() when a request body takes longer than allowed to arrive."""
+
+
+class BodyTimeoutMiddleware:
+    """Answer 408 when a request body is not fully received within `seconds` of the first read.
+
+    A client that trickles its body otherwise holds a connection, a task and the
+    bytes so far for as long as it likes (nginx's `client_body_timeout`).
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap one request."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        import anyio
+
+        deadline: float | None = None
+        started = False
+
+        async def timed_receive() -> Message:
+            nonlocal deadline
+            if deadline is None:
+                deadline = anyio.current_time() + self.seconds
+            remaining = deadline - anyio.current_time()
+            with anyio.move_on_after(max(remaining, 0.0)) as scope_:
+                message = await receive()
+            if scope_.cancelled_caught:
+                raise BodyTimeout()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, tracking_send)
+        except BodyTimeout:
+            log_event("http_body_timeout", "INFO", path=scope.get("path", ""),
+                      timeout_seconds=self.seconds)
+            if not started:
+                body = orjson.dumps({"type": TYPE_BASE + "request-timeout",
+                                     "title": "Request timeout", "status": 408,
+                                     "detail": f"the request body did not arrive within "
+                                               f"{self.seconds:g} s"})
+                await send({"type": "http.response.start", "status": 408,
+                            "headers": [(b"content-type", PROBLEM_JSON.encode()),
+                                        (b"content-length", str(len(body)).encode()),
+                                        (b"connection", b"close")]})
+                await send({"type": "http.response.body", "body": body})

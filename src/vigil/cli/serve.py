@@ -25,6 +25,7 @@ def serve(
     from sqlalchemy.exc import SQLAlchemyError
 
     from vigil.api.app import create_app
+    from vigil.api.server_protocol import protocol_with_header_timeout
     from vigil.config import ConfigError, load_operator_config
     from vigil.services.keys import ensure_bootstrap_admin
     from vigil.storage.migrate import upgrade
@@ -53,7 +54,9 @@ def serve(
               database=settings.effective_database_url().split(":")[0])
     app = create_app(settings, db=db, config=config)
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False,
-                server_header=False)
+                server_header=False,
+                http=protocol_with_header_timeout(settings.header_timeout_seconds),
+                limit_concurrency=settings.max_connections, timeout_keep_alive=5)
 
 
 def announce_first_admin_key(db: Database, key_file: Path, secret: str) -> None:
