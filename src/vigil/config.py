@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from vigil.alerting.config import AlertingConfig
 from vigil.core.remote_write_config import RemoteWriteConfig
 from vigil.detection.config import DetectionConfig
+from vigil.forecasting.config import ForecastingConfig
 from vigil.security.config import VulnerabilityScanningConfig
 from vigil.security.threats.config import ThreatsConfig
 
@@ -112,6 +113,7 @@ class OperatorConfig(BaseModel):
         default_factory=VulnerabilityScanningConfig)
     threats: ThreatsConfig = Field(default_factory=ThreatsConfig)
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
+    forecasting: ForecastingConfig = Field(default_factory=ForecastingConfig)
 
 
 def load_operator_config(path: Path | None) -> OperatorConfig:

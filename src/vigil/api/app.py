@@ -19,8 +19,11 @@ from vigil.api.routers import (
     alerts,
     data,
     detect,
+    feedback,
+    forecast,
     keys,
     limits,
+    models,
     prometheus,
     security_scans,
     security_threats,
@@ -72,8 +75,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app.add_middleware(AuthMiddleware)  # outside the body limit: authenticate first
     app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
     app.add_middleware(MetricsMiddleware)
-    for router in (system.router, data.router, keys.router, limits.router, detect.router,
-                   alerts.router,
-                   prometheus.router, security_scans.router, security_threats.router):
+    for router in (
+        system.router,
+        data.router,
+        keys.router,
+        limits.router,
+        detect.router,
+        alerts.router,
+        prometheus.router,
+        security_scans.router,
+        security_threats.router,
+        forecast.router,
+        feedback.router,
+        models.router,
+    ):
         app.include_router(router)
     return app

@@ -18,7 +18,7 @@ from vigil.cli.context import cli_database, cli_settings
 from vigil.core.types import Severity
 
 if TYPE_CHECKING:
-    from vigil.security.audit import Finding
+    from vigil.security.audit import ComplianceFinding
 
 app = typer.Typer(help="Compliance audits: Kubernetes manifests, Vigil's own settings.",
                   no_args_is_help=True)
@@ -32,15 +32,16 @@ class AuditFormat(str, Enum):
     SARIF = "sarif"
 
 
-def _render(findings: list[Finding], fmt: AuditFormat, descriptions: dict[str, str]) -> None:
+def _render(findings: list[ComplianceFinding], fmt: AuditFormat,
+            descriptions: dict[str, str]) -> None:
     if fmt is AuditFormat.JSON:
         counts = {s.value: sum(f.severity is s for f in findings) for s in Severity}
         typer.echo(json.dumps({"findings": [f.as_dict() for f in findings], "summary": counts}))
         return
     if fmt is AuditFormat.SARIF:
-        from vigil.security.audit.sarif import to_sarif
+        from vigil.security.sarif import compliance_log
 
-        typer.echo(json.dumps(to_sarif(findings, descriptions), indent=2))
+        typer.echo(json.dumps(compliance_log(findings, descriptions), indent=2))
         return
     console = Console() if sys.stdout.isatty() else Console(width=200)
     if not findings:

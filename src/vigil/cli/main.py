@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from vigil.cli import alerts, audit, bench, db, detect, keys, limits, scan, serve, threats
+from vigil.cli import (
+    alerts,
+    anomalies,
+    audit,
+    bench,
+    db,
+    detect,
+    forecast,
+    keys,
+    limits,
+    models,
+    scan,
+    serve,
+    threats,
+)
 
 app = typer.Typer(
     name="vigil",
@@ -24,6 +38,9 @@ scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
 alerts.register(app)  # alerts, silences, oncall, notify
+forecast.register(app)  # forecast, predictions, slos
+app.add_typer(anomalies.app, name="anomalies")
+app.add_typer(models.app, name="models")
 
 
 def main() -> None:

@@ -16,8 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from vigil.config import Settings
 from vigil.security.audit import (
     CHECKS,
+    ComplianceFinding,
     ConfigFacts,
-    Finding,
     audit_config,
     audit_manifests,
     load_manifests,
@@ -38,7 +38,7 @@ class AuditInputError(ValueError):
 class AuditReport:
     """Findings of one audit and the descriptions of the checks it ran (for SARIF)."""
 
-    findings: list[Finding]
+    findings: list[ComplianceFinding]
     descriptions: dict[str, str]
 
 

@@ -18,6 +18,7 @@ from vigil.security.threats import Threat
 from vigil.services import alerting, vuln_scans
 from vigil.services.detection_worker import DetectionWorker
 from vigil.services.ingest import IngestReport, ingest
+from vigil.services.lifecycle_jobs import register_lifecycle_jobs
 from vigil.services.remote_write import RemoteWriteReport, receive_remote_write
 from vigil.services.retention import apply_retention
 from vigil.services.scheduler import Scheduler
@@ -51,6 +52,7 @@ class Runtime:
                                 delay=10.0)
         self.scheduler.register("alert_history_prune", 86_400.0,
                                 lambda now: alerting.prune_history(self.db, now), delay=300.0)
+        register_lifecycle_jobs(self.scheduler, self.db, self.settings, self.config)
         scanning = self.config.vulnerability_scanning
         self.scheduler.register("vulnerability_scans", scanning.interval_minutes * 60.0,
                                 vuln_scans.scheduled_scan_job(self.db, self.settings, self.config),

@@ -17,6 +17,7 @@ import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.config import Settings, load_operator_config
+from vigil.core.severity import log_level_of_priority, priority_rank
 from vigil.core.types import Priority
 from vigil.security.threats import (
     AuthEvent,
@@ -36,8 +37,6 @@ from vigil.storage import threats_repo
 from vigil.storage.database import Database
 from vigil.telemetry.logging import log_event
 from vigil.telemetry.threat_metrics import count_threat
-
-_ORDER = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
 
 
 class InputError(ValueError):
@@ -133,14 +132,14 @@ def scan_files(paths: list[Path], config: ThreatsConfig, sigma: SigmaRuleSet | N
 
 def at_or_above(threats: list[Threat], floor: Priority) -> list[Threat]:
     """Threats whose priority is `floor` or more urgent."""
-    return [t for t in threats if _ORDER[t.priority.value] <= _ORDER[floor.value]]
+    return [t for t in threats if priority_rank(t.priority) <= priority_rank(floor)]
 
 
 def report_threats(threats: Iterable[Threat], origin: str) -> None:
     """Log THREAT_DETECTED (CRITICAL for P1, else WARNING) and count the metric."""
     for t in threats:
-        level = "CRITICAL" if t.priority is Priority.P1 else "WARNING"
-        log_event("THREAT_DETECTED", level, type=t.type, source_ip=t.source_ip,
+        log_event("THREAT_DETECTED", log_level_of_priority(t.priority), type=t.type,
+                  source_ip=t.source_ip,
                   priority=t.priority.value, technique=t.technique, count=t.count,
                   first_seen=t.first_seen.isoformat(), last_seen=t.last_seen.isoformat(),
                   targets=t.targets[:10], origin=origin,

@@ -1,7 +1,9 @@
 """Alerting application service, one module per job.
 
 - `compiled`: the configuration compiled once and cached (`compiled_alerting`);
-- `evaluation`: the evaluation cycle (`evaluate_alerts`) and its scheduler jobs;
+- `evaluation`: the evaluation cycle (`evaluate_alerts`) and its scheduler jobs, in phases:
+  `lifecycle` (rules and life cycle), `paging` (escalation pages) and `notifying` (grouped
+  notifications), which share `delivery` and `cycle_state`;
 - `actions`: what operators do (acknowledge, resolve, silence, on call, test a receiver);
 - `views`: alerts, silences, details and on-call entries as JSON-ready data.
 """
@@ -24,9 +26,9 @@ from vigil.services.alerting.actions import (
     upcoming_pages,
 )
 from vigil.services.alerting.compiled import CompiledAlerting, compiled_alerting
+from vigil.services.alerting.cycle_state import EvaluationReport
 from vigil.services.alerting.evaluation import (
     EVALUATION_JOB,
-    EvaluationReport,
     alerting_job,
     evaluate_alerts,
     evaluation_interval_seconds,

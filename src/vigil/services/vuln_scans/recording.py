@@ -10,7 +10,7 @@ import orjson
 
 from vigil.security import extractors
 from vigil.security.ignore import IgnoreRule
-from vigil.security.model import ExtractError, Extraction, Finding
+from vigil.security.model import ExtractError, Extraction, VulnerabilityFinding
 from vigil.security.scanner import ScanReport, scan
 from vigil.services.vuln_scans.advisories import advisory_count, load_advisories
 from vigil.services.vuln_scans.errors import NoAdvisories, ScanInputError
@@ -35,7 +35,7 @@ def scan_extraction(db: Database, target: str, extraction: Extraction,
     return scan(target, extraction, advisories, ignores, today)
 
 
-def _finding_record(f: Finding, rule: IgnoreRule | None = None) -> repo.FindingRecord:
+def _finding_record(f: VulnerabilityFinding, rule: IgnoreRule | None = None) -> repo.FindingRecord:
     return repo.FindingRecord(
         package=f.package, version=f.version, ecosystem=f.ecosystem, vuln_id=f.id,
         aliases=list(f.aliases), severity=f.severity, score=f.score, summary=f.summary,

@@ -24,6 +24,7 @@ from vigil.storage.alerting_repo.alerts import (
 )
 from vigil.storage.alerting_repo.notifications import (
     NotificationRecord,
+    last_delivery,
     last_sent,
     notifications_of,
     record_notification,
@@ -40,8 +41,8 @@ from vigil.storage.alerting_repo.silences import (
 __all__ = [
     "NotificationRecord", "SeriesLabels", "StoredAlert", "active_silences", "add_events",
     "add_many_events", "anomaly_signals", "count_open_by_priority", "create_silence",
-    "events_of", "expire_silence", "get_alert", "insert_alerts", "last_event", "last_sent",
-    "latest_samples", "list_alerts", "list_silences", "notifications_of", "open_alerts",
-    "prune", "recently_resolved", "record_notification", "update_alert",
-    "update_observations",
+    "events_of", "expire_silence", "get_alert", "insert_alerts", "last_delivery",
+    "last_event", "last_sent", "latest_samples", "list_alerts", "list_silences",
+    "notifications_of", "open_alerts", "prune", "recently_resolved", "record_notification",
+    "update_alert", "update_observations",
 ]

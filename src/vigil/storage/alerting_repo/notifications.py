@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.alerting.pipeline import LogEntry
+from vigil.alerting.pipeline import Failure, LogEntry
 from vigil.storage.alerting_repo._utc import required
 from vigil.storage.models_alerting import NotificationRow
 
@@ -51,6 +51,24 @@ def last_sent(session: Session, receiver: str, group_key: str) -> LogEntry | Non
         .order_by(NotificationRow.ts.desc(), NotificationRow.id.desc()).limit(1)
     ).first()
     return None if row is None else LogEntry(required(row.ts), frozenset(row.firing))
+
+
+def last_delivery(session: Session, receiver: str,
+                  group_key: str) -> tuple[LogEntry | None, Failure | None]:
+    """A group's (or page's) last successful notification to a receiver, and the failure
+    that came after it, if its newest attempt failed (the back-off counts from it)."""
+    newest = session.scalars(
+        select(NotificationRow)
+        .where(NotificationRow.receiver == receiver, NotificationRow.group_key == group_key)
+        .order_by(NotificationRow.ts.desc(), NotificationRow.id.desc()).limit(1)
+    ).first()
+    if newest is None:
+        return None, None
+    if newest.status == "sent":
+        return LogEntry(required(newest.ts), frozenset(newest.firing)), None
+    failure = (Failure(required(newest.ts), newest.attempts) if newest.status == "failed"
+               else None)
+    return last_sent(session, receiver, group_key), failure
 
 
 def notifications_of(session: Session, alert_id: int, since: datetime) -> list[NotificationRecord]:
