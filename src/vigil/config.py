@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     max_labels_per_series: int = Field(default=32, ge=1)
     max_label_length: int = Field(default=1024, ge=1)
     future_tolerance_seconds: int = Field(default=86_400, ge=0)
+    external_url: str = ""
     header_timeout_seconds: float = Field(default=10.0, gt=0)
     body_timeout_seconds: float = Field(default=60.0, gt=0)
     max_connections: int = Field(default=1000, ge=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -12,6 +13,7 @@ from vigil.api.middleware import (
     AuthMiddleware,
     BodyLimitMiddleware,
     BodyTimeoutMiddleware,
+    HeadAndUrlMiddleware,
     MetricsMiddleware,
 )
 from vigil.api.problems import install_problem_handlers
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
                        status_by_path={prometheus.WRITE_PATH: 400})
     app.add_middleware(AuthMiddleware)  # outside the body limit: authenticate first
     app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
+    app.add_middleware(HeadAndUrlMiddleware)
     app.add_middleware(MetricsMiddleware)
     for router in (
         system.router,
@@ -90,4 +93,26 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
         models.router,
     ):
         app.include_router(router)
+    install_security_scheme(app)
     return app
+
+
+def install_security_scheme(app: FastAPI) -> None:
+    """Declare the bearer API key in OpenAPI (so /docs can authorise) on every /api/v1 route."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            schema.setdefault("components", {})["securitySchemes"] = {"bearerAuth": {
+                "type": "http", "scheme": "bearer", "bearerFormat": "vgl_ API key",
+                "description": "An API key made by `vigil keys create`"}}
+            for path, operations in schema.get("paths", {}).items():
+                if path.startswith("/api/v1"):
+                    for operation in operations.values():
+                        operation["security"] = [{"bearerAuth": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

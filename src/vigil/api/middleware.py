@@ -242,3 +242,50 @@ class BodyTimeoutMiddleware:
                                         (b"content-length", str(len(body)).encode()),
                                         (b"connection", b"close")]})
                 await send({"type": "http.response.body", "body": body})
+
+
+MAX_URL_BYTES = 8192
+"""The longest path plus query string accepted (nginx's default large header buffer)."""
+
+
+class HeadAndUrlMiddleware:
+    """HEAD on a GET route answers like GET without a body; an oversize URL gets 414.
+
+    Starlette routes declared for GET refuse HEAD with 405; HTTP says HEAD is GET
+    without the body (RFC 9110 §9.3.2), which is what monitors and caches send.
+    """
+
+    def __init__(self, app: ASGIApp, max_url_bytes: int = MAX_URL_BYTES) -> None:
+        self.app = app
+        self.max_url_bytes = max_url_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap one request."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        url_bytes = len(scope.get("raw_path") or scope.get("path", "").encode()) \
+            + len(scope.get("query_string", b""))
+        if url_bytes > self.max_url_bytes:
+            body = orjson.dumps({"type": TYPE_BASE + "uri-too-long", "title": "URI too long",
+                                 "status": 414,
+                                 "detail": f"the URL is {url_bytes} bytes; at most "
+                                           f"{self.max_url_bytes} are accepted"})
+            await send({"type": "http.response.start", "status": 414,
+                        "headers": [(b"content-type", PROBLEM_JSON.encode()),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body",
+                        "body": b"" if scope.get("method") == "HEAD" else body})
+            return
+        if scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def bodiless_send(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, bodiless_send)

@@ -13,6 +13,7 @@ import asyncio
 from typing import Any
 
 import h11
+import orjson
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from vigil.telemetry.logging import log_event
@@ -67,6 +68,19 @@ class HeaderTimeoutProtocol(H11Protocol):
         super().on_response_complete()
         if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
             self._arm_header_timer()
+
+    def send_400_response(self, msg: str) -> None:
+        """A request h11 cannot parse (e.g. a request line or headers over its size limit)
+        gets problem+json like every other error, then the connection closes."""
+        body = orjson.dumps({"type": "https://vigil.dev/problems/bad-request",
+                             "title": "Bad request", "status": 400,
+                             "detail": "the request could not be read: malformed, or its URL "
+                                       "and headers are too large"})
+        self.transport.write(b"HTTP/1.1 400 Bad Request\r\n"
+                             b"content-type: application/problem+json\r\n"
+                             b"content-length: %d\r\nconnection: close\r\n\r\n%s"
+                             % (len(body), body))
+        self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Forget the clock of a closed connection."""

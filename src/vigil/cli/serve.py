@@ -13,6 +13,7 @@ from vigil.cli.common import err_console, fail_usage
 from vigil.cli.context import cli_database, cli_settings, one_line
 
 if TYPE_CHECKING:
+    from vigil.config import OperatorConfig
     from vigil.storage.database import Database
 
 
@@ -39,6 +40,7 @@ def serve(
         fail_usage(str(exc))
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
+    use_external_url(config, settings.external_url or bind_url(bind_host, bind_port))
     _check_can_listen(bind_host, bind_port)
     try:
         upgrade(settings.effective_database_url())
@@ -88,6 +90,21 @@ def announce_first_admin_key(db: Database, key_file: Path, secret: str) -> None:
         log_event("ERROR", "ERROR", message=f"the first admin key could not be written to "
                   f"{key_file} and stderr is not a terminal, so it was revoked; create one "
                   "with `vigil keys create --role admin --name <who>`")
+
+
+def bind_url(host: str, port: int) -> str:
+    """The URL this server answers on: the bind address, or this host's name for a wildcard."""
+    if host in {"0.0.0.0", "::", ""}:
+        host = socket.getfqdn()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def use_external_url(config: OperatorConfig, url: str) -> None:
+    """Links in notifications point at `url` unless the operator file sets external_url."""
+    if "external_url" not in config.alerting.model_fields_set:
+        config.alerting.external_url = url
 
 
 def _check_can_listen(host: str, port: int) -> None:
