@@ -97,6 +97,20 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app of one `vigil serve --workers N` process: settings and YAML from the environment.
+
+    The parent process has migrated the database and checked the file; every worker runs
+    the scheduler and the detection worker, whose PostgreSQL advisory locks make each
+    job run and each partition score once per deployment.
+    """
+    settings = Settings()
+    config = load_operator_config(settings.config)
+    if settings.external_url and "external_url" not in config.alerting.model_fields_set:
+        config.alerting.external_url = settings.external_url
+    return create_app(settings, config=config)
+
+
 def install_security_scheme(app: FastAPI) -> None:
     """Declare the bearer API key in OpenAPI (so /docs can authorise) on every /api/v1 route."""
     from fastapi.openapi.utils import get_openapi

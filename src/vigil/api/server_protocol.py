@@ -10,6 +10,7 @@ connecting, or of the previous response; otherwise it gets 408 and is closed
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import h11
@@ -86,6 +87,12 @@ class HeaderTimeoutProtocol(H11Protocol):
         """Forget the clock of a closed connection."""
         self._cancel_header_timer()
         super().connection_lost(exc)
+
+
+class EnvironmentHeaderTimeoutProtocol(HeaderTimeoutProtocol):
+    """The protocol of `vigil serve --workers N`, timeout from VIGIL_HEADER_TIMEOUT_SECONDS."""
+
+    header_timeout = float(os.environ.get("VIGIL_HEADER_TIMEOUT_SECONDS", "") or 10.0)
 
 
 def protocol_with_header_timeout(seconds: float) -> type[HeaderTimeoutProtocol]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -20,8 +21,11 @@ if TYPE_CHECKING:
 def serve(
     host: str = typer.Option(None, "--host", help="Address to bind (default 127.0.0.1)"),
     port: int = typer.Option(None, "--port", help="Port (default 8000)", min=0, max=65535),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help=(
+        "API processes sharing the port (PostgreSQL only); scheduled jobs and detection "
+        "partitions still run once per deployment (advisory locks)")),
 ) -> None:
-    """Run Vigil: the API, the detection worker and the scheduler in one process."""
+    """Run Vigil: the API, the detection worker and the scheduler (in one or N processes)."""
     import uvicorn
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -38,6 +42,9 @@ def serve(
         config = load_operator_config(settings.config)
     except ConfigError as exc:
         fail_usage(str(exc))
+    if workers > 1 and not settings.is_postgres:
+        fail_usage("--workers above 1 needs PostgreSQL (VIGIL_DATABASE_URL): a SQLite file "
+                   "is served by one process, and its jobs have no advisory locks")
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
     use_external_url(config, settings.external_url or bind_url(bind_host, bind_port))
@@ -54,11 +61,20 @@ def serve(
         announce_first_admin_key(db, settings.data_dir / "admin.key", secret)
     log_event("server_starting", host=bind_host, port=bind_port,
               database=settings.effective_database_url().split(":")[0])
-    app = create_app(settings, db=db, config=config)
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False,
-                server_header=False,
-                http=protocol_with_header_timeout(settings.header_timeout_seconds),
-                limit_concurrency=settings.max_connections, timeout_keep_alive=5)
+    options: dict[str, Any] = {
+        "host": bind_host, "port": bind_port, "log_level": "warning", "access_log": False,
+        "server_header": False, "limit_concurrency": settings.max_connections,
+        "timeout_keep_alive": 5}
+    if workers == 1:
+        app = create_app(settings, db=db, config=config)
+        uvicorn.run(app, http=protocol_with_header_timeout(settings.header_timeout_seconds),
+                    **options)
+        return
+    db.dispose()
+    # each worker process builds its own app from the environment (settings, YAML file)
+    os.environ["VIGIL_EXTERNAL_URL"] = config.alerting.external_url
+    uvicorn.run("vigil.api.app:app_from_environment", factory=True, workers=workers,
+                http="vigil.api.server_protocol:EnvironmentHeaderTimeoutProtocol", **options)
 
 
 def announce_first_admin_key(db: Database, key_file: Path, secret: str) -> None:
