@@ -33,6 +33,7 @@ def test_api_key_brute_force_becomes_a_stored_threat(settings: Settings, db: Dat
                              headers=auth(keys["viewer"])).json()["items"]
     brute = [t for t in threats if t["type"] == "api_key_brute_force"]
     assert len(brute) == 1 and brute[0]["source_ip"] == "testclient"
+    assert brute[0]["count"] == 15  # the stored threat follows the attack past the threshold
 
 
 def test_security_signals_raise_alerts_through_the_rules(settings: Settings,
