@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vigil.cli import alerts, audit, bench, db, detect, keys, scan, serve, threats
+from vigil.cli import alerts, audit, bench, db, detect, keys, logs, scan, serve, threats
 
 app = typer.Typer(
     name="vigil",
@@ -22,6 +22,7 @@ app.add_typer(bench.app, name="bench")
 scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
+app.add_typer(logs.app, name="logs")
 alerts.register(app)  # alerts, silences, oncall, notify
 
 
