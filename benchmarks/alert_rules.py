@@ -95,7 +95,7 @@ def database_url(kind: str) -> Iterator[str]:
     from alembic import command
     from sqlalchemy import create_engine, text
 
-    from vigil.storage.database import make_engine
+    from vigil.storage.engine import make_engine
     from vigil.storage.migrate import alembic_config
 
     def migrate(url: str) -> None:

@@ -35,7 +35,8 @@ from vigil.config import Settings
 from vigil.security.osv import decode_document, parse_advisory
 from vigil.security.versions import PYPI, SEMVER, VersionOrder
 from vigil.services import vuln_scans
-from vigil.storage.database import make_engine, open_database
+from vigil.storage.database import open_database
+from vigil.storage.engine import make_engine
 from vigil.storage.migrate import upgrade
 
 HERE = Path(__file__).resolve().parent
@@ -186,7 +187,7 @@ def main() -> None:
             timings = []
             for _ in range(max(1, args.runs)):
                 if cache == "cold":
-                    vuln_scans._PARSED.clear()  # as in a fresh `vigil scan` process
+                    vuln_scans.clear_parsed_advisories()  # as in a fresh `vigil scan` process
                 started = time.perf_counter()
                 big = vuln_scans.scan_extraction(db, str(lock), vuln_scans.extract_path(lock))
                 timings.append(time.perf_counter() - started)

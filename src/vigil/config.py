@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vigil.alerting.config import AlertingConfig
+from vigil.core.remote_write_config import RemoteWriteConfig
+from vigil.detection.config import DetectionConfig
+from vigil.forecasting.config import ForecastingConfig
 from vigil.security.config import VulnerabilityScanningConfig
 from vigil.security.threats.config import ThreatsConfig
-from vigil.services.detection_config import DetectionConfig
-from vigil.services.remote_write_config import RemoteWriteConfig
 
 
 class Settings(BaseSettings):
@@ -35,6 +37,15 @@ class Settings(BaseSettings):
     max_labels_per_series: int = Field(default=32, ge=1)
     max_label_length: int = Field(default=1024, ge=1)
     future_tolerance_seconds: int = Field(default=86_400, ge=0)
+    cpu_workers: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2), ge=1)
+    cpu_queue: int = Field(default=2, ge=0)
+    remote_write_decompression_budget_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    auth_failure_limit: int = Field(default=20, ge=1)
+    auth_failure_window_seconds: int = Field(default=60, ge=1)
+    auth_lockout_seconds: int = Field(default=300, ge=1)
+    detect_rate_per_minute: int = Field(default=60, ge=0)
+    scan_rate_per_minute: int = Field(default=30, ge=0)
+    remote_write_rate_per_minute: int = Field(default=1200, ge=0)
     scheduler_enabled: bool = True
     log_level: str = "INFO"
     tls_proxy: bool = False
@@ -99,6 +110,7 @@ class OperatorConfig(BaseModel):
         default_factory=VulnerabilityScanningConfig)
     threats: ThreatsConfig = Field(default_factory=ThreatsConfig)
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
+    forecasting: ForecastingConfig = Field(default_factory=ForecastingConfig)
 
 
 def load_operator_config(path: Path | None) -> OperatorConfig:

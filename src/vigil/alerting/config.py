@@ -18,6 +18,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from vigil.alerting.durations import Duration
 from vigil.alerting.matchers import parse_matchers
+from vigil.core.severity import DEFAULT_PRIORITY_BY_SEVERITY
 from vigil.core.types import Priority, Severity
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_:.-]*$")
@@ -92,8 +93,8 @@ class PriorityConfig(_Strict):
     """Severity and labels to P1–P4: explicit rules first, then the severity table."""
 
     rules: list[PriorityRuleConfig] = Field(default_factory=list)
-    by_severity: dict[Severity, Priority] = Field(default_factory=lambda: {
-        Severity.CRITICAL: Priority.P2, Severity.WARNING: Priority.P3, Severity.INFO: Priority.P4})
+    by_severity: dict[Severity, Priority] = Field(
+        default_factory=lambda: dict(DEFAULT_PRIORITY_BY_SEVERITY))
 
 
 class PersonConfig(_Strict):

@@ -1,20 +1,26 @@
-"""The notification pipeline, modelled on Alertmanager's: small named stages, one method each.
+"""The one notification pipeline, modelled on Alertmanager's: small named stages, one method each.
 
-inhibit → time intervals/maintenance → silence → wait → dedup → notify (with retry) → record.
-Each stage takes the group's context and its notices and returns the notices that go on;
-an empty list stops the pipeline. Stages get everything they need passed in (mute sets,
-the last notification-log entry, a send function, a record function), so each one can be
-tested alone and the pipeline stays free of I/O.
+Group notifications and escalation pages pass the same kinds of stage:
+
+    group:  mute → wait → dedup → backoff → notify → record
+    page:   mute → backoff → acknowledged? → notify → record
+
+Each stage takes the delivery's context and its notices and returns the notices that go
+on; an empty list stops the pipeline. Stages get everything they need passed in (a muter,
+the notification log's last entries, a send function, a record function), so each one can
+be tested alone and the pipeline stays free of I/O. `NotifyStage` makes one attempt: a
+failure is recorded, and `BackoffStage` lets a later evaluation cycle try again once the
+back-off has passed, so the cycle never sleeps.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from vigil.alerting.retry import RetryOutcome, RetryPolicy, with_retry
+from vigil.alerting.retry import Backoff, DeliveryError, RetryOutcome
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,14 @@ class LogEntry:
     firing: frozenset[str]
 
 
+@dataclass(frozen=True)
+class Failure:
+    """The newest delivery of a group or page failed: when, after how many attempts in a row."""
+
+    at: datetime
+    attempts: int
+
+
 @dataclass
 class Context:
     """What the stages know about the group being notified."""
@@ -53,6 +67,7 @@ class Context:
     repeat_interval: timedelta = timedelta(hours=4)
     send_resolved: bool = True
     last: LogEntry | None = None
+    last_failure: Failure | None = None
     extra: dict[str, object] = field(default_factory=dict)
     outcome: RetryOutcome | None = None
     dropped: dict[str, str] = field(default_factory=dict)
@@ -68,51 +83,31 @@ class Stage(Protocol):
         ...
 
 
-def _drop_firing(ctx: Context, notices: list[Notice], muted: Mapping[str, object],
-                 why: str) -> list[Notice]:
-    out = []
-    for n in notices:
-        if n.status == "firing" and n.fingerprint in muted:
-            ctx.dropped[n.fingerprint] = why
-        else:
-            out.append(n)
-    return out
+class Muter(Protocol):
+    """Knows why an alert is muted right now (inhibition, maintenance, silence)."""
+
+    def reason(self, fingerprint: str) -> str | None:
+        """The reason the alert with this fingerprint is muted, or None."""
+        ...
 
 
 @dataclass
-class InhibitStage:
-    """Drop firing notices muted by a firing source alert (fingerprint → source fingerprint)."""
+class MuteStage:
+    """Drop firing notices the muter mutes (resolved ones always pass); note why in the context."""
 
-    inhibited: Mapping[str, str]
-    name: str = "inhibit"
-
-    def process(self, ctx: Context, notices: list[Notice]) -> list[Notice]:
-        """Drop inhibited firing notices."""
-        return _drop_firing(ctx, notices, self.inhibited, "inhibited")
-
-
-@dataclass
-class TimeIntervalStage:
-    """Drop firing notices covered by an open maintenance window (fingerprint → window)."""
-
-    in_maintenance: Mapping[str, object]
-    name: str = "time_interval"
+    muter: Muter
+    name: str = "mute"
 
     def process(self, ctx: Context, notices: list[Notice]) -> list[Notice]:
-        """Drop firing notices in maintenance."""
-        return _drop_firing(ctx, notices, self.in_maintenance, "maintenance")
-
-
-@dataclass
-class SilenceStage:
-    """Drop firing notices muted by an active silence (fingerprint → silence ids)."""
-
-    silenced: Mapping[str, object]
-    name: str = "silence"
-
-    def process(self, ctx: Context, notices: list[Notice]) -> list[Notice]:
-        """Drop silenced firing notices."""
-        return _drop_firing(ctx, notices, self.silenced, "silenced")
+        """Drop muted firing notices."""
+        out = []
+        for n in notices:
+            why = self.muter.reason(n.fingerprint) if n.status == "firing" else None
+            if why is None:
+                out.append(n)
+            else:
+                ctx.dropped[n.fingerprint] = why
+        return out
 
 
 @dataclass
@@ -155,21 +150,64 @@ class DedupStage:
 
 
 @dataclass
+class BackoffStage:
+    """Hold a delivery while its receiver is down this cycle or its last failure backs off."""
+
+    backoff: Backoff
+    down: Collection[str] = ()
+    name: str = "backoff"
+
+    def process(self, ctx: Context, notices: list[Notice]) -> list[Notice]:
+        """Return nothing until the back-off after the last failed attempt has passed."""
+        if ctx.receiver in self.down:
+            return []
+        failure = ctx.last_failure
+        if failure is not None and ctx.now < failure.at + self.backoff.delay(failure.attempts):
+            return []
+        return notices
+
+
+@dataclass
+class AcknowledgedStage:
+    """Pass a page only while its alert is still unacknowledged and unchanged since read.
+
+    An operator's acknowledgement that lands during the cycle wins over the page.
+    """
+
+    still_unacknowledged: Callable[[Notice], bool]
+    name: str = "acknowledged"
+
+    def process(self, ctx: Context, notices: list[Notice]) -> list[Notice]:
+        """Drop notices of alerts acknowledged, resolved or changed meanwhile."""
+        out = []
+        for n in notices:
+            if self.still_unacknowledged(n):
+                out.append(n)
+            else:
+                ctx.dropped[n.fingerprint] = "acknowledged"
+        return out
+
+
+@dataclass
 class NotifyStage:
-    """Deliver through `send` with retries; the outcome is left in the context for RecordStage."""
+    """Deliver once through `send`; the outcome (attempts in a row) is left for RecordStage."""
 
     send: Callable[[Context, Sequence[Notice]], None]
-    policy: RetryPolicy
-    sleep: Callable[[float], None]
     name: str = "notify"
 
     def process(self, ctx: Context, notices: list[Notice]) -> list[Notice]:
-        """Send the notices (resolved ones only if the receiver wants them)."""
+        """Send the notices (resolved ones only if the receiver wants them); never waits."""
         to_send = [n for n in notices if ctx.send_resolved or n.status == "firing"]
         if not to_send:
             ctx.outcome = RetryOutcome(0, None)
             return notices
-        ctx.outcome = with_retry(lambda: self.send(ctx, to_send), self.policy, self.sleep)
+        attempt = (ctx.last_failure.attempts if ctx.last_failure else 0) + 1
+        try:
+            self.send(ctx, to_send)
+        except DeliveryError as exc:
+            ctx.outcome = RetryOutcome(attempt, str(exc))
+        else:
+            ctx.outcome = RetryOutcome(attempt, None)
         return notices
 
 
@@ -184,6 +222,27 @@ class RecordStage:
         """Record what was sent."""
         self.record(ctx, notices)
         return notices
+
+
+def group_stages(muter: Muter, backoff: Backoff, down: Collection[str],
+                 send: Callable[[Context, Sequence[Notice]], None],
+                 record: Callable[[Context, Sequence[Notice]], None]) -> list[Stage]:
+    """The stages of a group notification: mute, wait, dedup, back-off, notify, record."""
+    return [MuteStage(muter), WaitStage(), DedupStage(), BackoffStage(backoff, down),
+            NotifyStage(send), RecordStage(record)]
+
+
+def page_stages(muter: Muter, backoff: Backoff, down: Collection[str],
+                still_unacknowledged: Callable[[Notice], bool],
+                send: Callable[[Context, Sequence[Notice]], None],
+                record: Callable[[Context, Sequence[Notice]], None]) -> list[Stage]:
+    """The stages of an escalation page: mute, back-off, still unacknowledged, notify, record.
+
+    The escalation policy decides which page is due (and never repeats a page it sent), so
+    a page needs no wait or dedup stage.
+    """
+    return [MuteStage(muter), BackoffStage(backoff, down),
+            AcknowledgedStage(still_unacknowledged), NotifyStage(send), RecordStage(record)]
 
 
 def run_pipeline(stages: Iterable[Stage], ctx: Context, notices: list[Notice]) -> list[Notice]:

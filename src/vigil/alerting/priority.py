@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from vigil.alerting.config import PriorityConfig
 from vigil.alerting.matchers import matches_all, parse_matchers
-from vigil.core.types import Priority, Severity
+from vigil.core.severity import FALLBACK_PRIORITY, alert_severity
+from vigil.core.types import Priority
 
 
 class PriorityMapper:
@@ -22,8 +23,5 @@ class PriorityMapper:
         for matchers, prio in self.rules:
             if matches_all(matchers, labels):
                 return prio
-        try:
-            severity = Severity(labels.get("severity", "warning"))
-        except ValueError:
-            severity = Severity.WARNING
-        return self.by_severity.get(severity, Priority.P3)
+        severity = alert_severity(labels.get("severity"))
+        return self.by_severity.get(severity, FALLBACK_PRIORITY)

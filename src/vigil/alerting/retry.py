@@ -1,9 +1,17 @@
-"""Retry with exponential back-off: pure logic, the clock's `sleep` is passed in."""
+"""Retry with exponential back-off: pure logic.
+
+Two forms: `Backoff` spaces the attempts of a delivery over later evaluation cycles (the
+cycle never waits), and `with_retry` retries at once with the caller's `sleep`, for
+`vigil notify test` and forwarding to Alertmanager, which run outside the cycle.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+
+_MAX_EXPONENT = 64
 
 
 class DeliveryError(RuntimeError):
@@ -31,6 +39,22 @@ class RetryPolicy:
             out.append(min(delay, self.max_delay))
             delay *= self.factor
         return out
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long a failed delivery waits before a later cycle tries it again (exponential)."""
+
+    initial: timedelta = timedelta(seconds=15)
+    factor: float = 2.0
+    maximum: timedelta = timedelta(minutes=5)
+
+    def delay(self, failures: int) -> timedelta:
+        """The wait after `failures` consecutive failed attempts (none before a failure)."""
+        if failures <= 0:
+            return timedelta(0)
+        seconds = self.initial.total_seconds() * self.factor ** min(failures - 1, _MAX_EXPONENT)
+        return timedelta(seconds=min(seconds, self.maximum.total_seconds()))
 
 
 @dataclass

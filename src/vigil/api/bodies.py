@@ -1,15 +1,14 @@
-"""Shared request-body handling: JSON parsed into a model with 400/422 problems, ingest hooks."""
+"""Shared request-body handling: JSON parsed into a model with 400/422 problems."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from vigil.api.problems import ProblemError, field_errors
-from vigil.services.ingest import IngestReport
-from vigil.telemetry.metrics import INGEST_POINTS
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -31,11 +30,22 @@ def parse_json_body(model: type[ModelT], body: bytes) -> ModelT:
             from None
 
 
-def after_ingest(request: Request, report: IngestReport) -> None:
-    """Count an ingest's outcome and tell the detection worker about new points."""
-    INGEST_POINTS.labels("accepted").inc(report.accepted)
-    INGEST_POINTS.labels("duplicate").inc(report.duplicates)
-    INGEST_POINTS.labels("rejected").inc(len(report.rejected))
-    hook = getattr(request.app.state, "on_ingested", None)
-    if hook is not None and report.accepted:
-        hook(report)
+def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
+    """A dependency that reads and validates the JSON body; declare it after the role check.
+
+    FastAPI parses declared body parameters before any dependency runs, so a route that
+    took `body: Model` would answer 400/422 to an unauthenticated caller and spend CPU
+    on its body first; this reads the body only once the caller is known.
+    """
+
+    async def dependency(request: Request) -> ModelT:
+        return parse_json_body(model, await request.body())
+
+    return dependency
+
+
+def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The `openapi_extra` that documents a JSON body read by `json_body`."""
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": model.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
+

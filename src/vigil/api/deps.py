@@ -1,7 +1,8 @@
-"""FastAPI dependencies: settings, database, operator config and API-key authentication."""
+"""FastAPI dependencies: settings, database, runtime, operator config and API-key auth."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from fastapi import Request
@@ -10,11 +11,13 @@ from vigil.api.problems import ProblemError
 from vigil.config import OperatorConfig, Settings
 from vigil.core.types import Role
 from vigil.services.keys import AuthError, Principal, authenticate
+from vigil.services.runtime import Runtime
 from vigil.storage.database import Database
 from vigil.telemetry.logging import log_event
-from vigil.telemetry.metrics import AUTH_FAILURES, AUTH_WINDOW
+from vigil.telemetry.metrics import AUTH_FAILURES, AUTH_WINDOW, RATE_LIMITED
 
-__all__ = ["Principal", "get_config", "get_database", "get_settings", "require_role"]
+__all__ = ["Principal", "get_config", "get_database", "get_runtime", "get_settings",
+           "require_role"]
 
 
 def get_settings(request: Request) -> Settings:
@@ -27,6 +30,12 @@ def get_database(request: Request) -> Database:
     """The shared database handle."""
     db: Database = request.app.state.db
     return db
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The services of this process (ingest hand-off, background jobs)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 def get_config(request: Request) -> OperatorConfig:
@@ -57,34 +66,75 @@ def _fail(request: Request, reason: str, status: int, detail: str,
         context["key_name"] = principal.name
         context["role"] = principal.role.value
     log_event("AUTH_FAILED", "WARNING", **context)
-    hook = getattr(request.app.state, "on_auth_failed", None)
-    if hook is not None:
-        hook(context)
+    get_runtime(request).auth_failed(context)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     slug = "unauthorized" if status == 401 else "forbidden"
     title = "Unauthorized" if status == 401 else "Forbidden"
     return ProblemError(status, slug, title, detail, headers=headers)
 
 
-def require_role(role: Role) -> Callable[[Request], Principal]:
-    """A dependency that authenticates the bearer key and checks it allows `role`."""
+def client_address(request: Request) -> str:
+    """The caller's address, as the limits count it."""
+    return request.client.host if request.client else "unknown"
+
+
+def authenticate_request(request: Request) -> Principal:
+    """Who sends this request: 429 while its address is locked out, 401 (logged) on a bad key.
+
+    Runs before the body is read (see `AuthMiddleware`), so an unauthenticated caller
+    costs one hash lookup whatever it sends.
+    """
+    limiter = getattr(request.app.state, "limiter", None)
+    address = client_address(request)
+    if limiter is not None:
+        locked = limiter.auth_locked(address)
+        if locked is not None:
+            AUTH_FAILURES.labels(reason="locked_out").inc()
+            raise ProblemError(429, "too-many-auth-failures", "Too many requests",
+                               "too many failed authentications from this address; retry "
+                               f"in {math.ceil(locked)} s",
+                               headers={"Retry-After": str(max(1, math.ceil(locked)))})
+    try:
+        return authenticate(get_database(request), _bearer(request))
+    except AuthError as exc:
+        if limiter is not None:
+            limiter.auth_failed(address)
+        messages = {"missing": "send an API key as 'Authorization: Bearer <key>'",
+                    "invalid": "the API key is not valid",
+                    "revoked": "the API key has been revoked"}
+        raise _fail(request, exc.reason, 401, messages.get(exc.reason, "not authorised")) \
+            from None
+
+
+def require_role(role: Role, expensive: str | None = None) -> Callable[[Request], Principal]:
+    """A dependency that checks the caller's key allows `role`.
+
+    With `expensive` ("detect", "scan", "remote_write") it also spends one call of the
+    key's per-minute budget for that kind of route and answers 429 beyond it.
+    """
 
     def dependency(request: Request) -> Principal:
-        db = get_database(request)
-        try:
-            principal = authenticate(db, _bearer(request))
-        except AuthError as exc:
-            messages = {"missing": "send an API key as 'Authorization: Bearer <key>'",
-                        "invalid": "the API key is not valid",
-                        "revoked": "the API key has been revoked"}
-            raise _fail(request, exc.reason, 401, messages.get(exc.reason, "not authorised")) \
-                from None
+        principal: Principal | None = getattr(request.state, "principal", None)
+        if principal is None:
+            principal = authenticate_request(request)
         if not principal.role.allows(role):
             raise _fail(request, "forbidden", 403,
                         f"this action needs the {role.value} role; the key has "
                         f"{principal.role.value}", principal)
         AUTH_WINDOW.record(False)
         request.state.principal = principal
+        limiter = getattr(request.app.state, "limiter", None)
+        if expensive is not None and limiter is not None:
+            wait = limiter.spend(expensive, principal.key_id)
+            if wait is not None:
+                RATE_LIMITED.labels(kind=expensive).inc()
+                log_event("RATE_LIMITED", "INFO", kind=expensive, key_name=principal.name,
+                          retry_after=wait)
+                raise ProblemError(429, "rate-limited", "Too many requests",
+                                   f"this key is over its {expensive} limit of "
+                                   f"{limiter.policy.rate(expensive)} calls per minute; "
+                                   f"retry in {math.ceil(wait)} s",
+                                   headers={"Retry-After": str(math.ceil(wait))})
         return principal
 
     return dependency

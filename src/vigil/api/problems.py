@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from vigil.services.cpu_pool import PoolSaturated
 from vigil.storage.database import is_connection_error
 from vigil.telemetry.logging import log_event
 
@@ -38,13 +39,21 @@ def problem_response(status: int, type: str, title: str, detail: str = "",
                      headers: dict[str, str] | None = None,
                      instance: str | None = None) -> JSONResponse:
     """Build a problem+json response."""
+    return JSONResponse(problem_body(status, type, title, detail, errors, instance),
+                        status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def problem_body(status: int, type: str, title: str, detail: str = "",
+                 errors: list[dict[str, Any]] | None = None,
+                 instance: str | None = None) -> dict[str, Any]:
+    """The JSON members of a problem response."""
     body: dict[str, Any] = {"type": TYPE_BASE + type, "title": title, "status": status,
                             "detail": detail or title}
     if instance:
         body["instance"] = instance
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+    return body
 
 
 def field_errors(raw: list[Any]) -> list[dict[str, Any]]:
@@ -60,9 +69,31 @@ def field_errors(raw: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def database_problem(path: str, exc: SQLAlchemyError) -> JSONResponse:
+    """503 when the database is unreachable, 422 for a value it cannot hold, else 500."""
+    if is_connection_error(exc) or "locked" in str(exc):
+        log_event("database_unavailable", "ERROR", path=path,
+                  error=str(getattr(exc, "orig", exc)).splitlines()[0][:200])
+        return problem_response(503, "database-unavailable", "Service unavailable",
+                                "the database is unreachable; nothing was written, retry later",
+                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)}, instance=path)
+    if isinstance(exc, DataError):  # a value of the request the database cannot hold
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+        log_event("database_rejected_value", "WARNING", path=path,
+                  error=(reason[0] if reason else "")[:200])
+        return problem_response(422, "invalid-input", "Invalid input",
+                                "the database cannot store a value of the request: "
+                                + (reason[0] if reason else "invalid value")[:200],
+                                instance=path)
+    log_event("ERROR", "ERROR", path=path, message=f"database error: {exc}")
+    return problem_response(500, "internal", "Internal error", "unexpected database error",
+                            instance=path)
+
+
 _TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-           405: "Method not allowed", 413: "Payload too large", 415: "Unsupported media type",
-           422: "Invalid input", 429: "Too many requests", 503: "Service unavailable"}
+           405: "Method not allowed", 409: "Conflict", 413: "Payload too large",
+           415: "Unsupported media type", 422: "Invalid input", 429: "Too many requests",
+           503: "Service unavailable"}
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -88,23 +119,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SQLAlchemyError)
     async def _db(request: Request, exc: SQLAlchemyError) -> JSONResponse:
-        if is_connection_error(exc) or "locked" in str(exc):
-            log_event("database_unavailable", "ERROR", path=request.url.path,
-                      error=str(getattr(exc, "orig", exc)).splitlines()[0][:200])
-            return problem_response(503, "database-unavailable", "Service unavailable",
-                                    "the database is unreachable; nothing was written, retry later",
-                                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-                                    instance=request.url.path)
-        if isinstance(exc, DataError):  # a value of the request the database cannot hold
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()
-            log_event("database_rejected_value", "WARNING", path=request.url.path,
-                      error=(reason[0] if reason else "")[:200])
-            return problem_response(422, "invalid-input", "Invalid input",
-                                    "the database cannot store a value of the request: "
-                                    + (reason[0] if reason else "invalid value")[:200],
-                                    instance=request.url.path)
-        log_event("ERROR", "ERROR", path=request.url.path, message=f"database error: {exc}")
-        return problem_response(500, "internal", "Internal error", "unexpected database error",
+        return database_problem(request.url.path, exc)
+
+    @app.exception_handler(PoolSaturated)
+    async def _busy(request: Request, exc: PoolSaturated) -> JSONResponse:
+        return problem_response(503, "busy", "Service unavailable",
+                                f"every {exc.pool} worker is busy; retry in {exc.retry_after} s",
+                                headers={"Retry-After": str(exc.retry_after)},
                                 instance=request.url.path)
 
     @app.exception_handler(Exception)

@@ -98,6 +98,7 @@ class AnomalyOut(BaseModel):
     explanation: str | None
     status: str
     created_at: str
+    feedback: dict[str, Any] | None = None  # the operator's verdict, if labelled
 
 
 class AnomalyPage(BaseModel):

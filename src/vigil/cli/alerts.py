@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from vigil.cli.common import OutputFormat, fail_usage
+from vigil.cli.common import OutputFormat, fail_usage, print_table
 from vigil.cli.context import cli_settings, ready_database
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def alerts_list(
         table.add_row(str(a.id), a.priority.value, a.state.value, a.rule, a.severity.value,
                       a.labels.get("series", ""), f"{a.value:.4g}", _ts(a.fired_at or a.active_at),
                       str(a.escalation.level) if a.escalation.level >= 0 else "-")
-    Console().print(table)
+    print_table(table)
 
 
 def _act(action: str, alert_id: int, by: str | None) -> None:
@@ -140,7 +140,7 @@ def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
     from vigil.services import alerting as svc
 
     try:
-        detail = svc.alert_detail(ready_database(), alert_id, _config())
+        detail = svc.alert_detail(ready_database(), alert_id, _config().alerting)
     except svc.AlertNotFound as exc:
         fail_usage(str(exc))
     if fmt is OutputFormat.JSON:
@@ -160,18 +160,18 @@ def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
             text += " → " + ", ".join(f"{c['name']} ({c['role']}, {c['phone']})"
                                       for c in e.detail["contacts"])
         timeline.add_row(_ts(e.at), e.kind, text)
-    console.print(timeline)
+    print_table(timeline)
     log = Table("time", "kind", "receiver", "status", "attempts", "error",
                 title="notification log")
     for n in detail.notifications:
         log.add_row(_ts(n.ts), n.kind, n.receiver, n.status, str(n.attempts), n.error or "")
-    console.print(log)
+    print_table(log)
     if detail.upcoming:
         nxt = Table("due", "level", "cycle", "will page", title="if nobody acknowledges")
         for u in detail.upcoming:
             nxt.add_row(_ts(u.due_at), str(u.level), str(u.cycle),
                         ", ".join(f"{c.name} ({c.role}, {c.phone})" for c in u.contacts))
-        console.print(nxt)
+        print_table(nxt)
 
 
 @alerts_app.command("evaluate")
@@ -193,7 +193,7 @@ def alerts_evaluate(
             typer.echo(f"error: another evaluation cycle held the lock for {wait:g} s; "
                        "try again", err=True)
             raise typer.Exit(1)
-        report = svc.evaluate_alerts(db, cli_settings(), _config(), _now())
+        report = svc.evaluate_alerts(db, cli_settings(), _config().alerting, _now())
     typer.echo(json.dumps(report.__dict__))
 
 
@@ -257,7 +257,7 @@ def silences_list(include_expired: bool = typer.Option(False, "--all", help="Inc
     for s in silences:
         table.add_row(str(s.id), s.state(now), " ".join(str(m) for m in s.matchers),
                       _ts(s.starts_at), _ts(s.ends_at), s.created_by, s.comment)
-    Console().print(table)
+    print_table(table)
 
 
 @silences_app.command("expire")
@@ -282,7 +282,7 @@ def oncall_now(at: str | None = typer.Option(None, "--at", help="ISO 8601 time (
     from vigil.services import alerting as svc
 
     when = _parse_time(at, "--at") if at else _now()
-    entries = svc.on_call_now(_config(), when)
+    entries = svc.on_call_now(_config().alerting, when)
     if fmt is OutputFormat.JSON:
         typer.echo(json.dumps(svc.oncall_json(entries)))
         return
@@ -291,7 +291,7 @@ def oncall_now(at: str | None = typer.Option(None, "--at", help="ISO 8601 time (
         table.add_row(e.schedule, e.description, ", ".join(c.name for c in e.contacts),
                       ", ".join(c.phone for c in e.contacts),
                       ", ".join(c.email for c in e.contacts), _ts(e.next_handoff))
-    Console().print(table)
+    print_table(table)
 
 
 @notify_app.command("test")
@@ -300,7 +300,7 @@ def notify_test(receiver: str = typer.Argument(..., help="Receiver name from the
     from vigil.services import alerting as svc
 
     try:
-        outcome = svc.test_receiver(_config(), receiver, _now())
+        outcome = svc.test_receiver(_config().alerting, receiver, _now())
     except svc.ReceiverNotFound as exc:
         fail_usage(str(exc))
     if outcome.ok:

@@ -13,12 +13,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vigil.cli.common import fail_usage
+from vigil.cli.common import fail_usage, print_table
 from vigil.cli.context import cli_database, cli_settings
 from vigil.core.types import Severity
 
 if TYPE_CHECKING:
-    from vigil.security.audit import Finding
+    from vigil.security.audit import ComplianceFinding
 
 app = typer.Typer(help="Compliance audits: Kubernetes manifests, Vigil's own settings.",
                   no_args_is_help=True)
@@ -32,15 +32,16 @@ class AuditFormat(str, Enum):
     SARIF = "sarif"
 
 
-def _render(findings: list[Finding], fmt: AuditFormat, descriptions: dict[str, str]) -> None:
+def _render(findings: list[ComplianceFinding], fmt: AuditFormat,
+            descriptions: dict[str, str]) -> None:
     if fmt is AuditFormat.JSON:
         counts = {s.value: sum(f.severity is s for f in findings) for s in Severity}
         typer.echo(json.dumps({"findings": [f.as_dict() for f in findings], "summary": counts}))
         return
     if fmt is AuditFormat.SARIF:
-        from vigil.security.audit.sarif import to_sarif
+        from vigil.security.sarif import compliance_log
 
-        typer.echo(json.dumps(to_sarif(findings, descriptions), indent=2))
+        typer.echo(json.dumps(compliance_log(findings, descriptions), indent=2))
         return
     console = Console() if sys.stdout.isatty() else Console(width=200)
     if not findings:
@@ -51,7 +52,7 @@ def _render(findings: list[Finding], fmt: AuditFormat, descriptions: dict[str, s
     for f in order:
         table.add_row(*(Text(cell) for cell in (f.severity.value, f.check_id, f.resource,
                                                  f.message, f.path)))
-    console.print(table)
+    print_table(table)
     console.print(f"{len(findings)} findings", highlight=False)
 
 
@@ -64,22 +65,15 @@ def k8s(
     skip: list[str] = typer.Option([], "--skip", help="Check id to skip (repeatable)"),
 ) -> None:
     """Audit Kubernetes manifests; exit 1 on findings at or above --fail-on."""
-    from vigil.security.audit import CHECKS, audit_manifests, load_manifests
     from vigil.security.audit.findings import at_or_above
-    from vigil.services import threats as service
+    from vigil.services.compliance_audit import AuditInputError, audit_kubernetes
 
     try:
-        sources = service.read_manifest_sources(path)
-    except service.InputError as exc:
+        report = audit_kubernetes(path, skip)
+    except AuditInputError as exc:
         fail_usage(str(exc))
-    if not sources:
-        fail_usage(f"{path}: no .yaml or .yml files")
-    manifests, errors = load_manifests(sources)
-    if not manifests and not errors:
-        fail_usage(f"{path}: no Kubernetes objects (YAML documents with apiVersion and kind)")
-    findings = [f for f in errors + audit_manifests(manifests) if f.check_id not in set(skip)]
-    _render(findings, fmt, {k: v[1] for k, v in CHECKS.items()})
-    if at_or_above(findings, fail_on):
+    _render(report.findings, fmt, report.descriptions)
+    if at_or_above(report.findings, fail_on):
         raise typer.Exit(1)
 
 
@@ -90,23 +84,18 @@ def config(
     no_db: bool = typer.Option(False, "--no-db", help="Skip the API-key checks"),
 ) -> None:
     """Audit Vigil's own settings: auth, bootstrap key rotated, TLS, no inline secrets."""
-    from vigil.security.audit import audit_config
-    from vigil.security.audit.config_audit import CONFIG_CHECKS
-    from vigil.services import threats as service
+    from vigil.services.compliance_audit import AuditInputError, audit_vigil_config
 
     settings = cli_settings()
     missing_sqlite = not settings.database_url and not (settings.data_dir / "vigil.db").exists()
     db = None if no_db or missing_sqlite else cli_database(settings)
     try:
-        facts = service.gather_config_facts(settings, db, config_file)
-    except service.InputError as exc:
+        report = audit_vigil_config(settings, db, config_file, check_keys=not no_db)
+    except AuditInputError as exc:
         fail_usage(str(exc))
     finally:
         if db is not None:
             db.dispose()
-    findings = audit_config(facts)
-    if no_db:
-        findings = [f for f in findings if f.check_id != "CFG006"]
-    _render(findings, fmt, {k: v[1] for k, v in CONFIG_CHECKS.items()})
-    if findings:
+    _render(report.findings, fmt, report.descriptions)
+    if report.findings:
         raise typer.Exit(1)

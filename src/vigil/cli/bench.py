@@ -33,6 +33,32 @@ def _count_listed(root: Path) -> int:
         return 0
 
 
+def _cv_table(res: BenchResult) -> Table:
+    assert res.cv is not None
+    profiles = list(res.cv)
+    table = Table(title="Leave-one-category-out: each category scored at settings chosen "
+                        "on the others")
+    table.add_column("category")
+    for p in profiles:
+        table.add_column(p, justify="right")
+    table.add_column("windows", justify="right")
+    table.add_column("chosen (standard)")
+    std = res.cv[profiles[0]]
+    for i, fold in enumerate(std.folds):
+        cells = []
+        for p in profiles:
+            f = res.cv[p].folds[i]
+            cells.append("–" if f.normalised is None else f"{f.normalised:.2f}")
+        thr = "never" if fold.threshold == float("inf") else f"{fold.threshold:.4f}"
+        table.add_row(fold.category, *cells, str(fold.windows),
+                      f"{fold.candidate} @ {thr} (FP {fold.fp})")
+    table.add_row("[bold]mean[/]", *(f"{res.cv[p].mean:.2f}" for p in profiles), "", "")
+    table.add_row("[bold]pooled[/]", *(f"{res.cv[p].pooled:.2f}" for p in profiles), "", "")
+    table.add_row("[bold]plain[/] (in-sample threshold)",
+                  *(f"{res.results[p].normalised:.2f}" for p in profiles), "", "")
+    return table
+
+
 def _table(res: BenchResult) -> Table:
     table = Table(title=f"NAB scores of {res.detector} ({res.files} files, {res.points:,} points, "
                         f"{res.seconds:.1f} s)")
@@ -52,6 +78,12 @@ def nab(
     results_dir: Path = typer.Option(Path("results"), "--results-dir",
                                      help="Where NAB-format result CSVs are written"),
     fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
+    cv: str | None = typer.Option(
+        None, "--cv", help="'category': also score leave-one-category-out (every searched "
+                           "setting chosen on the other categories)"),
+    cv_grid: str = typer.Option(
+        "", "--cv-grid", help="Comma-separated detectors the cross-validation may choose "
+                              "among per fold (besides --detector)"),
 ) -> None:
     """Run a detector causally over every labelled NAB file, write results, print scores."""
     from vigil.detection.registry import DETECTORS
@@ -63,6 +95,14 @@ def nab(
         fail_usage(f"--detector: unknown detector {detector!r}; known: {', '.join(DETECTORS)}")
     if not nab_root.is_dir():
         fail_usage(f"--nab-root: {nab_root} is not a directory")
+    if cv not in (None, "category"):
+        fail_usage(f"--cv: only 'category' is supported, not {cv!r}")
+    grid = [g.strip() for g in cv_grid.split(",") if g.strip()]
+    for g in grid:
+        if g not in DETECTORS:
+            fail_usage(f"--cv-grid: unknown detector {g!r}; known: {', '.join(DETECTORS)}")
+    if grid and cv is None:
+        fail_usage("--cv-grid needs --cv category")
     try:
         if show_progress():
             with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
@@ -73,13 +113,21 @@ def nab(
                 def advance(f: NabFile) -> None:
                     progress.update(task, advance=1, f=f.name)
 
-                res = run_nab(nab_root, detector, results_dir, advance)
+                res = run_nab(nab_root, detector, results_dir, advance, cv is not None, grid)
         else:
-            res = run_nab(nab_root, detector, results_dir)
+            res = run_nab(nab_root, detector, results_dir, cv=cv is not None, grid=grid)
     except CorpusError as exc:
         fail_usage(str(exc))
-    log_event("Benchmark completed", benchmark="nab", **res.summary())
+    summary = res.summary()
+    extra = {}
+    if res.cv is not None:
+        extra = {"cv_standard_mean": summary["cv"]["standard"]["mean"],
+                 "cv_standard_pooled": summary["cv"]["standard"]["pooled"]}
+    log_event("Benchmark completed", benchmark="nab",
+              **{k: v for k, v in summary.items() if k != "cv"}, **extra)
     if fmt is OutputFormat.JSON:
-        typer.echo(json.dumps(res.summary()))
+        typer.echo(json.dumps(summary))
     else:
         Console().print(_table(res))
+        if res.cv is not None:
+            Console().print(_cv_table(res))

@@ -6,10 +6,9 @@ import getpass
 import json
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from vigil.cli.common import OutputFormat, fail_usage
+from vigil.cli.common import OutputFormat, fail_usage, print_table
 from vigil.cli.context import ready_database
 from vigil.core.types import Role
 
@@ -63,7 +62,7 @@ def list_cmd(
                       r.created_at.strftime("%Y-%m-%d %H:%M"),
                       r.last_used_at.strftime("%Y-%m-%d %H:%M") if r.last_used_at else "-",
                       r.revoked_at.strftime("%Y-%m-%d %H:%M") if r.revoked_at else "-")
-    Console().print(table)
+    print_table(table)
 
 
 @app.command("revoke")
@@ -71,7 +70,10 @@ def revoke(key_id: int = typer.Argument(..., help="The key's id (see `vigil keys
     """Revoke a key; requests with it fail from now on."""
     from vigil.services import keys
 
-    record = keys.revoke_key(ready_database(), key_id, actor=_actor())
+    try:
+        record = keys.revoke_key(ready_database(), key_id, actor=_actor())
+    except keys.LastAdminError as exc:
+        fail_usage(str(exc))
     if record is None:
         fail_usage(f"there is no key {key_id}")
     typer.echo(f"revoked key {record.id} ({record.name})")

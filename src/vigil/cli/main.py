@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import typer
 
-from vigil.cli import alerts, audit, bench, db, detect, keys, logs, scan, serve, threats
+from vigil.cli import (
+    alerts,
+    anomalies,
+    audit,
+    bench,
+    db,
+    detect,
+    forecast,
+    keys,
+    limits,
+    logs,
+    models,
+    scan,
+    serve,
+    threats,
+)
 
 app = typer.Typer(
     name="vigil",
@@ -17,6 +32,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(limits.app, name="limits")
 app.command("detect")(detect.detect)
 app.add_typer(bench.app, name="bench")
 scan.register(app)  # scan, advisories
@@ -24,6 +40,9 @@ app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
 app.add_typer(logs.app, name="logs")
 alerts.register(app)  # alerts, silences, oncall, notify
+forecast.register(app)  # forecast, predictions, slos
+app.add_typer(anomalies.app, name="anomalies")
+app.add_typer(models.app, name="models")
 
 
 def main() -> None:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import socket
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from vigil.cli.common import err_console, fail_usage
 from vigil.cli.context import cli_database, cli_settings, one_line
+
+if TYPE_CHECKING:
+    from vigil.storage.database import Database
 
 
 def serve(
@@ -42,18 +48,43 @@ def serve(
     db = cli_database(settings)
     secret = ensure_bootstrap_admin(db, settings)
     if secret is not None:
-        key_file = settings.data_dir / "admin.key"
-        written = key_file.is_file() and key_file.read_text().strip() == secret
-        where = (f"also written to {key_file} with mode 0600" if written
-                 else f"could NOT be written to {key_file}: copy it now")
-        err_console.print(
-            f"[bold]First start: created an admin API key[/]\n  {secret}\n"
-            f"  ({where}; it is not shown again)", highlight=False)
+        announce_first_admin_key(db, settings.data_dir / "admin.key", secret)
     log_event("server_starting", host=bind_host, port=bind_port,
               database=settings.effective_database_url().split(":")[0])
     app = create_app(settings, db=db, config=config)
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False,
                 server_header=False)
+
+
+def announce_first_admin_key(db: Database, key_file: Path, secret: str) -> None:
+    """Hand the first admin key to the operator without putting it into the log stream.
+
+    On a terminal the key is printed once. Otherwise stderr is a log stream (systemd,
+    docker, Kubernetes) that is shipped elsewhere: only the key file's path is logged.
+    A key that could be neither shown nor written is revoked at once, so no unknown
+    admin key stays valid; `vigil keys create --role admin` makes another.
+    """
+    from vigil.services.keys import list_keys, revoke_key
+    from vigil.telemetry.logging import log_event
+
+    written = key_file.is_file() and key_file.read_text().strip() == secret
+    if sys.stderr.isatty():
+        where = (f"also written to {key_file} with mode 0600" if written
+                 else f"could NOT be written to {key_file}: copy it now")
+        err_console.print(
+            f"[bold]First start: created an admin API key[/]\n  {secret}\n"
+            f"  ({where}; it is not shown again)", highlight=False)
+    elif written:
+        log_event("first_admin_key_created", key_file=str(key_file),
+                  message=f"the first admin API key is in {key_file} (mode 0600); "
+                          "rotate it as docs/operations.md says")
+    else:
+        records = [r for r in list_keys(db) if r.prefix == secret[:12]]
+        for record in records:
+            revoke_key(db, record.id, actor="system", allow_last_admin=True)
+        log_event("ERROR", "ERROR", message=f"the first admin key could not be written to "
+                  f"{key_file} and stderr is not a terminal, so it was revoked; create one "
+                  "with `vigil keys create --role admin --name <who>`")
 
 
 def _check_can_listen(host: str, port: int) -> None:

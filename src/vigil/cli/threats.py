@@ -16,7 +16,13 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from rich.table import Table
 from rich.text import Text
 
-from vigil.cli.common import OutputFormat, err_console, fail_usage, show_progress
+from vigil.cli.common import (
+    OutputFormat,
+    err_console,
+    fail_usage,
+    print_table,
+    show_progress,
+)
 from vigil.cli.context import cli_database, cli_settings, one_line, ready_database
 from vigil.core.types import Priority
 
@@ -189,7 +195,7 @@ def _emit_new(engine: ThreatEngine, reported: dict[tuple[str, str], datetime],
             for t in fresh:
                 typer.echo(json.dumps(t.as_dict()))
         else:
-            _console().print(_table(fresh))
+            print_table(_table(fresh))
     if engine.latest:
         engine.prune(engine.latest - 2 * engine.horizon())
 
@@ -227,4 +233,4 @@ def list_cmd(
         table.add_row(*(Text(str(cell)) for cell in (
             r.id, d["priority"], d["type"], d["source_ip"], d["count"], d["first_seen"][:19],
             d["last_seen"][:19])))
-    _console().print(table)
+    print_table(table)

@@ -69,6 +69,13 @@ class IngestLimits:
     future_tolerance_seconds: float = 86_400.0
 
 
+def present_labels(labels: dict[str, str]) -> dict[str, str]:
+    """The labels that exist: an empty value means "no such label", as in Prometheus."""
+    if all(labels.values()):
+        return labels
+    return {key: value for key, value in labels.items() if value != ""}
+
+
 def labels_key(labels: dict[str, str]) -> str:
     """Canonical text form of a label set: sorted compact JSON (unique per label set)."""
     return orjson.dumps(labels, option=orjson.OPT_SORT_KEYS).decode()
@@ -79,7 +86,7 @@ def parse_timestamp(raw: float | int | str) -> float:
     if isinstance(raw, bool):
         raise ValueError("timestamp must be RFC 3339 text or Unix seconds, not a boolean")
     if isinstance(raw, int | float):
-        ts = float(raw)
+        ts = _as_float(raw, "timestamp")
     else:
         text = raw.strip()
         try:
@@ -89,6 +96,15 @@ def parse_timestamp(raw: float | int | str) -> float:
     if not math.isfinite(ts):
         raise ValueError("timestamp is not finite")
     return ts
+
+
+def _as_float(raw: float | int, what: str) -> float:
+    """A JSON number as a float; ValueError (not OverflowError) when it is beyond float range."""
+    try:
+        return float(raw)
+    except OverflowError:
+        raise ValueError(f"{what} is beyond the range of a 64-bit float (about 1.8e308)") \
+            from None
 
 
 def _parse_rfc3339(text: str) -> float:
@@ -108,7 +124,7 @@ def parse_value(raw: float | int | str) -> float:
     if isinstance(raw, bool):
         raise ValueError("value must be a number, not a boolean")
     if isinstance(raw, int | float):
-        return float(raw)
+        return _as_float(raw, "value")
     try:
         return float(raw.strip())
     except ValueError:
@@ -146,14 +162,15 @@ def validate_batch(batch: list[SeriesInput], now: float, limits: IngestLimits) -
     rejected: list[Rejection] = []
     merged: dict[tuple[str, str], ValidSeries] = {}
     for si, series in enumerate(batch):
-        problem = series_problem(series.name, series.labels, limits)
+        labels = present_labels(series.labels)
+        problem = series_problem(series.name, labels, limits)
         if problem is not None:
             rejected.append(Rejection(si, None, problem))
             continue
-        key = labels_key(series.labels)
+        key = labels_key(labels)
         valid = merged.get((series.name, key))
         if valid is None:
-            valid = ValidSeries(series.name, dict(series.labels), key)
+            valid = ValidSeries(series.name, labels, key)
             merged[(series.name, key)] = valid
             out.append(valid)
         for pi, (raw_ts, raw_value) in enumerate(series.points):

@@ -1,8 +1,9 @@
 """Simple baselines kept for comparison (the NAB table in docs/detection.md).
 
-* `ZScoreDetector` ("zscore"): exponentially weighted mean and variance, score =
-  two-sided Gaussian tail probability of the new point (like NAB's windowed
-  Gaussian).
+* `ZScoreDetector` ("zscore"): exponentially weighted mean and variance; the
+  score of a point at z standard deviations from the mean is 1 - exp(-z²/50)
+  (0.5 at z ≈ 5.9, 0.9 at z ≈ 10.7): a monotone squashing of z, not a tail
+  probability (NAB's windowed Gaussian uses the tail).
 * "novelty" and the ablations of the default detector are `NoveltyDetector`
   configurations, built in `vigil.detection.registry`.
 """
@@ -28,7 +29,7 @@ def _zscore_run(xs: npt.NDArray[np.float64], st: npt.NDArray[np.float64], alpha:
                 learn: int, out_score: npt.NDArray[np.float64],
                 out_exp: npt.NDArray[np.float64], out_lo: npt.NDArray[np.float64],
                 out_hi: npt.NDArray[np.float64], out_warm: npt.NDArray[np.bool_]) -> None:
-    """Score then learn each point with an EW Gaussian."""
+    """Score each point by its EW z-score (1 - exp(-z²/50)), then learn it."""
     for j in range(len(xs)):
         v = xs[j]
         n = st[_N]
@@ -57,7 +58,7 @@ def _zscore_run(xs: npt.NDArray[np.float64], st: npt.NDArray[np.float64], alpha:
 
 
 class ZScoreDetector(Detector):
-    """EW Gaussian z-score baseline (NAB name "zscore")."""
+    """EW z-score baseline (NAB name "zscore"): score 1 - exp(-z²/50)."""
 
     name: ClassVar[str] = "zscore"
 

@@ -7,6 +7,7 @@ docs/detection.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -91,46 +92,70 @@ class DefaultConfig:
     maturity: float = 0.0
 
     def params(self) -> npt.NDArray[np.float64]:
-        """The configuration as the kernel's parameter vector."""
+        """The configuration as the kernel's parameter vector (from `PARAM_TABLE`)."""
         p = np.zeros(K.N_PARAMS)
-        p[K.P_LEARN] = max(self.learn, 1)
-        p[K.P_REST] = self.rest
-        p[K.P_REXP] = self.range_saturation
-        p[K.P_CNOV] = self.pattern_weight
-        p[K.P_TAU] = max(self.pattern_rarity, 1e-9)
-        p[K.P_TAU_R] = max(self.range_rarity, 1e-9)
-        p[K.P_WTOD] = self.time_of_day_weight
-        p[K.P_MINDAYS] = self.time_of_day_min_days
-        p[K.P_TAU_T] = max(self.time_of_day_rarity, 1e-9)
-        p[K.P_K] = min(max(self.context_order, 1), K.MAX_K)
-        p[K.P_G1] = max(self.grid1, 2)
-        p[K.P_G2] = self.grid2 if self.grid2 >= 2 else 0
-        p[K.P_TODLEV] = max(self.time_of_day_levels, 2)
-        p[K.P_ALPHA] = self.baseline_rate
-        p[K.P_BANDK] = self.band_sigmas
-        p[K.P_CAL] = max(self.calibration, 1e-9)
-        p[K.P_GAP] = self.gap_steps
-        p[K.P_FIRE] = self.fire_at
-        p[K.P_WRES] = self.residual_weight
-        p[K.P_ZRES] = max(self.residual_z, 1e-9)
-        p[K.P_COUNTER] = 1.0 if self.counters else 0.0
-        p[K.P_NOVAGG] = 1.0 if self.novelty_min else 0.0
-        p[K.P_JUMPW] = self.jump_weight
-        p[K.P_JUMPS] = max(self.jump_full, 1e-9)
-        p[K.P_TODDIST] = self.time_of_day_distance
-        p[K.P_RNOISE] = self.range_noise_sigmas
-        p[K.P_ZSPAN] = self.residual_span
-        p[K.P_ESCALATE] = 1.0 if self.escalate else 0.0
-        p[K.P_WDRIFT] = self.drift_weight
-        p[K.P_ZDRIFT] = self.drift_sigmas
-        p[K.P_DRIFT_RATE] = self.drift_rate
-        p[K.P_ESC_FACTOR] = self.escalate_factor
-        p[K.P_SOFT_REST] = self.soft_rest
-        p[K.P_AGREE] = self.agreement
-        p[K.P_MATURE] = self.maturity
-        p[K.P_SIZE_AT] = max(self.size_at, 0.0)
-        p[K.P_SIZE_ESC] = self.size_escalate
+        for index, name, convert in PARAM_TABLE:
+            p[index] = convert(getattr(self, name))
         return p
+
+
+def _at_least(floor: float) -> Callable[[float], float]:
+    """Conversion: the value, never below `floor`."""
+    return lambda x: max(float(x), floor)
+
+
+def _flag(x: bool) -> float:
+    """Conversion: 1.0 for True, 0.0 for False."""
+    return 1.0 if x else 0.0
+
+
+def _same(x: float) -> float:
+    """Conversion: the value as it is."""
+    return float(x)
+
+
+_TINY = 1e-9  # time constants and divisors are kept positive
+
+# kernel parameter index <- DefaultConfig field, through a conversion (clamps and flags)
+PARAM_TABLE: tuple[tuple[int, str, Callable[[Any], float]], ...] = (
+    (K.P_LEARN, "learn", _at_least(1)),
+    (K.P_REST, "rest", _same),
+    (K.P_REXP, "range_saturation", _same),
+    (K.P_CNOV, "pattern_weight", _same),
+    (K.P_TAU, "pattern_rarity", _at_least(_TINY)),
+    (K.P_TAU_R, "range_rarity", _at_least(_TINY)),
+    (K.P_WTOD, "time_of_day_weight", _same),
+    (K.P_MINDAYS, "time_of_day_min_days", _same),
+    (K.P_TAU_T, "time_of_day_rarity", _at_least(_TINY)),
+    (K.P_K, "context_order", lambda x: min(max(x, 1), K.MAX_K)),
+    (K.P_G1, "grid1", _at_least(2)),
+    (K.P_G2, "grid2", lambda x: x if x >= 2 else 0),
+    (K.P_TODLEV, "time_of_day_levels", _at_least(2)),
+    (K.P_ALPHA, "baseline_rate", _same),
+    (K.P_BANDK, "band_sigmas", _same),
+    (K.P_CAL, "calibration", _at_least(_TINY)),
+    (K.P_GAP, "gap_steps", _same),
+    (K.P_FIRE, "fire_at", _same),
+    (K.P_WRES, "residual_weight", _same),
+    (K.P_ZRES, "residual_z", _at_least(_TINY)),
+    (K.P_COUNTER, "counters", _flag),
+    (K.P_NOVAGG, "novelty_min", _flag),
+    (K.P_JUMPW, "jump_weight", _same),
+    (K.P_JUMPS, "jump_full", _at_least(_TINY)),
+    (K.P_TODDIST, "time_of_day_distance", _same),
+    (K.P_RNOISE, "range_noise_sigmas", _same),
+    (K.P_ZSPAN, "residual_span", _same),
+    (K.P_ESCALATE, "escalate", _flag),
+    (K.P_WDRIFT, "drift_weight", _same),
+    (K.P_ZDRIFT, "drift_sigmas", _same),
+    (K.P_DRIFT_RATE, "drift_rate", _same),
+    (K.P_ESC_FACTOR, "escalate_factor", _same),
+    (K.P_SOFT_REST, "soft_rest", _same),
+    (K.P_AGREE, "agreement", _same),
+    (K.P_MATURE, "maturity", _same),
+    (K.P_SIZE_AT, "size_at", _at_least(0.0)),
+    (K.P_SIZE_ESC, "size_escalate", _same),
+)
 
 
 _REASONS = {

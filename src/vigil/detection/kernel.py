@@ -29,18 +29,40 @@ docs/detection.md describes each step and what it is worth on NAB.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numba as nb
 import numpy as np
 import numpy.typing as npt
 
+# How it is compiled: `run` is the only entry point; every helper below is one job
+# of its loop, inlined into it by numba (`inline="always"`: calls between jitted
+# functions are not inlined otherwise and cost two thirds of the speed). Nothing
+# here allocates, so the functions run without numba's reference counting
+# (`_nrt=False`): with it, every array handed to an inlined helper is counted up
+# and down per point, which cost 40 % of the speed (benchmarks/kernel_ab.py).
+#
 # Everything the compiled functions read lives in this file: numba's on-disk
 # cache (`cache=True`) is keyed on this file's contents (sha256) plus the
 # function's bytecode, not on other modules, so a constant imported from another
 # module could be frozen stale into cached machine code. `vigil.detection.base`
 # re-exports the kinds below; tests/unit/detection/test_detection_kernel_cache.py
 # keeps this file free of such imports.
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _helper(fn: _F) -> _F:
+    """Compile one job of the loop: inlined into `run`, no reference counting."""
+    return cast(_F, nb.njit(cache=True, nogil=True, inline="always",  # type: ignore[call-overload]
+                            _nrt=False)(fn))
+
+
+def _entry(fn: _F) -> _F:
+    """Compile the loop itself (called from Python), no reference counting."""
+    return cast(_F, nb.njit(cache=True, nogil=True, _nrt=False)(fn))  # type: ignore[call-overload]
+
 
 # Kinds of finding a detector reports per point (low 4 bits of `kinds`).
 K_NONE = 0
@@ -134,26 +156,74 @@ I_NINC = 8
 I_NSEEN = 9      # points seen in total (valid)
 N_INT = 10
 
+# ---- sizes of the state tables -------------------------------------------------
 TABLE_BITS = 16
-TABLE_SIZE = 1 << TABLE_BITS
-DAY_BINS = 48
-WEEK_BINS = 336
-TOD_BINS = 48
-TOD_LEVELS_MAX = 24
-MAX_K = 6
-VMAX = 1e150
-RESOLUTION = 1e-7  # relative: changes smaller than this are float noise
-MIN_SCORE = 0.05
-LN2 = math.log(2.0)
-SIZE_FLOOR = 1e-4  # relative: the finest band half-width that sizes are measured in
-SELECT_RATE = 0.002  # learning rate of the model-choice errors (about 500 points)
-SEASONAL_LEVEL = 0.35  # seasonal levels move this much slower: the profile carries the shape
-WEEK_AFTER_DAYS = 14.0  # the weekly model may be chosen once every half-hour was seen
+TABLE_SIZE = 1 << TABLE_BITS  # hashed transition contexts (counts, saturating)
+DAY_BINS = 48                 # half-hours of the daily profile
+WEEK_BINS = 336               # half-hours of the weekly profile
+TOD_BINS = 48                 # half-hours of the time-of-day table
+TOD_LEVELS_MAX = 24           # finest time-of-day grid (+2 cells: below and above)
+MAX_K = 6                     # highest context order the history arrays hold
+COUNT_MAX = 255               # counts saturate here (uint8 tables)
+NEVER = -(10 ** 12)           # "point index of an event that never happened"
 
-# Seasonal contexts (kinds >> 4).
+# ---- time ------------------------------------------------------------------------
+DAY_S = 86400.0
+WEEK_S = 7 * 86400.0
+MONDAY_OFFSET_S = 3 * 86400.0  # the epoch was a Thursday: + 3 days puts Monday 00:00 at 0
+
+# ---- input clean-up ----------------------------------------------------------------
+VMAX = 1e150           # values are clipped to +-VMAX so that 1e308 cannot overflow
+RESOLUTION = 1e-7      # relative: changes smaller than this are float noise
+REL_FLOOR = 1e-12      # magnitude floor of a relative change of a constant series
+STEP_RATE = 0.05       # learning rate of the typical time step (gap detection)
+STEP_CLIP = 10.0       # a step enters the typical step clipped to this many typical steps
+COUNTER_SHARE_NUM = 9  # a counter rises on at least 9 in 10 steps of its first `learn`
+COUNTER_SHARE_DEN = 10
+COUNTER_UNDECIDED = -1
+COUNTER_NO = 0
+COUNTER_YES = 1
+
+# ---- contextual novelty: hashing a context of levels into the table -----------------
+HASH_SEED = 1469598103   # start value of a context's hash (per grid: + HASH_GRID_STEP * grid)
+HASH_GRID_STEP = 7919
+HASH_MULT = 1000003      # multiplier of the rolling hash
+HASH_LEVEL_OFFSET = 7    # added to a level before it is mixed in (level 0 still changes h)
+
+# ---- seasonal baseline ----------------------------------------------------------------
+# σ of a Gaussian per mean absolute deviation, √(π/2) (rounded: the scales are EW
+# mean absolute residuals, the band and z-scores want standard deviations)
+SIGMA_PER_MEAN_ABS = 1.2533
+HUBER_CLIP = 3.0          # residuals enter levels and scales clipped to 3 scales (Huber-like)
+LEVEL_BURN_IN = 20        # points before the level learns at the configured rate (1/(n+1) until)
+SCALE_BURN_IN = 100       # points before the scales learn at their slower rate
+SCALE_RATE_SHARE = 0.2    # scales learn at this share of the level's rate
+SEASONAL_LEVEL = 0.35     # seasonal levels move this much slower: the profile carries the shape
+DAY_PROFILE_RATE = 0.02   # floor of the learning rate of a daily half-hour (about 50 days)
+WEEK_PROFILE_RATE = 0.05  # floor of the learning rate of a weekly half-hour (about 20 weeks)
+SELECT_RATE = 0.002       # learning rate of the model-choice errors (about 500 points)
+MODEL_MARGIN = 0.8        # a seasonal model is chosen when its error is below 80 % of the other's
+DAY_AFTER_DAYS = 2.0      # the daily model may be chosen once the series spans two days
+WEEK_AFTER_DAYS = 14.0    # the weekly model may be chosen once every half-hour was seen
+WARM_BAND_FACTOR = 2.0    # while warming up the band is twice as wide ...
+WARM_RANGE_SHARE = 0.5    # ... plus half the range seen so far
+MIN_WIDTH_REL = 1e-9      # band half-width floor, relative to the expected value's magnitude
+
+# ---- onsets, combination, rest ----------------------------------------------------------
+Z_MAX = 1e6               # residual z is capped (a zero-scale outlier must not reach inf)
+SIZE_RATIO_MAX = 1e6      # so is a glaring point's size in units of `size_at`
+HYSTERESIS = 0.5          # an onset re-arms once its statistic falls below half its threshold
+DRIFT_AFTER_LEARNS = 2    # drift is judged after twice the warm-up (the slow level settles)
+MIN_SCORE = 0.05          # scores below this are reported as 0 (sparse output)
+LN2 = math.log(2.0)       # a glaring point at `size_at` scores 1 - 2^-1 = 0.5 (warning)
+SIZE_FLOOR = 1e-4         # relative: the finest band half-width that sizes are measured in
+
+# Seasonal contexts (kinds >> CTX_SHIFT).
 CTX_FLAT = 0
 CTX_DAY = 1
 CTX_WEEK = 2
+CTX_SHIFT = 4  # kinds = finding | context << CTX_SHIFT
+CTX_MUL = 16   # 1 << CTX_SHIFT
 
 
 def new_state(k: int) -> dict[str, Any]:
@@ -166,8 +236,8 @@ def new_state(k: int) -> dict[str, Any]:
     fs[F_PREV_RAW] = np.nan
     fs[F_PREV_V] = np.nan
     ist = np.zeros(N_INT, dtype=np.int64)
-    ist[I_LAST_FIRE] = -(10 ** 12)
-    ist[I_COUNTER] = -1
+    ist[I_LAST_FIRE] = NEVER
+    ist[I_COUNTER] = COUNTER_UNDECIDED
     return {
         "fs": fs,
         "ist": ist,
@@ -175,7 +245,7 @@ def new_state(k: int) -> dict[str, Any]:
         "table": np.zeros(TABLE_SIZE, dtype=np.uint8),
         "ttab": np.zeros(TOD_BINS * (TOD_LEVELS_MAX + 2), dtype=np.uint8),
         "tdays": np.zeros(TOD_BINS, dtype=np.int64),
-        "tlastday": np.full(TOD_BINS, -(10 ** 12), dtype=np.int64),
+        "tlastday": np.full(TOD_BINS, NEVER, dtype=np.int64),
         "dprof": np.zeros(DAY_BINS),
         "dcnt": np.zeros(DAY_BINS),
         "wprof": np.zeros(WEEK_BINS),
@@ -183,7 +253,7 @@ def new_state(k: int) -> dict[str, Any]:
     }
 
 
-@nb.njit(cache=True, nogil=True)
+@_helper
 def _reset_learning(fs: npt.NDArray[np.float64], ist: npt.NDArray[np.int64],
                     table: npt.NDArray[np.uint8], ttab: npt.NDArray[np.uint8],
                     tdays: npt.NDArray[np.int64], tlastday: npt.NDArray[np.int64],
@@ -204,14 +274,14 @@ def _reset_learning(fs: npt.NDArray[np.float64], ist: npt.NDArray[np.int64],
     table[:] = 0
     ttab[:] = 0
     tdays[:] = 0
-    tlastday[:] = -(10 ** 12)
+    tlastday[:] = NEVER
     dprof[:] = 0.0
     dcnt[:] = 0.0
     wprof[:] = 0.0
     wcnt[:] = 0.0
 
 
-@nb.njit(cache=True, nogil=True)
+@_helper
 def _level_of(v: float, lo: float, rng: float, nlev: int) -> int:
     """Discretise v on an nlev grid over [lo, lo + rng]."""
     if rng <= 0.0:
@@ -224,7 +294,483 @@ def _level_of(v: float, lo: float, rng: float, nlev: int) -> int:
     return int(q)
 
 
-@nb.njit(cache=True, nogil=True)
+@_helper
+def _rarity(gap: int, tau: float) -> float:
+    """Damping of a novelty `gap` points after the previous one of its kind."""
+    return 1.0 - math.exp(-gap / tau)
+
+
+@_helper
+def _half_hour_of_day(t: float, bins: int) -> int:
+    """Bin of the time of day (UTC) of t, with `bins` bins a day."""
+    return int((t % DAY_S) // (DAY_S / bins)) % bins
+
+
+@_helper
+def _half_hour_of_week(t: float) -> int:
+    """Half-hour of the week (UTC) of t, Monday 00:00 = 0."""
+    return int(((t + MONDAY_OFFSET_S) % WEEK_S) // (WEEK_S / WEEK_BINS)) % WEEK_BINS
+
+
+@_helper
+def _counter_value(t: float, raw_v: float, learn: int,
+                   fs: npt.NDArray[np.float64], ist: npt.NDArray[np.int64],
+                   table: npt.NDArray[np.uint8], ttab: npt.NDArray[np.uint8],
+                   tdays: npt.NDArray[np.int64], tlastday: npt.NDArray[np.int64],
+                   dprof: npt.NDArray[np.float64], dcnt: npt.NDArray[np.float64],
+                   wprof: npt.NDArray[np.float64], wcnt: npt.NDArray[np.float64]) -> float:
+    """Decide once whether the series is a monotone counter; then return its rate.
+
+    A counter forgets what it learned on the raw values when it is recognised. A
+    drop of a counter is a reset: the new value is the increase.
+    """
+    prev = fs[F_PREV_RAW]
+    prev_t = fs[F_PREV_TS_RAW]
+    fs[F_PREV_RAW] = raw_v
+    fs[F_PREV_TS_RAW] = t
+    if ist[I_COUNTER] == COUNTER_UNDECIDED and math.isfinite(prev):
+        if raw_v < prev:
+            ist[I_NDEC] += 1
+        elif raw_v > prev:
+            ist[I_NINC] += 1
+        seen = ist[I_NDEC] + ist[I_NINC]
+        if ist[I_NDEC] > 0:
+            ist[I_COUNTER] = COUNTER_NO
+        elif seen >= learn and ist[I_NINC] * COUNTER_SHARE_DEN >= seen * COUNTER_SHARE_NUM:
+            ist[I_COUNTER] = COUNTER_YES
+            _reset_learning(fs, ist, table, ttab, tdays, tlastday, dprof, dcnt, wprof, wcnt)
+    if ist[I_COUNTER] != COUNTER_YES:
+        return raw_v
+    if not math.isfinite(prev):
+        return np.nan
+    dtc = t - prev_t
+    inc = raw_v - prev if raw_v >= prev else raw_v  # a drop is a reset
+    return inc / dtc if dtc > 0 else np.nan
+
+
+@_helper
+def _seasonal_context(span_days: float, day_b: int, week_b: int,
+                      fs: npt.NDArray[np.float64],
+                      dprof: npt.NDArray[np.float64], dcnt: npt.NDArray[np.float64],
+                      wprof: npt.NDArray[np.float64],
+                      wcnt: npt.NDArray[np.float64]) -> tuple[int, float, float]:
+    """(context, expected value, scale) of the model that has predicted best lately.
+
+    Flat unless the daily model's slow error is below MODEL_MARGIN of the flat
+    one's; weekly when its error is below that margin of both others'.
+    """
+    eflat = fs[F_EFLAT]
+    eday = fs[F_EDAY]
+    eweek = fs[F_EWEEK]
+    ctx = CTX_FLAT
+    expected = fs[F_LFLAT]
+    scale = fs[F_SFLAT]
+    if span_days >= DAY_AFTER_DAYS and dcnt[day_b] > 0 and eday < MODEL_MARGIN * eflat:
+        ctx = CTX_DAY
+        expected = fs[F_LEVEL] + dprof[day_b]
+        scale = fs[F_SDAY]
+    if (span_days >= WEEK_AFTER_DAYS and wcnt[week_b] > 0
+            and eweek < MODEL_MARGIN * min(eflat, eday)):
+        ctx = CTX_WEEK
+        expected = fs[F_LWEEK] + wprof[week_b]
+        scale = fs[F_SWEEK]
+    return ctx, expected, scale
+
+
+@_helper
+def _band_half_width(expected: float, scale: float, bandk: float, warm: bool,
+                     lo: float, hi: float) -> float:
+    """Half-width of the expected band: `bandk` robust sigmas (wider while warming up)."""
+    width = bandk * SIGMA_PER_MEAN_ABS * scale
+    if warm:
+        width = width * WARM_BAND_FACTOR + (hi - lo if hi > lo else 0.0) * WARM_RANGE_SHARE
+    if width <= 0.0:
+        width = MIN_WIDTH_REL * max(abs(expected), 1.0)
+    return width
+
+
+@_helper
+def _track_time(t: float, gapf: float, fs: npt.NDArray[np.float64],
+                ist: npt.NDArray[np.int64]) -> None:
+    """Learn the typical time step; a gap longer than `gapf` of them resets the context."""
+    last_t = fs[F_LAST_TS]
+    if math.isfinite(last_t):
+        dt = t - last_t
+        if dt > 0.0:
+            ew = fs[F_EWDT]
+            if ew > 0.0 and dt > gapf * ew:
+                ist[I_HLEN] = 0
+            if ew <= 0.0:
+                fs[F_EWDT] = dt
+            else:
+                fs[F_EWDT] = (1.0 - STEP_RATE) * ew + STEP_RATE * min(dt, STEP_CLIP * ew)
+    if not math.isfinite(fs[F_FIRST_TS]):
+        fs[F_FIRST_TS] = t
+    if not (math.isfinite(last_t) and t < last_t):
+        fs[F_LAST_TS] = t
+
+
+@_helper
+def _range_novelty(v: float, n: int, learn: int, rexp: float, rnoise: float, scale: float,
+                   tau_r: float, fs: npt.NDArray[np.float64],
+                   ist: npt.NDArray[np.int64]) -> tuple[float, int, float, float, float]:
+    """Score how far v lies beyond every value seen, then widen the range to include it.
+
+    Returns (score, kind, v, lo, range): v snapped to the range when it differs
+    from a constant series by float noise only; range 0 when narrower than that.
+    """
+    lo = fs[F_LO]
+    hi = fs[F_HI]
+    # a range below the float resolution of the values is no range at all
+    res = RESOLUTION * max(abs(lo), abs(hi)) if hi >= lo else 0.0
+    rng_old = hi - lo if hi - lo > res else 0.0
+    if rng_old == 0.0 and abs(v - hi) <= res:
+        v = hi if hi >= lo else v
+    score = 0.0
+    kind = K_NONE
+    if n >= learn and rng_old > 0.0:
+        unit = max(rng_old / rexp, rnoise * SIGMA_PER_MEAN_ABS * scale)
+        if v > hi:
+            score = min(1.0, (v - hi) / unit)
+            kind = K_NEW_HIGH
+        elif v < lo:
+            score = min(1.0, (lo - v) / unit)
+            kind = K_NEW_LOW
+    elif n >= learn and rng_old == 0.0 and v != hi:
+        # a constant series that moves: relative change decides
+        rel = abs(v - hi) / max(abs(hi), REL_FLOOR)
+        score = min(1.0, rel * rexp)
+        kind = K_NEW_HIGH if v > hi else K_NEW_LOW
+    if score > 0.0:
+        score *= _rarity(n - ist[I_LAST_RNG], tau_r)
+        ist[I_LAST_RNG] = n
+    lo = min(lo, v)
+    hi = max(hi, v)
+    fs[F_LO] = lo
+    fs[F_HI] = hi
+    rng = hi - lo
+    if rng <= RESOLUTION * max(abs(lo), abs(hi)):
+        rng = 0.0
+    return score, kind, v, lo, rng
+
+
+@_helper
+def _context_novelty(v: float, lo: float, rng: float, k_ord: int, g1: int, g2: int,
+                     novagg: int, hist: npt.NDArray[np.int64],
+                     table: npt.NDArray[np.uint8], ist: npt.NDArray[np.int64]) -> float:
+    """Share of v's transition contexts (last 2..k+1 levels, per grid) never seen before.
+
+    Every context is counted in the hashed table as it is seen. The grids'
+    shares are averaged (`novagg` 0) or their minimum is taken (1).
+    """
+    ngrid = 2 if g2 > 0 else 1
+    mask = TABLE_SIZE - 1
+    hlen = min(ist[I_HLEN] + 1, k_ord + 1)
+    ist[I_HLEN] = hlen
+    novelty = 0.0 if novagg == 0 else 1.0
+    for g in range(ngrid):
+        nlev = g1 if g == 0 else g2
+        lev = _level_of(v, lo, rng, nlev)
+        for kk in range(k_ord, 0, -1):
+            hist[g, kk] = hist[g, kk - 1]
+        hist[g, 0] = lev
+        novel = 0.0
+        tot = 0.0
+        h = np.int64(HASH_SEED + HASH_GRID_STEP * g)
+        for kk in range(hlen):
+            h = (h * np.int64(HASH_MULT)) ^ np.int64(hist[g, kk] + HASH_LEVEL_OFFSET)
+            idx = h & mask
+            if kk >= 1:
+                tot += 1.0
+                if table[idx] == 0:
+                    novel += 1.0
+            if table[idx] < COUNT_MAX:
+                table[idx] += 1
+        frac = novel / tot if tot > 0.0 else 0.0
+        if novagg == 0:
+            novelty += frac / ngrid
+        else:
+            novelty = min(novelty, frac)
+    return novelty
+
+
+@_helper
+def _pattern_novelty(novelty: float, v: float, rng: float, n: int, jumpw: float, jumps: float,
+                     tau: float, fs: npt.NDArray[np.float64],
+                     ist: npt.NDArray[np.int64]) -> float:
+    """Contextual novelty weighted by the jump from the previous value, damped by rarity."""
+    prev_v = fs[F_PREV_V]
+    fs[F_PREV_V] = v
+    if novelty > 0.0 and jumpw > 0.0:
+        jump = abs(v - prev_v) / rng if (rng > 0.0 and math.isfinite(prev_v)) else 0.0
+        novelty *= (1.0 - jumpw) + jumpw * min(1.0, jump / jumps)
+    if novelty > 0.0:
+        novelty *= _rarity(n - ist[I_LAST_NOV], tau)
+        ist[I_LAST_NOV] = n
+    return novelty
+
+
+@_helper
+def _time_of_day_novelty(t: float, v: float, lo: float, rng: float, n: int, wtod: float,
+                         todlev: int, mindays: int, tau_t: float, toddist: float,
+                         ttab: npt.NDArray[np.uint8], tdays: npt.NDArray[np.int64],
+                         tlastday: npt.NDArray[np.int64], ist: npt.NDArray[np.int64]) -> float:
+    """Score a (half-hour, level) pair never seen although the half-hour was seen on
+    `mindays` days or more; then count the pair and the day."""
+    if wtod <= 0.0:
+        return 0.0
+    cells = TOD_LEVELS_MAX + 2
+    tb = _half_hour_of_day(t, TOD_BINS)
+    tl = min(_level_of(v, lo, rng, todlev), TOD_LEVELS_MAX + 1)
+    key = tb * cells + tl
+    tscore = 0.0
+    if tdays[tb] >= mindays and ttab[key] == 0:
+        tscore = wtod * _rarity(n - ist[I_LAST_TOD], tau_t)
+        if toddist > 0.0:
+            dmin = cells
+            base = tb * cells
+            for ll in range(cells):
+                if ttab[base + ll] > 0 and abs(ll - tl) < dmin:
+                    dmin = abs(ll - tl)
+            tscore *= min(1.0, dmin / toddist)
+        ist[I_LAST_TOD] = n
+    if ttab[key] < COUNT_MAX:
+        ttab[key] += 1
+    day = np.int64(t // DAY_S)
+    if tlastday[tb] != day:
+        tlastday[tb] = day
+        tdays[tb] += 1
+    return tscore
+
+
+@_helper
+def _onset(stat: float, threshold: float, weight: float, eligible: bool, flag: int, n: int,
+           rest: int, fs: npt.NDArray[np.float64], ist: npt.NDArray[np.int64]) -> float:
+    """`weight` when `stat` first crosses `threshold` (an onset), else 0.
+
+    The flag fs[flag] is up while the statistic stays above the threshold and
+    re-arms below HYSTERESIS of it. Only an `eligible` crossing outside a rest
+    scores; while resting, the onset waits (the flag stays down).
+    """
+    if stat > threshold:
+        if not (fs[flag] == 0.0 and weight > 0.0 and eligible):
+            fs[flag] = 1.0
+        elif n - ist[I_LAST_FIRE] > rest:
+            fs[flag] = 1.0
+            return weight
+    elif stat < HYSTERESIS * threshold:
+        fs[flag] = 0.0
+    return 0.0
+
+
+@_helper
+def _residual_onset(resid: float, scale: float, ctx: int, n: int, learn: int, rest: int,
+                    zalpha: float, zres: float, wres: float,
+                    fs: npt.NDArray[np.float64], ist: npt.NDArray[np.int64]) -> float:
+    """Onset of a sustained deviation from the seasonal expectation (EW mean of |z|)."""
+    if not (scale > 0.0 and n >= learn):
+        return 0.0
+    z = min(abs(resid) / (SIGMA_PER_MEAN_ABS * scale), Z_MAX)
+    zew = fs[F_ZEW] + zalpha * (z - fs[F_ZEW])
+    fs[F_ZEW] = zew
+    return _onset(zew, zres, wres, ctx != CTX_FLAT, F_ZUP, n, rest, fs, ist)
+
+
+@_helper
+def _drift_onset(ctx: int, span_days: float, n: int, learn: int, rest: int, zdrift: float,
+                 wdrift: float, fs: npt.NDArray[np.float64],
+                 ist: npt.NDArray[np.int64]) -> float:
+    """Onset of a drift of the seasonal level away from its slow (days) reference.
+
+    Measured on a seasonal model's level when that model is at least as good as
+    the flat one (the flat level follows the season itself), in units of the
+    model's slow error, which a drift inflates less.
+    """
+    seasonal = ctx != CTX_FLAT or (span_days >= DAY_AFTER_DAYS and fs[F_EDAY] < fs[F_EFLAT])
+    if ctx == CTX_WEEK:
+        lvl, lslow, dscale = fs[F_LWEEK], fs[F_LSLOWW], min(fs[F_SWEEK], fs[F_EWEEK])
+    else:
+        lvl, lslow, dscale = fs[F_LEVEL], fs[F_LSLOW], min(fs[F_SDAY], fs[F_EDAY])
+    if not (dscale > 0.0 and n >= DRIFT_AFTER_LEARNS * learn):
+        return 0.0
+    dz = abs(lvl - lslow) / (SIGMA_PER_MEAN_ABS * dscale)
+    return _onset(dz, zdrift, wdrift, seasonal, F_DUP, n, rest, fs, ist)
+
+
+@_helper
+def _combine(newrange: float, pattern: float, tscore: float, rscore: float, dscore: float,
+             kind: int, agree: float, mature: float, n: int) -> tuple[float, int]:
+    """Raw score: the strongest component plus `agree` of the noisy-or of all of them."""
+    raw = newrange
+    if pattern > raw:
+        raw = pattern
+        kind = K_PATTERN
+    if tscore > raw:
+        raw = tscore
+        kind = K_TIME_OF_DAY
+    if rscore > raw:
+        raw = rscore
+        kind = K_RESIDUAL
+    if dscore > raw:
+        raw = dscore
+        kind = K_DRIFT
+    if agree > 0.0 and raw > 0.0:
+        # evidence from several components at once: noisy-or of all of them
+        rest_or = 1.0 - ((1.0 - newrange) * (1.0 - pattern) * (1.0 - tscore)
+                         * (1.0 - rscore) * (1.0 - dscore))
+        raw = raw + agree * max(rest_or - raw, 0.0)
+    if mature > 0.0:
+        raw *= 1.0 - math.exp(-n / mature)
+    return raw, kind
+
+
+@_helper
+def _rest_and_fire(raw: float, kind: int, n: int, learn: int, rest: int, escalate: bool,
+                   esc_factor: float, soft_rest: float, cal: float, fire: float,
+                   fs: npt.NDArray[np.float64],
+                   ist: npt.NDArray[np.int64]) -> tuple[float, float, bool]:
+    """Calibrated score unless resting; (score, raw, fired). Firing starts a rest.
+
+    After an alert the score is held at 0 for `rest` points (NAB counts only the
+    earliest detection), unless a stronger event escalates. Onsets neither
+    escalate nor start a rest.
+    """
+    score = 0.0
+    resting = n - ist[I_LAST_FIRE] <= rest
+    onset = kind in (K_RESIDUAL, K_DRIFT)
+    if resting and escalate and raw > esc_factor * fs[F_FIRE_RAW] and not onset:
+        resting = False
+    fired = False
+    if n >= learn and not resting:
+        if soft_rest > 0.0 and not onset:
+            raw *= 1.0 - math.exp(-(n - ist[I_LAST_FIRE]) / soft_rest)
+        score = 1.0 - math.exp(-raw / cal)
+        if score < MIN_SCORE:
+            score = 0.0  # keep the output sparse
+        if raw >= fire and not onset:
+            fired = True
+            ist[I_LAST_FIRE] = n
+            fs[F_FIRE_RAW] = raw
+    return score, raw, fired
+
+
+@_helper
+def _glaring(v: float, expected: float, width: float, newrange: float, raw: float,
+             score: float, kind: int, fired: bool, n: int, rest: int, size_at: float,
+             size_esc: float, cal: float, fs: npt.NDArray[np.float64],
+             ist: npt.NDArray[np.int64]) -> tuple[float, int]:
+    """A glaring point is news whatever rest and rarity say; (score, kind).
+
+    size = distance beyond the band in band half-widths (a half-width never
+    finer than SIZE_FLOOR of the expected value's magnitude nor than the float
+    resolution: a near-constant series' hairline band does not make every
+    0.001 % wiggle glaring). A point at least `size_at` beyond its band and
+    further out than any point before it (a record: a series that has done this
+    before gets no free pass) is glaring. Outside a rest it is reported in full
+    when it is also a new high or low (whose range score rarity may have
+    damped); during a rest it breaks through when it is `size_esc` times the
+    size of the event that started the rest (an event inside its band has size
+    <= 0, so any glaring point does).
+    """
+    half = max(width, SIZE_FLOOR * abs(expected), RESOLUTION * abs(v))
+    size = (abs(v - expected) - width) / half
+    record = size > fs[F_SIZE_MAX]
+    if record:
+        fs[F_SIZE_MAX] = size
+    if fired:
+        fs[F_FIRE_SIZE] = size
+    if size >= size_at and record:
+        if fired or n - ist[I_LAST_FIRE] > rest:
+            glaring = newrange > 0.0
+        else:
+            glaring = size > size_esc * fs[F_FIRE_SIZE]
+        if glaring:
+            # 0.5 (warning) at size_at, 0.75 at twice, 0.9 (critical) at 3.3 times
+            sraw = cal * LN2 * min(size / size_at, SIZE_RATIO_MAX)
+            sscore = max(1.0 - math.exp(-sraw / cal), 1.0 - math.exp(-raw / cal))
+            if sscore > score:
+                score = sscore
+                if sraw >= raw:
+                    kind = K_SIZE
+            ist[I_LAST_FIRE] = n
+            fs[F_FIRE_RAW] = max(raw, sraw)
+            fs[F_FIRE_SIZE] = size
+    return score, kind
+
+
+@_helper
+def _huber_step(r: float, scale: float) -> tuple[float, float]:
+    """(r clipped to HUBER_CLIP scales, the clip); no clip while the scale is unknown."""
+    c = HUBER_CLIP * scale if scale > 0.0 else math.inf
+    return min(max(r, -c), c), c
+
+
+@_helper
+def _seasonal_update(v: float, a: float, sa: float, min_rate: float, b: int,
+                     fs: npt.NDArray[np.float64], i_level: int, i_scale: int,
+                     prof: npt.NDArray[np.float64], cnt: npt.NDArray[np.float64]) -> float:
+    """Learn v in a seasonal model (a slow level plus a profile over bins); its |error|.
+
+    The daily and the weekly model are both this: level fs[i_level], scale
+    fs[i_scale], profile `prof` with counts `cnt`, v falling in bin b. The
+    profile's learning rate is 1/(count + 1), never below `min_rate`.
+    """
+    level = float(fs[i_level])
+    s = float(fs[i_scale])
+    p = prof[b] if cnt[b] > 0 else 0.0
+    r = v - level - p
+    clipped, c = _huber_step(r, s)
+    err = min(abs(r), c)
+    fs[i_scale] = (1.0 - sa) * s + sa * err
+    fs[i_level] = level + a * SEASONAL_LEVEL * clipped
+    dev = v - level
+    if s > 0.0:
+        dev = min(max(dev, p - c), p + c)
+    rate = max(min_rate, 1.0 / (cnt[b] + 1.0))
+    prof[b] += rate * (dev - prof[b])
+    cnt[b] += 1.0
+    return err
+
+
+@_helper
+def _learn_baseline(v: float, n: int, day_b: int, week_b: int, alpha: float, drate: float,
+                    fs: npt.NDArray[np.float64],
+                    dprof: npt.NDArray[np.float64], dcnt: npt.NDArray[np.float64],
+                    wprof: npt.NDArray[np.float64], wcnt: npt.NDArray[np.float64]) -> None:
+    """Learn v in the flat, daily and weekly models, their drift references and errors."""
+    if n == 0:
+        fs[F_LEVEL] = v
+        fs[F_LFLAT] = v
+        fs[F_LWEEK] = v
+        fs[F_LSLOW] = v
+        fs[F_LSLOWW] = v
+        return
+    a = alpha if n >= LEVEL_BURN_IN else 1.0 / (n + 1.0)
+    sa = SCALE_RATE_SHARE * alpha if n >= SCALE_BURN_IN else 1.0 / (n + 1.0)
+    # flat model (Huber-like: big residuals move level and scale a little)
+    lflat = fs[F_LFLAT]
+    sflat = fs[F_SFLAT]
+    r_flat = v - lflat
+    clipped, cf = _huber_step(r_flat, sflat)
+    err_flat = min(abs(r_flat), cf)
+    fs[F_LFLAT] = lflat + a * clipped
+    fs[F_SFLAT] = (1.0 - sa) * sflat + sa * err_flat
+    # daily model: half-hours of the day; weekly model: half-hours of the week
+    err_day = _seasonal_update(v, a, sa, DAY_PROFILE_RATE, day_b, fs, F_LEVEL, F_SDAY,
+                               dprof, dcnt)
+    err_week = _seasonal_update(v, a, sa, WEEK_PROFILE_RATE, week_b, fs, F_LWEEK, F_SWEEK,
+                                wprof, wcnt)
+    # drift references and the (slow) errors that choose the model
+    dr = max(drate, 1.0 / (n + 1.0))
+    fs[F_LSLOW] += dr * (fs[F_LEVEL] - fs[F_LSLOW])
+    fs[F_LSLOWW] += dr * (fs[F_LWEEK] - fs[F_LSLOWW])
+    asel = max(SELECT_RATE, 1.0 / (n + 1.0))
+    fs[F_EFLAT] += asel * (err_flat - fs[F_EFLAT])
+    fs[F_EDAY] += asel * (err_day - fs[F_EDAY])
+    fs[F_EWEEK] += asel * (err_week - fs[F_EWEEK])
+
+
+@_entry
 def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         p: npt.NDArray[np.float64],
         fs: npt.NDArray[np.float64], ist: npt.NDArray[np.int64],
@@ -237,7 +783,13 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         out_lo: npt.NDArray[np.float64], out_hi: npt.NDArray[np.float64],
         out_warm: npt.NDArray[np.bool_], out_kind: npt.NDArray[np.int64],
         out_obs: npt.NDArray[np.float64]) -> None:
-    """Score and learn every point of (ts, xs) in order, mutating the state arrays."""
+    """Score and learn every point of (ts, xs) in order, mutating the state arrays.
+
+    Arguments: the points (ts, xs), the parameter vector p (P_*), the state
+    arrays of `new_state()` (fs, ist, hist, table, ttab, tdays, tlastday,
+    dprof, dcnt, wprof, wcnt) and the per-point outputs (out_*).
+    """
+    # parameters, read once (the state arrays are written per point and could alias p)
     learn = int(p[P_LEARN])
     rest = int(p[P_REST])
     rexp = p[P_REXP]
@@ -275,73 +827,25 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
     mature = p[P_MATURE]
     size_at = p[P_SIZE_AT]
     size_esc = p[P_SIZE_ESC]
-    ngrid = 2 if g2 > 0 else 1
-    mask = TABLE_SIZE - 1
     for j in range(len(xs)):
         t = ts[j]
         if not math.isfinite(t):
             t = fs[F_LAST_TS] if math.isfinite(fs[F_LAST_TS]) else 0.0
-        raw_v = xs[j]
-        # ---- counters: decide once, then score the rate -----------------
-        if counter_on and math.isfinite(raw_v):
-            prev = fs[F_PREV_RAW]
-            prev_t = fs[F_PREV_TS_RAW]
-            fs[F_PREV_RAW] = raw_v
-            fs[F_PREV_TS_RAW] = t
-            if ist[I_COUNTER] == -1 and math.isfinite(prev):
-                if raw_v < prev:
-                    ist[I_NDEC] += 1
-                elif raw_v > prev:
-                    ist[I_NINC] += 1
-                seen = ist[I_NDEC] + ist[I_NINC]
-                if ist[I_NDEC] > 0:
-                    ist[I_COUNTER] = 0
-                elif seen >= learn and ist[I_NINC] * 10 >= seen * 9:
-                    ist[I_COUNTER] = 1
-                    _reset_learning(fs, ist, table, ttab, tdays, tlastday,
-                                    dprof, dcnt, wprof, wcnt)
-            if ist[I_COUNTER] == 1:
-                if not math.isfinite(prev):
-                    raw_v = np.nan
-                else:
-                    dtc = t - prev_t
-                    inc = raw_v - prev if raw_v >= prev else raw_v  # a drop is a reset
-                    raw_v = inc / dtc if dtc > 0 else np.nan
-        v = raw_v
+        v = xs[j]
+        if counter_on and math.isfinite(v):
+            v = _counter_value(t, v, learn, fs, ist, table, ttab, tdays, tlastday,
+                               dprof, dcnt, wprof, wcnt)
         if math.isfinite(v):
             v = min(max(v, -VMAX), VMAX)
-        lo = fs[F_LO]
-        hi = fs[F_HI]
-        level = fs[F_LEVEL]
         n = ist[I_N]
-        # ---- seasonal context and expected value -------------------------
-        day_b = int((t % 86400.0) // (86400.0 / DAY_BINS)) % DAY_BINS
-        # half-hours of the week, Monday 00:00 = 0 (the epoch was a Thursday)
-        week_b = int(((t + 3 * 86400.0) % (7 * 86400.0)) // 1800.0) % WEEK_BINS
-        span_days = (t - fs[F_FIRST_TS]) / 86400.0 if math.isfinite(fs[F_FIRST_TS]) else 0.0
-        sflat = fs[F_SFLAT]
-        sday = fs[F_SDAY]
-        sweek = fs[F_SWEEK]
-        ctx = CTX_FLAT
-        expected = fs[F_LFLAT]
-        scale = sflat
-        eflat = fs[F_EFLAT]
-        eday = fs[F_EDAY]
-        eweek = fs[F_EWEEK]
-        if span_days >= 2.0 and dcnt[day_b] > 0 and eday < 0.8 * eflat:
-            ctx = CTX_DAY
-            expected = level + dprof[day_b]
-            scale = sday
-        if span_days >= WEEK_AFTER_DAYS and wcnt[week_b] > 0 and eweek < 0.8 * min(eflat, eday):
-            ctx = CTX_WEEK
-            expected = fs[F_LWEEK] + wprof[week_b]
-            scale = sweek
+        # ---- expected value and band in the seasonal context --------------
+        day_b = _half_hour_of_day(t, DAY_BINS)
+        week_b = _half_hour_of_week(t)
+        span_days = (t - fs[F_FIRST_TS]) / DAY_S if math.isfinite(fs[F_FIRST_TS]) else 0.0
+        ctx, expected, scale = _seasonal_context(span_days, day_b, week_b, fs,
+                                                 dprof, dcnt, wprof, wcnt)
         warm = n < learn
-        width = bandk * 1.2533 * scale
-        if warm:
-            width = width * 2.0 + (hi - lo if hi > lo else 0.0) * 0.5
-        if width <= 0.0:
-            width = 1e-9 * max(abs(expected), 1.0)
+        width = _band_half_width(expected, scale, bandk, warm, fs[F_LO], fs[F_HI])
         out_exp[j] = expected
         out_obs[j] = v
         out_lo[j] = expected - width
@@ -349,271 +853,38 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         out_warm[j] = warm
         if not math.isfinite(v):
             out_score[j] = 0.0
-            out_kind[j] = K_MISSING + 16 * ctx
+            out_kind[j] = K_MISSING + CTX_MUL * ctx
             continue
-        # ---- gaps reset the context --------------------------------------
-        last_t = fs[F_LAST_TS]
-        if math.isfinite(last_t):
-            dt = t - last_t
-            if dt > 0.0:
-                ew = fs[F_EWDT]
-                if ew > 0.0 and dt > gapf * ew:
-                    ist[I_HLEN] = 0
-                fs[F_EWDT] = dt if ew <= 0.0 else 0.95 * ew + 0.05 * min(dt, 10.0 * ew)
-        if not math.isfinite(fs[F_FIRST_TS]):
-            fs[F_FIRST_TS] = t
-        if not (math.isfinite(last_t) and t < last_t):
-            fs[F_LAST_TS] = t
-        # ---- range novelty ------------------------------------------------
-        # a range below the float resolution of the values is no range at all
-        res = RESOLUTION * max(abs(lo), abs(hi)) if hi >= lo else 0.0
-        rng_old = hi - lo if hi - lo > res else 0.0
-        if rng_old == 0.0 and abs(v - hi) <= res:
-            v = hi if hi >= lo else v
-        newrange = 0.0
-        kind = K_NONE
-        if n >= learn and rng_old > 0.0:
-            unit = max(rng_old / rexp, rnoise * 1.2533 * scale)
-            if v > hi:
-                newrange = min(1.0, (v - hi) / unit)
-                kind = K_NEW_HIGH
-            elif v < lo:
-                newrange = min(1.0, (lo - v) / unit)
-                kind = K_NEW_LOW
-        elif n >= learn and rng_old == 0.0 and v != hi:
-            # a constant series that moves: relative change decides
-            rel = abs(v - hi) / max(abs(hi), 1e-12)
-            newrange = min(1.0, rel * rexp)
-            kind = K_NEW_HIGH if v > hi else K_NEW_LOW
-        if newrange > 0.0:
-            gap = n - ist[I_LAST_RNG]
-            newrange *= 1.0 - math.exp(-gap / tau_r)
-            ist[I_LAST_RNG] = n
-        lo = min(lo, v)
-        hi = max(hi, v)
-        fs[F_LO] = lo
-        fs[F_HI] = hi
-        rng = hi - lo
-        if rng <= RESOLUTION * max(abs(lo), abs(hi)):
-            rng = 0.0
-        # ---- contextual novelty -------------------------------------------
-        hlen = min(ist[I_HLEN] + 1, k_ord + 1)
-        ist[I_HLEN] = hlen
-        novelty = 0.0 if novagg == 0 else 1.0
-        for g in range(ngrid):
-            nlev = g1 if g == 0 else g2
-            lev = _level_of(v, lo, rng, nlev)
-            for kk in range(k_ord, 0, -1):
-                hist[g, kk] = hist[g, kk - 1]
-            hist[g, 0] = lev
-            novel = 0.0
-            tot = 0.0
-            h = np.int64(1469598103 + 7919 * g)
-            for kk in range(hlen):
-                h = (h * np.int64(1000003)) ^ np.int64(hist[g, kk] + 7)
-                idx = h & mask
-                if kk >= 1:
-                    tot += 1.0
-                    if table[idx] == 0:
-                        novel += 1.0
-                if table[idx] < 255:
-                    table[idx] += 1
-            frac = novel / tot if tot > 0.0 else 0.0
-            if novagg == 0:
-                novelty += frac / ngrid
-            else:
-                novelty = min(novelty, frac)
-        prev_v = fs[F_PREV_V]
-        fs[F_PREV_V] = v
-        if novelty > 0.0 and jumpw > 0.0:
-            jump = abs(v - prev_v) / rng if (rng > 0.0 and math.isfinite(prev_v)) else 0.0
-            novelty *= (1.0 - jumpw) + jumpw * min(1.0, jump / jumps)
-        if novelty > 0.0:
-            gap = n - ist[I_LAST_NOV]
-            novelty *= 1.0 - math.exp(-gap / tau)
-            ist[I_LAST_NOV] = n
-        # ---- time-of-day novelty ------------------------------------------
-        tscore = 0.0
-        if wtod > 0.0:
-            tb = int((t % 86400.0) // (86400.0 / TOD_BINS)) % TOD_BINS
-            tl = min(_level_of(v, lo, rng, todlev), TOD_LEVELS_MAX + 1)
-            key = tb * (TOD_LEVELS_MAX + 2) + tl
-            if tdays[tb] >= mindays and ttab[key] == 0:
-                gap = n - ist[I_LAST_TOD]
-                tscore = wtod * (1.0 - math.exp(-gap / tau_t))
-                if toddist > 0.0:
-                    dmin = TOD_LEVELS_MAX + 2
-                    base = tb * (TOD_LEVELS_MAX + 2)
-                    for ll in range(TOD_LEVELS_MAX + 2):
-                        if ttab[base + ll] > 0 and abs(ll - tl) < dmin:
-                            dmin = abs(ll - tl)
-                    tscore *= min(1.0, dmin / toddist)
-                ist[I_LAST_TOD] = n
-            if ttab[key] < 255:
-                ttab[key] += 1
-            day = np.int64(t // 86400.0)
-            if tlastday[tb] != day:
-                tlastday[tb] = day
-                tdays[tb] += 1
-        # ---- seasonal residual ---------------------------------------------
-        resid = v - expected
-        rscore = 0.0
-        if scale > 0.0 and n >= learn:
-            z = min(abs(resid) / (1.2533 * scale), 1e6)
-            zew = fs[F_ZEW] + zalpha * (z - fs[F_ZEW])
-            fs[F_ZEW] = zew
-            if zew > zres:
-                if not (fs[F_ZUP] == 0.0 and wres > 0.0 and ctx != CTX_FLAT):
-                    fs[F_ZUP] = 1.0
-                elif n - ist[I_LAST_FIRE] > rest:  # while resting, the onset waits
-                    rscore = wres  # onset of a sustained deviation
-                    fs[F_ZUP] = 1.0
-            elif zew < 0.5 * zres:
-                fs[F_ZUP] = 0.0
-        # ---- drift of the level away from its slow reference -----------------
-        dscore = 0.0
-        # measured on a seasonal model's level, when that model is at least as
-        # good as the flat one (the flat level follows the season itself)
-        seasonal = ctx != CTX_FLAT or (span_days >= 2.0 and eday < eflat)
-        # (in units of the model's slow error, which a drift inflates less)
-        if ctx == CTX_WEEK:
-            lvl, lslow, dscale = fs[F_LWEEK], fs[F_LSLOWW], min(sweek, eweek)
-        else:
-            lvl, lslow, dscale = level, fs[F_LSLOW], min(sday, eday)
-        if dscale > 0.0 and n >= 2 * learn:
-            dz = abs(lvl - lslow) / (1.2533 * dscale)
-            if dz > zdrift:
-                if not (fs[F_DUP] == 0.0 and wdrift > 0.0 and seasonal):
-                    fs[F_DUP] = 1.0
-                elif n - ist[I_LAST_FIRE] > rest:  # while resting, the onset waits
-                    dscore = wdrift
-                    fs[F_DUP] = 1.0
-            elif dz < 0.5 * zdrift:
-                fs[F_DUP] = 0.0
-        # ---- combine ----------------------------------------------------------
-        raw = newrange
-        if cnov * novelty > raw:
-            raw = cnov * novelty
-            kind = K_PATTERN
-        if tscore > raw:
-            raw = tscore
-            kind = K_TIME_OF_DAY
-        if rscore > raw:
-            raw = rscore
-            kind = K_RESIDUAL
-        if dscore > raw:
-            raw = dscore
-            kind = K_DRIFT
-        if agree > 0.0 and raw > 0.0:
-            # evidence from several components at once: noisy-or of all of them
-            rest_or = 1.0 - ((1.0 - newrange) * (1.0 - cnov * novelty) * (1.0 - tscore)
-                             * (1.0 - rscore) * (1.0 - dscore))
-            raw = raw + agree * max(rest_or - raw, 0.0)
-        if mature > 0.0:
-            raw *= 1.0 - math.exp(-n / mature)
-        score = 0.0
-        resting = n - ist[I_LAST_FIRE] <= rest
-        onset = kind in (K_RESIDUAL, K_DRIFT)
-        if resting and escalate and raw > esc_factor * fs[F_FIRE_RAW] and not onset:
-            resting = False
-        fired = False
-        if n >= learn and not resting:
-            if soft_rest > 0.0 and not onset:
-                raw *= 1.0 - math.exp(-(n - ist[I_LAST_FIRE]) / soft_rest)
-            score = 1.0 - math.exp(-raw / cal)
-            if score < MIN_SCORE:
-                score = 0.0  # keep the output sparse
-            if raw >= fire and not onset:
-                fired = True
-                ist[I_LAST_FIRE] = n
-                fs[F_FIRE_RAW] = raw
-        # ---- size: a glaring point is news whatever rest and rarity say ------
-        # size = distance beyond the band in band half-widths (a half-width never
-        # finer than SIZE_FLOOR of the expected value's magnitude nor than the
-        # float resolution: a near-constant series' hairline band does not make
-        # every 0.001 % wiggle glaring). A point at least `size_at` beyond
-        # its band and further out than any point before it (a record: a series
-        # that has done this before gets no free pass) is glaring. Outside a rest
-        # it is reported in full when it is also a new high or low (whose range
-        # score rarity may have damped); during a rest it breaks through when it
-        # is `size_esc` times the size of the event that started the rest (an
-        # event inside its band has size <= 0, so any glaring point does).
+        _track_time(t, gapf, fs, ist)
+        # ---- the novelty components ------------------------------------------
+        newrange, kind, v, lo, rng = _range_novelty(v, n, learn, rexp, rnoise,
+                                                    scale, tau_r, fs, ist)
+        novelty = _context_novelty(v, lo, rng, k_ord, g1, g2, novagg, hist, table, ist)
+        novelty = _pattern_novelty(novelty, v, rng, n, jumpw, jumps, tau,
+                                   fs, ist)
+        tscore = _time_of_day_novelty(t, v, lo, rng, n, wtod, todlev,
+                                      mindays, tau_t, toddist,
+                                      ttab, tdays, tlastday, ist)
+        # ---- onsets: sustained deviation from the season, drift of its level -----
+        rscore = _residual_onset(v - expected, scale, ctx, n, learn, rest, zalpha,
+                                 zres, wres, fs, ist)
+        dscore = _drift_onset(ctx, span_days, n, learn, rest, zdrift, wdrift,
+                              fs, ist)
+        # ---- combine, rest, glaring points -----------------------------------------
+        raw, kind = _combine(newrange, cnov * novelty, tscore, rscore, dscore, kind,
+                             agree, mature, n)
+        score, raw, fired = _rest_and_fire(raw, kind, n, learn, rest, escalate,
+                                           esc_factor, soft_rest, cal,
+                                           fire, fs, ist)
         if size_at > 0.0 and n >= learn:
-            half = max(width, SIZE_FLOOR * abs(expected), RESOLUTION * abs(v))
-            size = (abs(v - expected) - width) / half
-            record = size > fs[F_SIZE_MAX]
-            if record:
-                fs[F_SIZE_MAX] = size
-            if fired:
-                fs[F_FIRE_SIZE] = size
-            if size >= size_at and record:
-                if fired or n - ist[I_LAST_FIRE] > rest:
-                    glaring = newrange > 0.0
-                else:
-                    glaring = size > size_esc * fs[F_FIRE_SIZE]
-                if glaring:
-                    # 0.5 (warning) at size_at, 0.75 at twice, 0.9 (critical) at 3.3 times
-                    sraw = cal * LN2 * min(size / size_at, 1e6)
-                    sscore = max(1.0 - math.exp(-sraw / cal), 1.0 - math.exp(-raw / cal))
-                    if sscore > score:
-                        score = sscore
-                        if sraw >= raw:
-                            kind = K_SIZE
-                    ist[I_LAST_FIRE] = n
-                    fs[F_FIRE_RAW] = max(raw, sraw)
-                    fs[F_FIRE_SIZE] = size
+            score, kind = _glaring(v, expected, width, newrange, raw, score, kind, fired, n,
+                                   rest, size_at, size_esc, cal, fs, ist)
         if score <= 0.0:
             kind = K_NONE
         out_score[j] = score
-        out_kind[j] = kind + 16 * ctx
-        # ---- learn the baseline ------------------------------------------------
-        if n == 0:
-            fs[F_LEVEL] = v
-            fs[F_LFLAT] = v
-            fs[F_LWEEK] = v
-            fs[F_LSLOW] = v
-            fs[F_LSLOWW] = v
-        else:
-            a = alpha if n >= 20 else 1.0 / (n + 1.0)
-            sa = 0.2 * alpha if n >= 100 else 1.0 / (n + 1.0)  # scales move slowly
-            # flat model (Huber-like: big residuals move level and scale a little)
-            lflat = fs[F_LFLAT]
-            r_flat = v - lflat
-            cf = 3.0 * sflat if sflat > 0.0 else math.inf
-            fs[F_LFLAT] = lflat + a * min(max(r_flat, -cf), cf)
-            fs[F_SFLAT] = (1.0 - sa) * sflat + sa * min(abs(r_flat), cf)
-            # daily model: its own level plus a half-hourly profile around it
-            dd = dprof[day_b] if dcnt[day_b] > 0 else 0.0
-            rd = v - level - dd
-            cd = 3.0 * sday if sday > 0.0 else math.inf
-            fs[F_SDAY] = (1.0 - sa) * sday + sa * min(abs(rd), cd)
-            fs[F_LEVEL] = level + a * SEASONAL_LEVEL * min(max(rd, -cd), cd)
-            dev = v - level
-            if sday > 0.0:
-                dev = min(max(dev, dd - cd), dd + cd)
-            ad = max(0.02, 1.0 / (dcnt[day_b] + 1.0))
-            dprof[day_b] += ad * (dev - dprof[day_b])
-            dcnt[day_b] += 1.0
-            # weekly model: its own level plus an hourly profile over the week
-            lweek = fs[F_LWEEK]
-            ww = wprof[week_b] if wcnt[week_b] > 0 else 0.0
-            rw = v - lweek - ww
-            cw = 3.0 * sweek if sweek > 0.0 else math.inf
-            fs[F_SWEEK] = (1.0 - sa) * sweek + sa * min(abs(rw), cw)
-            fs[F_LWEEK] = lweek + a * SEASONAL_LEVEL * min(max(rw, -cw), cw)
-            devw = v - lweek
-            if sweek > 0.0:
-                devw = min(max(devw, ww - cw), ww + cw)
-            aw = max(0.05, 1.0 / (wcnt[week_b] + 1.0))
-            wprof[week_b] += aw * (devw - wprof[week_b])
-            wcnt[week_b] += 1.0
-            # drift reference and the (slow) errors that choose the model
-            dr = max(drate, 1.0 / (n + 1.0))
-            fs[F_LSLOW] += dr * (fs[F_LEVEL] - fs[F_LSLOW])
-            fs[F_LSLOWW] += dr * (fs[F_LWEEK] - fs[F_LSLOWW])
-            asel = max(SELECT_RATE, 1.0 / (n + 1.0))
-            fs[F_EFLAT] += asel * (min(abs(r_flat), cf) - eflat)
-            fs[F_EDAY] += asel * (min(abs(rd), cd) - eday)
-            fs[F_EWEEK] += asel * (min(abs(rw), cw) - eweek)
+        out_kind[j] = kind + CTX_MUL * ctx
+        # ---- learn -----------------------------------------------------------------
+        _learn_baseline(v, n, day_b, week_b, alpha, drate, fs,
+                        dprof, dcnt, wprof, wcnt)
         ist[I_N] = n + 1
         ist[I_NSEEN] += 1

@@ -33,7 +33,7 @@ DETECTORS: dict[str, tuple[Callable[[], Detector], str]] = {
         _D, grid1=8, grid2=0, rest=50, range_saturation=10.0, pattern_weight=1.0,
         pattern_rarity=1e-9, range_rarity=1e-9, time_of_day_weight=0.0, jump_weight=0.0,
         fire_at=0.75)), "CAD-like baseline: one 8-level grid, no rarity, no time of day"),
-    "zscore": (ZScoreDetector, "EW Gaussian z-score tail probability"),
+    "zscore": (ZScoreDetector, "EW z-score, squashed: 1 - exp(-z²/50)"),
 }
 
 

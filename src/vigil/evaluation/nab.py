@@ -193,6 +193,11 @@ def _sweep(files: Sequence[FileRows], profile: Profile) -> ProfileResult:
     return res
 
 
+def best_threshold(files: Sequence[FileRows], profile: Profile) -> ProfileResult:
+    """The threshold with the best summed score of `profile` over `files`, and that score."""
+    return _sweep(files, profile)
+
+
 def _count(files: Sequence[FileRows], threshold: float, res: ProfileResult) -> None:
     """Fill TP/FP/FN counts at a threshold (for reports)."""
     for f in files:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from vigil.security.model import Finding
-from vigil.security.severity import rank
+from vigil.core.severity import vuln_rank
+from vigil.security.model import VulnerabilityFinding
 from vigil.security.versions import sort_versions
 
 # Preferred primary ids: the ecosystem's own database first, then GHSA, then CVE.
@@ -25,7 +25,7 @@ def _preference(vuln_id: str) -> tuple[int, str]:
     return (len(_PREFIX_PREFERENCE), vuln_id)
 
 
-def _merge_group(group: list[Finding]) -> Finding:
+def _merge_group(group: list[VulnerabilityFinding]) -> VulnerabilityFinding:
     primary = min(group, key=lambda f: _preference(f.id))
     ids: set[str] = set()
     fixed: dict[str, None] = {}
@@ -34,9 +34,9 @@ def _merge_group(group: list[Finding]) -> Finding:
         ids.update(f.ids)
         fixed.update(dict.fromkeys(f.fixed))
         refs.update(dict.fromkeys(f.references))
-    worst = max(group, key=lambda f: (rank(f.severity), f.score or 0.0))
+    worst = max(group, key=lambda f: (vuln_rank(f.severity), f.score or 0.0))
     summary = primary.summary or next((f.summary for f in group if f.summary), "")
-    return Finding(
+    return VulnerabilityFinding(
         package=primary.package, version=primary.version, ecosystem=primary.ecosystem,
         id=primary.id, aliases=tuple(sorted(ids - {primary.id}, key=_preference)),
         summary=summary, severity=worst.severity, score=worst.score,
@@ -53,18 +53,18 @@ def _find(parent: dict[str, str], x: str) -> str:
     return x
 
 
-def merge_findings(findings: Iterable[Finding]) -> list[Finding]:
+def merge_findings(findings: Iterable[VulnerabilityFinding]) -> list[VulnerabilityFinding]:
     """One finding per vulnerability per package occurrence, aliases unioned, worst severity."""
-    by_occurrence: dict[tuple[str, str, str, str], list[Finding]] = defaultdict(list)
+    by_occurrence: dict[tuple[str, str, str, str], list[VulnerabilityFinding]] = defaultdict(list)
     for f in findings:
         by_occurrence[(f.ecosystem, f.package, f.version, str(f.location))].append(f)
-    merged: list[Finding] = []
+    merged: list[VulnerabilityFinding] = []
     for group in by_occurrence.values():
         parent: dict[str, str] = {}
         for f in group:
             for alias in f.ids:
                 parent[_find(parent, alias)] = _find(parent, f.id)
-        components: dict[str, list[Finding]] = defaultdict(list)
+        components: dict[str, list[VulnerabilityFinding]] = defaultdict(list)
         for f in group:
             components[_find(parent, f.id)].append(f)
         merged.extend(_merge_group(c) for c in components.values())

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from vigil.security.model import Finding
+from vigil.security.model import VulnerabilityFinding
 from vigil.security.names import normalize_name
 
 
@@ -37,7 +37,7 @@ class IgnoreRule:
         """True once the expiry date has passed (the expiry day itself still suppresses)."""
         return self.expires is not None and today > self.expires
 
-    def matches(self, finding: Finding) -> bool:
+    def matches(self, finding: VulnerabilityFinding) -> bool:
         """True when the rule names the finding's id or an alias (and its package, if given)."""
         if self.id not in finding.ids:
             return False
@@ -89,13 +89,14 @@ def parse_ignore(doc: Any, source: str = ".vigilignore.yaml") -> list[IgnoreRule
 class Suppression:
     """Findings split into reported and suppressed, plus the rules that have expired."""
 
-    reported: list[Finding]
-    suppressed: list[tuple[Finding, IgnoreRule]]
+    reported: list[VulnerabilityFinding]
+    suppressed: list[tuple[VulnerabilityFinding, IgnoreRule]]
     expired: list[IgnoreRule]
     unused: list[IgnoreRule] = field(default_factory=list)
 
 
-def apply_ignores(findings: Iterable[Finding], rules: list[IgnoreRule], today: date) -> Suppression:
+def apply_ignores(findings: Iterable[VulnerabilityFinding], rules: list[IgnoreRule],
+                  today: date) -> Suppression:
     """Suppress findings matched by an unexpired rule; list expired and unused rules."""
     active = [r for r in rules if not r.expired(today)]
     result = Suppression([], [], [r for r in rules if r.expired(today)])

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from vigil.security.model import Finding, Package
+from vigil.security.model import Package, VulnerabilityFinding
 from vigil.security.names import normalize_name
-from vigil.security.osv import Advisory, Affected, Event, Range
+from vigil.security.osv import Advisory, Affected, Range, RangeEvent
 from vigil.security.severity import assess
 from vigil.security.versions import (
     SEMVER,
@@ -41,9 +41,10 @@ class MatchStats:
     unordered_ecosystems: set[str] = field(default_factory=set)
 
 
-def _sorted_events(events: Sequence[Event], order: VersionOrder) -> list[tuple[Any, Event]]:
+def _sorted_events(events: Sequence[RangeEvent],
+                   order: VersionOrder) -> list[tuple[Any, RangeEvent]]:
     """Events with their keys, sorted in version order; ``introduced: "0"`` first."""
-    keyed: list[tuple[int, Any, int, Event]] = []
+    keyed: list[tuple[int, Any, int, RangeEvent]] = []
     for evt in events:
         if evt.kind == "introduced" and evt.version == "0":
             keyed.append((0, None, 0, evt))
@@ -150,7 +151,7 @@ def _ecosystem_matches(package_eco: str, advisory_eco: str) -> bool:
 
 def match_package(
     package: Package, advisories: Iterable[Advisory], stats: MatchStats | None = None
-) -> list[Finding]:
+) -> list[VulnerabilityFinding]:
     """Findings for one package against candidate advisories (not yet alias-merged)."""
     stats = stats if stats is not None else MatchStats()
     name = normalize_name(package.ecosystem, package.name)
@@ -173,7 +174,7 @@ def match_package(
         vectors = [*adv.severity, *(s for aff in hits for s in aff.severity)]
         words = [adv.database_severity, *(aff.database_severity for aff in hits)]
         level, score = assess(vectors, words)
-        findings.append(Finding(
+        findings.append(VulnerabilityFinding(
             package=package.name, version=package.version, ecosystem=package.ecosystem,
             id=adv.id, aliases=tuple(a for a in adv.aliases if a != adv.id),
             summary=adv.title, severity=level, score=score, fixed=fixed_sorted,
@@ -186,12 +187,12 @@ def match_all(
     packages: Iterable[Package],
     advisories_by_name: Mapping[tuple[str, str], Sequence[Advisory]],
     stats: MatchStats | None = None,
-) -> list[Finding]:
+) -> list[VulnerabilityFinding]:
     """Match every package against the advisories indexed by (base ecosystem, normalised name)."""
     from vigil.security.aliases import merge_findings
 
     stats = stats if stats is not None else MatchStats()
-    raw: list[Finding] = []
+    raw: list[VulnerabilityFinding] = []
     for pkg in packages:
         eco = base_ecosystem(pkg.ecosystem)
         key = (eco.lower(), normalize_name(eco, pkg.name))

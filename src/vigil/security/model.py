@@ -65,7 +65,7 @@ class ExtractError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class VulnerabilityFinding:
     """A package version affected by a vulnerability (aliases merged into one finding)."""
 
     package: str

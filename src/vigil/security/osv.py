@@ -19,7 +19,7 @@ class AdvisoryError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
+class RangeEvent:
     """One range event: `kind` is introduced, fixed, last_affected or limit."""
 
     kind: str
@@ -31,7 +31,7 @@ class Range:
     """An affected range: ECOSYSTEM, SEMVER or GIT, with its events in document order."""
 
     type: str
-    events: tuple[Event, ...]
+    events: tuple[RangeEvent, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,7 @@ def _range(doc: Any, where: str) -> Range:
         ((kind, version),) = evt.items()
         if kind not in EVENT_KINDS:
             raise AdvisoryError(f"{where}.events[{i}]: unknown event {kind!r}")
-        events.append(Event(str(kind), _str(version)))
+        events.append(RangeEvent(str(kind), _str(version)))
     return Range(_str(doc["type"]).upper(), tuple(events))
 
 

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from vigil.core.severity import vuln_rank
 from vigil.security.ignore import IgnoreRule, Suppression, apply_ignores
 from vigil.security.matcher import MatchStats, match_all
-from vigil.security.model import Extraction, Finding, Package, Unchecked
+from vigil.security.model import Extraction, Package, Unchecked, VulnerabilityFinding
 from vigil.security.names import normalize_name
 from vigil.security.osv import Advisory
-from vigil.security.severity import rank
 from vigil.security.versions import base_ecosystem
 
 
@@ -22,8 +22,8 @@ class ScanReport:
 
     target: str
     packages: int
-    findings: list[Finding]
-    suppressed: list[tuple[Finding, IgnoreRule]] = field(default_factory=list)
+    findings: list[VulnerabilityFinding]
+    suppressed: list[tuple[VulnerabilityFinding, IgnoreRule]] = field(default_factory=list)
     expired_ignores: list[IgnoreRule] = field(default_factory=list)
     unused_ignores: list[IgnoreRule] = field(default_factory=list)
     unchecked: list[Unchecked] = field(default_factory=list)
@@ -34,13 +34,13 @@ class ScanReport:
         """The highest severity among reported findings, or None when clean."""
         if not self.findings:
             return None
-        return max((f.severity for f in self.findings), key=rank)
+        return max((f.severity for f in self.findings), key=vuln_rank)
 
     def fails(self, threshold: str) -> bool:
         """True when a reported finding is at or above the threshold (``any`` = any finding)."""
         if threshold.lower() == "any":
             return bool(self.findings)
-        return any(rank(f.severity) >= rank(threshold) for f in self.findings)
+        return any(vuln_rank(f.severity) >= vuln_rank(threshold) for f in self.findings)
 
 
 def package_keys(packages: Iterable[Package]) -> set[tuple[str, str]]:

@@ -5,34 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-LEVELS = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
-_RANK = {name: i for i, name in enumerate(LEVELS)}
-_WORDS = {
-    "CRITICAL": "CRITICAL",
-    "HIGH": "HIGH",
-    "IMPORTANT": "HIGH",
-    "MODERATE": "MEDIUM",
-    "MEDIUM": "MEDIUM",
-    "LOW": "LOW",
-    "NEGLIGIBLE": "LOW",
-    "UNIMPORTANT": "LOW",
-}
-
-
-def rank(level: str) -> int:
-    """Order of a level: UNKNOWN 0 < LOW < MEDIUM < HIGH < CRITICAL 4."""
-    return _RANK.get(level.upper(), 0)
-
-
-def level_of_score(score: float) -> str:
-    """The CVSS qualitative rating of a base score (0.0 counts as LOW, never as clean)."""
-    if score >= 9.0:
-        return "CRITICAL"
-    if score >= 7.0:
-        return "HIGH"
-    if score >= 4.0:
-        return "MEDIUM"
-    return "LOW"
+from vigil.core.severity import vuln_level_of_score, vuln_level_of_word, vuln_rank
 
 
 @lru_cache(maxsize=8192)
@@ -60,9 +33,8 @@ def assess(
         if score is not None and (best is None or score > best):
             best = score
     if best is not None:
-        return level_of_score(best), best
-    words = [_WORDS.get(w.strip().upper(), "") for w in database if w]
-    words = [w for w in words if w]
+        return vuln_level_of_score(best), best
+    words = [level for w in database if w and (level := vuln_level_of_word(w)) is not None]
     if words:
-        return max(words, key=rank), None
+        return max(words, key=vuln_rank), None
     return "UNKNOWN", None

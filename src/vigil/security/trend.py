@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from vigil.security.severity import LEVELS
+from vigil.core.severity import VULN_LEVELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ def finding_trend(findings: Iterable[tuple[str, datetime, datetime | None]],
     origin = datetime.combine(first_day, time(), UTC)
     new = [0] * days
     fixed = [0] * days
-    delta = {level: [0] * (days + 1) for level in reversed(LEVELS)}
+    delta = {level: [0] * (days + 1) for level in reversed(VULN_LEVELS)}
     for severity, first_seen, fixed_at in findings:
         seen = _day_index(first_seen, origin)
         gone = _day_index(fixed_at, origin) if fixed_at is not None else days

@@ -20,8 +20,11 @@ import numpy as np
 from vigil import __version__
 from vigil.core.types import Severity
 from vigil.detection.base import BatchResult, Detector
+from vigil.detection.config import DetectionConfig, WatchRule
 from vigil.detection.registry import make_detector, restore_detector
-from vigil.services.detection_config import DetectionConfig, WatchRule
+from vigil.detection.training import firing_scores
+from vigil.services.data_quality import DataQualityMonitor
+from vigil.services.model_adoption import Adoption, adopt
 from vigil.services.partitions import PartitionClaims
 from vigil.storage import detection_repo
 from vigil.storage.anomalies_repo import insert_anomalies
@@ -80,6 +83,7 @@ class DetectionWorker:
         self._thread: threading.Thread | None = None
         self._started_at = datetime.now(UTC)
         self._last_poll = 0.0
+        self._quality = DataQualityMonitor(db, config.lifecycle)
 
     @property
     def enabled(self) -> bool:
@@ -94,6 +98,11 @@ class DetectionWorker:
         with self._lock:
             for series_id in getattr(report, "series_ids", []):
                 self._dirty.setdefault(int(series_id), now)
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Make the next pass look at every watched series now (e.g. after a rollback)."""
+        self._last_poll = 0.0
         self._wake.set()
 
     def start(self) -> None:
@@ -144,6 +153,7 @@ class DetectionWorker:
             if watched is None or not self._claims.owns(series_id):
                 continue
             outcomes[series_id] = self._score_series(watched, arrived)
+            self._quality.maybe_assess(watched.info)
         WATCHED_SERIES.set(sum(1 for sid in self._watched if self._claims.owns(sid)))
         return outcomes
 
@@ -172,6 +182,10 @@ class DetectionWorker:
             else:
                 detector = make_detector(rule.detector)
                 last_ts, warmed = self._warm_up(session, detector, info)
+            adoption = adopt(session, info.id, rule.detector, version, last_ts)
+            adopted = adoption is not None and adoption.detector is not None
+            if adoption is not None and adoption.detector is not None:
+                detector, last_ts = adoption.detector, adoption.last_ts
             newest = last_ts
             while True:
                 ts, values = detection_repo.points_after(session, info.id, last_ts, None, CHUNK)
@@ -180,14 +194,14 @@ class DetectionWorker:
                 started = time.perf_counter()
                 batch = detector.update_batch(np.asarray(ts), np.asarray(values))
                 MODEL_INFERENCE_TIME.labels(rule.detector).observe(time.perf_counter() - started)
-                rows = _anomaly_rows(detector, batch, info.id, rule, version)
+                rows = _anomaly_rows(detector, batch, info.id, rule, version, adoption)
                 anomalies += insert_anomalies(session, rows)
                 for row in rows:
                     ANOMALIES_DETECTED.labels(info.name, str(row["severity"])).inc()
                 scored += len(ts)
                 last_ts = newest = ts[-1]
                 ANOMALY_SCORE.labels(str(info.id), info.name).set(float(batch.scores[-1]))
-            if newest is not None and (scored or warmed or stored is None
+            if newest is not None and (scored or warmed or adopted or stored is None
                                        or stored.model_version != version):
                 detection_repo.save_state(session, info.id, rule.detector, version,
                                           detector.get_state(), newest)
@@ -215,21 +229,32 @@ class DetectionWorker:
         return ts[-1], len(ts)
 
 
+def _firing(batch: BatchResult, rule: WatchRule,
+            adoption: Adoption | None) -> list[tuple[int, Severity]]:
+    """(index, severity) of the points to store: at or above the rule's minimum severity,
+    or, once a retrained model is active, at or above its calibrated threshold."""
+    if adoption is not None:
+        fire = np.flatnonzero(firing_scores(batch) >= adoption.threshold)
+        severities = batch.severities()
+        return [(int(i), severities[int(i)] or Severity.INFO) for i in fire]
+    return [(i, sev) for i, sev in enumerate(batch.severities())
+            if sev is not None and sev.rank >= Severity(rule.min_severity).rank]
+
+
 def _anomaly_rows(detector: Detector, batch: BatchResult, series_id: int, rule: WatchRule,
-                  version: str) -> list[dict[str, object]]:
-    """Rows for the points of a batch at or above the rule's minimum severity."""
+                  version: str, adoption: Adoption | None = None) -> list[dict[str, object]]:
+    """Rows for the points of a batch that fire (see `_firing`)."""
     rows: list[dict[str, object]] = []
     created = datetime.now(UTC)
-    for i, severity in enumerate(batch.severities()):
-        if severity is None or severity.rank < Severity(rule.min_severity).rank:
-            continue
+    label = adoption.label if adoption is not None else version
+    for i, severity in _firing(batch, rule, adoption):
         rows.append({
             "series_id": series_id,
             "timestamp": datetime.fromtimestamp(float(batch.timestamps[i]), UTC),
             "value": float(batch.values[i]), "score": float(batch.scores[i]),
             "expected_value": _finite(batch.expected[i]), "expected_lower": _finite(batch.lower[i]),
             "expected_upper": _finite(batch.upper[i]), "severity": severity.value,
-            "detector": rule.detector, "model_version": version,
+            "detector": rule.detector, "model_version": label,
             "explanation": detector.explain(batch, i)[:1000], "status": "open",
             "created_at": created,
         })

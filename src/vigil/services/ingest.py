@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from vigil.config import Settings
 from vigil.core.ingest import IngestLimits, Rejection, SeriesInput, validate_batch
+from vigil.services.ingest_stats import record_ingest_stats
 from vigil.storage.database import Database
 from vigil.storage.series_repo import SeriesIdCache, append_samples, resolve_series_ids
 
@@ -38,7 +39,8 @@ def series_cache(db: Database) -> SeriesIdCache:
 def ingest(db: Database, settings: Settings, batch: list[SeriesInput],
            now: float | None = None) -> IngestReport:
     """Store the valid points of a batch atomically and report the rejected ones."""
-    validated = validate_batch(batch, time.time() if now is None else now, limits_from(settings))
+    now = time.time() if now is None else now
+    validated = validate_batch(batch, now, limits_from(settings))
     if not validated.series:
         return IngestReport(0, 0, validated.rejected)
     cache = series_cache(db)
@@ -52,6 +54,7 @@ def ingest(db: Database, settings: Settings, batch: list[SeriesInput],
             flat_ids.extend([sid] * len(series.ts))
             flat_ts.extend(series.ts)
             flat_values.extend(series.values)
+        record_ingest_stats(session, batch, validated, ids, now)  # before: it counts late points
         inserted = append_samples(session, flat_ids, flat_ts, flat_values)
     total = validated.point_count
     return IngestReport(inserted, total - inserted, validated.rejected, ids)

@@ -86,9 +86,18 @@ def list_keys(db: Database, include_revoked: bool = False) -> list[ApiKeyRecord]
         return keys_repo.list_keys(session, include_revoked)
 
 
-def revoke_key(db: Database, key_id: int, actor: str) -> ApiKeyRecord | None:
-    """Revoke a key; None when no key has that id."""
+class LastAdminError(Exception):
+    """Revoking this key would leave no active admin key: nobody could manage keys again."""
+
+
+def revoke_key(db: Database, key_id: int, actor: str,
+               allow_last_admin: bool = False) -> ApiKeyRecord | None:
+    """Revoke a key; None when no key has that id; LastAdminError for the last active admin."""
     with db.session() as session:
+        admins = keys_repo.active_admin_ids(session)
+        if admins == [key_id] and not allow_last_admin:
+            raise LastAdminError(f"key {key_id} is the last active admin key; create another "
+                                 "admin key before revoking it")
         record = keys_repo.revoke(session, key_id)
         if record is not None:
             keys_repo.record_audit(session, actor, "api_key.revoke", f"api_key:{key_id}",

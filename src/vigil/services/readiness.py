@@ -13,7 +13,11 @@ from vigil.storage.migrate import current_revisions, expected_revisions
 
 
 def check_readiness(db: Database, settings: Settings) -> dict[str, Any]:
-    """Check every dependency; `ready` is false with a reason per failing check."""
+    """Check every dependency, with a reason per failing check.
+
+    `ready` is false (and `status` "down") only when the database cannot serve; Redis
+    not answering leaves the API working on in-process limits, so `status` is "degraded".
+    """
     checks: dict[str, dict[str, Any]] = {}
     try:
         with db.engine.connect() as conn:
@@ -32,7 +36,13 @@ def check_readiness(db: Database, settings: Settings) -> dict[str, Any]:
                               "reason": reason[0] if reason else "unreachable"}
     if settings.redis_url:
         checks["redis"] = _check_redis(settings.redis_url)
-    return {"ready": all(c["ok"] for c in checks.values()), "checks": checks}
+        if not checks["redis"]["ok"]:
+            checks["redis"]["impact"] = ("rate limits and lockouts are kept per process "
+                                         "until Redis answers again")
+    ready = checks["database"]["ok"]
+    status = "down" if not ready else (
+        "ok" if all(c["ok"] for c in checks.values()) else "degraded")
+    return {"ready": ready, "status": status, "checks": checks}
 
 
 def _check_redis(url: str) -> dict[str, Any]:

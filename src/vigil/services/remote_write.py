@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from vigil.config import Settings
 from vigil.core.ingest import (
@@ -25,9 +25,16 @@ from vigil.core.ingest import (
     point_problem,
     series_problem,
 )
-from vigil.core.remote_write import DecodedWrite, DecodeLimits, LabelCache, LabelSet, decode_body
+from vigil.core.remote_write import (
+    DecodedWrite,
+    DecodeLimits,
+    LabelCache,
+    LabelSet,
+    decode_body,
+    snappy_uncompressed_length,
+)
+from vigil.core.remote_write_config import RemoteWriteConfig
 from vigil.services.ingest import IngestReport, limits_from, series_cache
-from vigil.services.remote_write_config import RemoteWriteConfig
 from vigil.storage.database import Database
 from vigil.storage.series_repo import append_samples, resolve_series_ids
 
@@ -41,6 +48,47 @@ REMOTE_WRITE_SAMPLES = Counter(
 REMOTE_WRITE_REQUESTS = Counter(
     "vigil_remote_write_requests_total", "Prometheus remote_write requests by HTTP status.",
     ["status"])
+
+
+class DecompressionBusy(Exception):
+    """Decompressing this body now would pass the in-flight budget: retry shortly (503)."""
+
+    def __init__(self, needed: int) -> None:
+        super().__init__(f"{needed} bytes of decompression do not fit the in-flight budget")
+        self.needed = needed
+
+
+class DecompressionBudget:
+    """Bytes of remote_write bodies being decompressed and decoded right now, process-wide.
+
+    Each request reserves its declared decompressed size before decompressing and
+    releases it once decoded, so concurrent "decompression bombs" cannot add up to
+    more than the budget; the ones that do not fit are refused at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.in_flight = 0
+
+    def reserve(self, size: int, capacity: int) -> bool:
+        """Take `size` bytes if they fit under `capacity` (a lone request always may)."""
+        with self._lock:
+            if self.in_flight and self.in_flight + size > capacity:
+                return False
+            self.in_flight += size
+            DECOMPRESSION_IN_FLIGHT.set(self.in_flight)
+            return True
+
+    def release(self, size: int) -> None:
+        """Give `size` bytes back."""
+        with self._lock:
+            self.in_flight -= size
+            DECOMPRESSION_IN_FLIGHT.set(self.in_flight)
+
+
+DECOMPRESSION_IN_FLIGHT = Gauge("vigil_remote_write_decompression_in_flight_bytes",
+                                "Decompressed bytes of remote_write bodies being decoded now.")
+DECOMPRESSION_BUDGET = DecompressionBudget()
 
 
 @dataclass(slots=True)
@@ -138,7 +186,15 @@ def receive_remote_write(db: Database, settings: Settings, config: RemoteWriteCo
     a limit; database failures propagate unchanged (the API answers 503, Prometheus retries).
     """
     receiver = _receiver(config, limits_from(settings))
-    decoded = decode_body(body, decode_limits(settings), receiver.cache)
+    limits = decode_limits(settings)
+    declared = snappy_uncompressed_length(body) if body else 0
+    cost = min(declared, limits.max_decompressed_bytes + 1)  # over the limit: refused below
+    if not DECOMPRESSION_BUDGET.reserve(cost, settings.remote_write_decompression_budget_bytes):
+        raise DecompressionBusy(cost)
+    try:
+        decoded = decode_body(body, limits, receiver.cache)
+    finally:
+        DECOMPRESSION_BUDGET.release(cost)
     report = RemoteWriteReport(
         series=decoded.series_count, samples=decoded.samples, kept_series=0,
         filtered_samples=0, stale_markers=decoded.stale_markers,

@@ -1,6 +1,9 @@
-"""Everything that runs beside the API in one process: the scheduler and its jobs.
+"""Everything that runs beside the API in one process: the scheduler, its jobs, and the
+hand-offs between services (new points to the detection worker, auth failures to the
+threat monitor).
 
-Later services register their jobs and hooks here, in `register_jobs` and `install_hooks`.
+Later services register their jobs in `register_jobs`; adapters call `ingest`,
+`remote_write` and `auth_failed` instead of wiring services together themselves.
 """
 
 from __future__ import annotations
@@ -10,14 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from vigil.config import OperatorConfig, Settings
+from vigil.core.ingest import SeriesInput
+from vigil.security.threats import Threat
 from vigil.services import alerting, vuln_scans
 from vigil.services.detection_worker import DetectionWorker
+from vigil.services.ingest import IngestReport, ingest
+from vigil.services.lifecycle_jobs import register_lifecycle_jobs
+from vigil.services.remote_write import RemoteWriteReport, receive_remote_write
 from vigil.services.retention import apply_retention
 from vigil.services.scheduler import Scheduler
 from vigil.services.self_metrics import SelfMetrics
 from vigil.services.threats import AuthFailureMonitor
 from vigil.storage.database import Database
-from vigil.telemetry.metrics import RETENTION_DELETED
+from vigil.telemetry.metrics import INGEST_POINTS, RETENTION_DELETED
 
 
 class Runtime:
@@ -30,6 +38,7 @@ class Runtime:
         self.scheduler = Scheduler(db)
         self.detection = DetectionWorker(db, config.detection)
         self.self_metrics = SelfMetrics()
+        self.auth_monitor = AuthFailureMonitor(db, config.threats)
         self.register_jobs()
 
     def register_jobs(self) -> None:
@@ -38,11 +47,12 @@ class Runtime:
         self.scheduler.register("self_metrics", 15.0, self._self_metrics, delay=5.0,
                                 exclusive=False)
         self.scheduler.register(alerting.EVALUATION_JOB,
-                                alerting.evaluation_interval_seconds(self.config),
-                                alerting.alerting_job(self.db, self.settings, self.config),
+                                alerting.evaluation_interval_seconds(self.config.alerting),
+                                alerting.alerting_job(self.db, self.settings, self.config.alerting),
                                 delay=10.0)
         self.scheduler.register("alert_history_prune", 86_400.0,
                                 lambda now: alerting.prune_history(self.db, now), delay=300.0)
+        register_lifecycle_jobs(self.scheduler, self.db, self.settings, self.config)
         scanning = self.config.vulnerability_scanning
         self.scheduler.register("vulnerability_scans", scanning.interval_minutes * 60.0,
                                 vuln_scans.scheduled_scan_job(self.db, self.settings, self.config),
@@ -51,10 +61,32 @@ class Runtime:
             self.scheduler.register("advisory_update", scanning.advisories_interval_hours * 3600.0,
                                     self._advisory_update, delay=30.0)
 
-    def install_hooks(self, state: Any) -> None:
-        """Attach callbacks the API calls (after ingest, on auth failure)."""
-        state.on_ingested = self.detection.notify
-        state.on_auth_failed = AuthFailureMonitor(self.db, self.config.threats)
+    def ingest(self, batch: list[SeriesInput]) -> IngestReport:
+        """Store a batch (valid points; rejected ones reported) and hand it to detection."""
+        report = ingest(self.db, self.settings, batch)
+        self._ingested(report)
+        return report
+
+    def remote_write(self, body: bytes) -> RemoteWriteReport:
+        """Store a Prometheus remote_write body and hand its points to detection.
+
+        Raises `RemoteWriteError` (nothing stored) when the body cannot be decoded.
+        """
+        report = receive_remote_write(self.db, self.settings, self.config.remote_write, body)
+        self._ingested(report.ingest)
+        return report
+
+    def auth_failed(self, context: dict[str, Any]) -> Threat | None:
+        """Feed one AUTH_FAILED event to the live brute-force monitor."""
+        return self.auth_monitor(context)
+
+    def _ingested(self, report: IngestReport) -> None:
+        """Count an ingest's outcome and tell the detection worker about new points."""
+        INGEST_POINTS.labels("accepted").inc(report.accepted)
+        INGEST_POINTS.labels("duplicate").inc(report.duplicates)
+        INGEST_POINTS.labels("rejected").inc(len(report.rejected))
+        if report.accepted:
+            self.detection.notify(report)
 
     def _retention(self, now: datetime) -> str:
         deleted = apply_retention(self.db, self.settings.retention_days,

@@ -17,8 +17,8 @@ import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.config import Settings, load_operator_config
+from vigil.core.severity import log_level_of_priority, priority_rank
 from vigil.core.types import Priority
-from vigil.security.audit import ConfigFacts
 from vigil.security.threats import (
     AuthEvent,
     ParseStats,
@@ -37,8 +37,6 @@ from vigil.storage import threats_repo
 from vigil.storage.database import Database
 from vigil.telemetry.logging import log_event
 from vigil.telemetry.threat_metrics import count_threat
-
-_ORDER = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
 
 
 class InputError(ValueError):
@@ -134,14 +132,14 @@ def scan_files(paths: list[Path], config: ThreatsConfig, sigma: SigmaRuleSet | N
 
 def at_or_above(threats: list[Threat], floor: Priority) -> list[Threat]:
     """Threats whose priority is `floor` or more urgent."""
-    return [t for t in threats if _ORDER[t.priority.value] <= _ORDER[floor.value]]
+    return [t for t in threats if priority_rank(t.priority) <= priority_rank(floor)]
 
 
 def report_threats(threats: Iterable[Threat], origin: str) -> None:
     """Log THREAT_DETECTED (CRITICAL for P1, else WARNING) and count the metric."""
     for t in threats:
-        level = "CRITICAL" if t.priority is Priority.P1 else "WARNING"
-        log_event("THREAT_DETECTED", level, type=t.type, source_ip=t.source_ip,
+        log_event("THREAT_DETECTED", log_level_of_priority(t.priority), type=t.type,
+                  source_ip=t.source_ip,
                   priority=t.priority.value, technique=t.technique, count=t.count,
                   first_seen=t.first_seen.isoformat(), last_seen=t.last_seen.isoformat(),
                   targets=t.targets[:10], origin=origin,
@@ -323,56 +321,3 @@ def follow(paths: list[Path], poll: float = 1.0, stop: Callable[[], bool] = lamb
     finally:
         for fh in handles.values():
             fh.close()
-
-
-# --- Compliance audit (the runbook's compliance-audit job) -------------------------------
-
-def read_manifest_sources(path: Path) -> list[tuple[str, str]]:
-    """(file, text) of a manifest file or of every *.yaml / *.yml under a directory."""
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-    elif path.is_file():
-        files = [path]
-    else:
-        raise InputError(f"{path}: no such file or directory")
-    out = []
-    for f in files:
-        try:
-            out.append((str(f), f.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{f}: cannot read: {exc}") from exc
-    return out
-
-
-def gather_config_facts(settings: Settings, db: Database | None,
-                        config_path: Path | None = None) -> ConfigFacts:
-    """Collect what the config audit checks: settings, TLS files, YAML text, bootstrap key."""
-    cfg_path = config_path or settings.config
-    text = None
-    if cfg_path is not None:
-        try:
-            text = cfg_path.read_text(encoding="utf-8")
-            list(yaml.compose_all(text))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{cfg_path}: cannot read: "
-                             f"{getattr(exc, 'strerror', None) or exc}") from exc
-        except yaml.YAMLError as exc:
-            raise InputError(f"{cfg_path}: not valid YAML: {_yaml_problem(exc)}") from exc
-    cert = settings.tls_cert_file
-    key = settings.tls_key_file
-    files_ok = bool(cert and cert.is_file() and (key is None or key.is_file()))
-    boot_exists = boot_revoked = None
-    others = None
-    if db is not None:
-        try:
-            with db.session() as session:
-                state = threats_repo.bootstrap_key_state(session)
-            boot_exists, boot_revoked = state.bootstrap_exists, state.bootstrap_revoked
-            others = state.other_active_admins
-        except SQLAlchemyError:
-            pass
-    auth = not bool(getattr(settings, "auth_disabled", False)) and bool(
-        getattr(settings, "auth_enabled", True))
-    return ConfigFacts(auth, settings.tls_proxy, str(cert) if cert else None, files_ok,
-                       boot_exists, boot_revoked, others,
-                       str(cfg_path) if cfg_path else None, text)

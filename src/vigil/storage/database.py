@@ -1,4 +1,4 @@
-"""Engines, sessions and the runbook's database checks: `test_connection`, `health_check`."""
+"""Sessions and the runbook's database checks: `test_connection`, `health_check`."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.config import Settings
+from vigil.storage.engine import make_engine
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -48,39 +48,6 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.close()
-
-
-def make_engine(url: str) -> Engine:
-    """Create an engine: SQLite in WAL mode (creating its folder), or PostgreSQL via psycopg."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            folder = Path(parsed.database).parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:  # an SQLAlchemyError, so every caller reports it in one line
-                raise ArgumentError(f"cannot create the data directory {folder}: "
-                                    f"{exc.strerror or exc}") from None
-        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(
-        url,
-        pool_size=10,
-        max_overflow=10,
-        pool_pre_ping=True,
-        pool_timeout=5,
-        connect_args={"connect_timeout": 3},
-    )
-
-
 def open_database(settings: Settings | None = None) -> Database:
     """Open the database the settings name (SQLite under the data directory by default)."""
     settings = settings or Settings()
@@ -111,8 +78,7 @@ def health_check(settings: Settings | None = None) -> dict[str, Any]:
     Scripts that must fail when the database is down use `require_healthy()` or
     `vigil db check` (exit 1) instead.
     """
-    from vigil.storage.migrate import current_revisions, expected_revisions
-
+    from vigil.storage.migrate import current_revisions, expected_revisions  # alembic: lazily
     settings = settings or Settings()
     try:
         db = open_database(settings)

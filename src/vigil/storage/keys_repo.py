@@ -25,6 +25,15 @@ class ApiKeyRecord:
     bootstrap: bool
 
 
+@dataclass(frozen=True, slots=True)
+class BootstrapKeyState:
+    """What the config audit needs to know about the bootstrap admin key."""
+
+    bootstrap_exists: bool
+    bootstrap_revoked: bool
+    other_active_admins: int
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
@@ -81,6 +90,13 @@ def revoke(session: Session, key_id: int) -> ApiKeyRecord | None:
     return _record(row)
 
 
+def active_admin_ids(session: Session) -> list[int]:
+    """Ids of the admin keys not revoked, locked for update so concurrent revokes queue."""
+    stmt = (select(ApiKeyRow.id).where(ApiKeyRow.role == "admin", ApiKeyRow.revoked_at.is_(None))
+            .order_by(ApiKeyRow.id).with_for_update())
+    return list(session.scalars(stmt).all())
+
+
 def count_keys(session: Session) -> int:
     """How many keys were ever created."""
     return int(session.scalar(select(func.count()).select_from(ApiKeyRow)) or 0)
@@ -96,3 +112,13 @@ def record_audit(session: Session, actor: str, action: str, target: str,
 def list_audit(session: Session, limit: int = 100) -> list[AuditRow]:
     """The newest audit entries first."""
     return list(session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)))
+
+
+def bootstrap_key_state(session: Session) -> BootstrapKeyState:
+    """Whether the bootstrap admin key exists, is revoked, and how many other admins are active."""
+    boot = session.scalars(select(ApiKeyRow).where(ApiKeyRow.bootstrap.is_(True))).all()
+    others = session.scalar(select(func.count()).select_from(ApiKeyRow).where(
+        ApiKeyRow.role == "admin", ApiKeyRow.bootstrap.is_(False),
+        ApiKeyRow.revoked_at.is_(None)))
+    return BootstrapKeyState(bool(boot), bool(boot) and all(r.revoked_at for r in boot),
+                             int(others or 0))

@@ -11,6 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
+from vigil.storage.engine import make_engine
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -24,8 +26,6 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     """Apply every pending migration (all heads)."""
-    from vigil.storage.database import make_engine
-
     engine = make_engine(url)
     try:
         with engine.begin() as conn:

@@ -151,6 +151,11 @@ def _append_postgres(conn: Connection, payload: bytes, count: int) -> int:
 def _label_clause(key: str, value: str) -> Any:
     import orjson
 
+    if value == "":  # an empty value means "no such label" (stored series never have one)
+        name = orjson.dumps(key).decode().replace("\\", "\\\\").replace("%", "\\%") \
+            .replace("_", "\\_")
+        return ~or_(SeriesRow.labels_key.like(f"{{{name}:%", escape="\\"),
+                    SeriesRow.labels_key.like(f"%,{name}:%", escape="\\"))
     pair = orjson.dumps({key: value}).decode()[1:-1]
     escaped = pair.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return or_(SeriesRow.labels_key.like(f"%{escaped},%", escape="\\"),

@@ -1,4 +1,4 @@
-"""Repository of detected threats, plus the bootstrap-key query of the config audit."""
+"""Repository of detected threats."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vigil.storage.models import ApiKeyRow
 from vigil.storage.models_threats import ThreatRow
 
 
@@ -22,15 +21,6 @@ class StoredThreat:
     data: dict[str, Any]
     source: str
     detected_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class BootstrapKeyState:
-    """What the config audit needs to know about the bootstrap admin key."""
-
-    bootstrap_exists: bool
-    bootstrap_revoked: bool
-    other_active_admins: int
 
 
 def _aware(moment: datetime) -> datetime:
@@ -101,13 +91,3 @@ def list_threats(session: Session, limit: int = 100, after_id: int | None = None
 def count_threats(session: Session) -> int:
     """How many threats are stored."""
     return int(session.scalar(select(func.count()).select_from(ThreatRow)) or 0)
-
-
-def bootstrap_key_state(session: Session) -> BootstrapKeyState:
-    """Whether the bootstrap admin key exists, is revoked, and how many other admins are active."""
-    boot = session.scalars(select(ApiKeyRow).where(ApiKeyRow.bootstrap.is_(True))).all()
-    others = session.scalar(select(func.count()).select_from(ApiKeyRow).where(
-        ApiKeyRow.role == "admin", ApiKeyRow.bootstrap.is_(False),
-        ApiKeyRow.revoked_at.is_(None)))
-    return BootstrapKeyState(bool(boot), bool(boot) and all(r.revoked_at for r in boot),
-                             int(others or 0))

@@ -17,6 +17,9 @@ HTTP_ERRORS = Counter("vigil_http_errors_total", "HTTP responses with status >= 
                       ["route", "status_class"])
 AUTH_FAILURES = Counter("vigil_auth_failures_total", "Failed API authentications by reason.",
                         ["reason"])
+RATE_LIMITED = Counter("vigil_rate_limited_requests_total",
+                       "Requests refused with 429 because a key was over its rate, by kind.",
+                       ["kind"])
 AUTH_FAILURE_RATE = Gauge("authentication_failure_rate",
                           "Share of API authentications that failed over the last 5 minutes.")
 INGEST_POINTS = Counter("vigil_ingest_points_total", "Points received by outcome.", ["outcome"])

@@ -10,20 +10,17 @@ from sqlalchemy import select
 
 from vigil.alerting.config import AlertingConfig
 from vigil.alerting.lifecycle import AlertState, TransitionError
-from vigil.alerting.retry import RetryPolicy
+from vigil.alerting.retry import Backoff
 from vigil.config import Settings
 from vigil.services import alerting as svc
+from vigil.services.alerting import evaluation, lifecycle, paging
 from vigil.storage import alerting_repo as repo
 from vigil.storage.database import Database, open_database
 from vigil.storage.models import AnomalyRow, SampleRow, SeriesRow
 from vigil.storage.models_alerting import NotificationRow
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-FAST = RetryPolicy(attempts=3, initial_delay=0.0)
-
-
-def no_sleep(_s: float) -> None:
-    return None
+NO_WAIT = Backoff(initial=timedelta(0))  # a failed delivery is retried on the next cycle
 
 
 def add_series(db: Database, name: str, **labels: str) -> int:
@@ -41,7 +38,7 @@ def put(db: Database, series_id: int, at: datetime, value: float) -> None:
 
 
 def evaluate(db: Database, cfg: AlertingConfig, at: datetime) -> svc.EvaluationReport:
-    return svc.evaluate_alerts(db, Settings(), cfg, at, retry=FAST, sleep=no_sleep)
+    return svc.evaluate_alerts(db, Settings(), cfg, at, backoff=NO_WAIT)
 
 
 def config(url: str, **extra: Any) -> AlertingConfig:
@@ -81,8 +78,13 @@ def test_threshold_alert_timeline_with_escalation_and_ack(db: Database,
             t += timedelta(seconds=30)
         [alert] = svc.list_alerts(db, ["firing"])
         assert alert.priority.value == "P3" and alert.fired_at == T0 + timedelta(minutes=5)
-        # One group notification and one page, each delivered once.
+        # One group notification; the page hit the 500: it is recorded as failed and the
+        # next cycle (the cycle never sleeps) retries and delivers it.
         assert groups(rx) == [[("HighCpuUsage", "firing")]]
+        assert pages(rx) == []
+        put(db, cpu, t, 85.0)
+        evaluate(db, cfg, t)
+        t += timedelta(seconds=30)
         assert pages(rx) == [(0, ["alice"])]  # primary schedule: alice's week (from Nov 23)
         # Nobody acknowledges for 20 minutes: level 1 (Senior Platform Engineer) is paged.
         while t <= T0 + timedelta(minutes=25):
@@ -92,7 +94,10 @@ def test_threshold_alert_timeline_with_escalation_and_ack(db: Database,
         assert pages(rx) == [(0, ["alice"]), (1, ["carol"])]
         assert alert.id is not None
         upcoming = svc.alert_detail(db, alert.id, cfg).upcoming
-        assert [(u.due_at - T0, u.level, [c.user for c in u.contacts]) for u in upcoming[:3]] == [
+        # Level 0 was paged 30 s late (its retry), so each level's timeout counts from then.
+        late = timedelta(seconds=30)
+        assert [(u.due_at - T0 - late, u.level, [c.user for c in u.contacts])
+                for u in upcoming[:3]] == [
             (timedelta(minutes=50), 2, ["dave"]), (timedelta(minutes=110), 3, ["erin"]),
             (timedelta(minutes=230), 0, ["alice"])]
         svc.acknowledge_alert(db, alert.id, "carol", t)
@@ -109,12 +114,15 @@ def test_threshold_alert_timeline_with_escalation_and_ack(db: Database,
         detail = svc.alert_detail(db, alert.id)
         assert detail.alert.state is AlertState.RESOLVED
         assert detail.alert.acknowledged_by == "carol"
-        assert [e.kind for e in detail.events] == ["pending", "firing", "page", "page",
+        assert [e.kind for e in detail.events] == ["pending", "firing", "page", "page", "page",
                                                    "acknowledged", "resolved"]
+        assert [e.detail["status"] for e in detail.events if e.kind == "page"] == [
+            "failed", "sent", "sent"]
         statuses = [(n.kind, n.status, n.attempts) for n in detail.notifications]
-        # The first delivery (the level-0 page) hit the 500 and succeeded on its retry.
-        assert statuses == [("page", "sent", 2), ("group", "sent", 1), ("page", "sent", 1),
-                            ("group", "sent", 1)]
+        # The first delivery (the level-0 page) hit the 500 and succeeded on its second
+        # attempt, in the next cycle.
+        assert statuses == [("page", "failed", 1), ("group", "sent", 1), ("page", "sent", 2),
+                            ("page", "sent", 1), ("group", "sent", 1)]
 
 
 def test_restart_mid_escalation_sends_no_duplicate(db_url: str,
@@ -243,13 +251,13 @@ def test_alertmanager_receiver_resends_and_ends(db: Database, receiver_factory: 
 def test_failed_delivery_is_logged_and_retried_next_cycle(db: Database,
                                                           receiver_factory: Any) -> None:
     sid = add_series(db, "data_quality_score")
-    with receiver_factory([500, 500, 500]) as rx:
+    with receiver_factory([500]) as rx:
         cfg = config(rx.url, escalation_routes=[],  # no pages: only the group notification
                      rules=[{"name": "LowDataQuality", "metric": "data_quality_score",
                              "op": "<", "threshold": 0.9, "for": "0s"}])
         put(db, sid, T0, 0.5)
         report = evaluate(db, cfg, T0)
-        assert report.notifications_failed == 1 and rx.attempts >= 3
+        assert report.notifications_failed == 1 and rx.attempts == 1  # no retry in the cycle
         put(db, sid, T0 + timedelta(seconds=30), 0.5)
         report = evaluate(db, cfg, T0 + timedelta(seconds=30))
         assert report.notifications_sent == 1
@@ -257,7 +265,30 @@ def test_failed_delivery_is_logged_and_retried_next_cycle(db: Database,
         log = [(n.status, n.attempts) for n in s.scalars(
             select(NotificationRow).where(NotificationRow.kind == "group")
             .order_by(NotificationRow.id))]
-    assert log == [("failed", 3), ("sent", 1)]
+    assert log == [("failed", 1), ("sent", 2)]
+
+
+def test_a_failed_delivery_waits_for_its_back_off(db: Database, receiver_factory: Any) -> None:
+    """Attempts are spaced by the back-off over later cycles (60 s, then 120 s), not retried
+    in a burst, and the notification log counts the attempts in a row."""
+    sid = add_series(db, "data_quality_score")
+    backoff = Backoff(initial=timedelta(seconds=60), factor=2.0)
+    with receiver_factory([500, 500]) as rx:
+        cfg = config(rx.url, escalation_routes=[],
+                     rules=[{"name": "LowDataQuality", "metric": "data_quality_score",
+                             "op": "<", "threshold": 0.9, "for": "0s"}])
+        attempts = []
+        for sec in range(0, 210, 30):
+            put(db, sid, T0 + timedelta(seconds=sec), 0.5)
+            svc.evaluate_alerts(db, Settings(), cfg, T0 + timedelta(seconds=sec), backoff=backoff)
+            attempts.append(rx.attempts)
+        # Tried at 0 s (fails), 60 s (fails), then held until 60 + 120 = 180 s (sent).
+        assert attempts == [1, 1, 2, 2, 2, 2, 3]
+        assert groups(rx) == [[("LowDataQuality", "firing")]]
+    with db.session() as s:
+        log = [(n.status, n.attempts) for n in s.scalars(
+            select(NotificationRow).order_by(NotificationRow.id))]
+    assert log == [("failed", 1), ("failed", 2), ("sent", 3)]
 
 
 def test_email_receiver_over_smtp(db: Database, smtp_server: Any) -> None:
@@ -270,8 +301,7 @@ def test_email_receiver_over_smtp(db: Database, smtp_server: Any) -> None:
         "escalation_policies": {"security_team": {"receiver": "mail", "levels": [
             {"targets": ["schedule:security", "user:erin"], "timeout": "15m"}]}}})
     put(db, sid, T0, 0.2)
-    svc.evaluate_alerts(db, Settings(), cfg, T0 - timedelta(minutes=5), retry=FAST,
-                        sleep=no_sleep)
+    svc.evaluate_alerts(db, Settings(), cfg, T0 - timedelta(minutes=5), backoff=NO_WAIT)
     evaluate(db, cfg, T0)
     subjects = sorted(str(m["Subject"]) for _, _, m in smtp_server.messages)
     assert subjects == ["[FIRING:1] [P3] HighAuthenticationFailureRate",
@@ -355,14 +385,14 @@ def test_ack_during_a_cycle_wins_over_the_page(db: Database, receiver_factory: A
                                      "threshold": 1, "severity": "critical", "for": "0s",
                                      "labels": {"category": "availability"}}])
         put(db, sid, T0, 0.0)
-        rt = svc.runtime_for(cfg)
+        rt = svc.compiled_alerting(cfg)
         report = svc.EvaluationReport()
-        current, _, silences = svc._update_lifecycle(db, rt, T0, report)
+        current, _, silences = lifecycle.update_lifecycle(db, rt, T0, report)
         [item] = current
         assert item.alert.id is not None
         svc.acknowledge_alert(db, item.alert.id, "op", T0)  # lands mid-cycle
-        mutes = svc._mutes(rt, current, silences, T0)
-        svc._escalate(db, rt, current, mutes, T0, report, FAST, no_sleep)
+        mutes = evaluation.cycle_mutes(rt, current, silences, T0)
+        paging.escalate(db, rt, current, mutes, T0, report, NO_WAIT, set())
         assert pages(rx) == [] and report.pages == 0
         [alert] = svc.list_alerts(db, ["acknowledged"])
         assert alert.acknowledged_by == "op"
@@ -383,13 +413,14 @@ def test_undeliverable_page_is_retried_next_cycle_without_stalling(
         db: Database, receiver_factory: Any) -> None:
     one = add_series(db, "security_threats_detected", instance="a")
     two = add_series(db, "security_threats_detected", instance="b")
-    with receiver_factory([500, 500, 500]) as rx:
+    with receiver_factory([500]) as rx:
         cfg = config(rx.url)
         for sid in (one, two):
             put(db, sid, T0, 1.0)
         report = evaluate(db, cfg, T0)
-        # The first page failed after 3 attempts; the second was not even tried this cycle.
-        assert pages(rx) == [] and report.pages == 0 and rx.attempts == 3 + 1
+        # The first page failed (one attempt: the cycle does not wait to retry); the second
+        # was not even tried this cycle; the group went to its own receiver.
+        assert pages(rx) == [] and report.pages == 0 and rx.attempts == 1 + 1
         assert all(a.escalation.level == -1 for a in svc.list_alerts(db, ["firing"]))
         for sid in (one, two):
             put(db, sid, T0 + timedelta(seconds=30), 1.0)
@@ -456,7 +487,7 @@ def test_a_page_that_keeps_failing_is_one_timeline_entry(db: Database,
     """Before: every cycle added a `page failed` event, thousands a day on a dead pager,
     burying the timeline of `vigil alerts show`; the notification log keeps each try."""
     sid = add_series(db, "security_threats_detected", instance="a")
-    with receiver_factory([500] * 9) as rx:  # pages (and groups) fail for a few cycles
+    with receiver_factory([500] * 5) as rx:  # pages (and groups) fail for a few cycles
         cfg = config(rx.url)
         for i in range(4):
             put(db, sid, T0 + timedelta(seconds=30 * i), 1.0)

@@ -14,7 +14,7 @@ from tests.support import auth
 from vigil.api.app import create_app
 from vigil.config import OperatorConfig, Settings
 from vigil.core.ingest import SeriesInput
-from vigil.services.detection_config import DetectionConfig, WatchRule
+from vigil.detection.config import DetectionConfig, WatchRule
 from vigil.services.detection_worker import DetectionWorker
 from vigil.services.ingest import ingest
 from vigil.storage import detection_repo

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 import vigil.storage.all_models  # noqa: F401
-from vigil.storage.database import make_engine
+from vigil.storage.engine import make_engine
 from vigil.storage.migrate import alembic_config, upgrade
 from vigil.storage.models import Base
 from vigil.storage.security_repo import list_findings, open_counts_by_severity

@@ -26,7 +26,7 @@ from vigil.storage.database import (
     test_connection as check_connection,
 )
 from vigil.storage.jobs_repo import list_runs
-from vigil.storage.migrate import upgrade
+from vigil.storage.migrate import current_revisions, expected_revisions, upgrade
 
 
 def test_runbook_checks_on_a_current_database(settings: Settings) -> None:
@@ -50,7 +50,19 @@ def test_runbook_checks_on_an_unmigrated_and_an_unreachable_database(tmp_path: P
 
 def test_upgrade_is_idempotent(db_url: str) -> None:
     upgrade(db_url)
-    upgrade(db_url)
+    db = open_database(Settings(database_url=db_url))
+    try:
+        now = time.time()
+        report = ingest(db, Settings(database_url=db_url),
+                        [SeriesInput("m", {}, [(now - 1, 1.0), (now, 2.0)])])
+        assert report.accepted == 2
+        upgrade(db_url)  # a second upgrade neither fails, nor moves the schema, nor loses rows
+        with db.engine.connect() as conn:
+            assert current_revisions(conn) == expected_revisions()
+        with db.session() as session:
+            assert series_repo.count_samples(session) == 2
+    finally:
+        db.dispose()
 
 
 def test_ingest_is_idempotent_and_cached_ids_survive(db: Database, settings: Settings) -> None:

@@ -16,7 +16,8 @@ from tests.support import auth
 from vigil.api.app import create_app
 from vigil.config import OperatorConfig, Settings
 from vigil.core.remote_write import encode_body, encode_write_request
-from vigil.services.remote_write_config import RemoteWriteConfig, SeriesSelector
+from vigil.core.remote_write_config import RemoteWriteConfig
+from vigil.core.selectors import SeriesSelector
 from vigil.storage.database import Database
 from vigil.telemetry.logging import configure_logging
 

@@ -19,7 +19,6 @@ from prometheus_client import REGISTRY
 
 from vigil.alerting.config import AlertingConfig
 from vigil.alerting.lifecycle import Alert
-from vigil.alerting.retry import RetryPolicy
 from vigil.config import Settings
 from vigil.security.ignore import IgnoreRule
 from vigil.security.scanner import ScanReport
@@ -83,8 +82,7 @@ def _cycle(db: Database, settings: Settings, metrics: SelfMetrics, cfg: Alerting
     """What self-metrics write at `at`, then one alert evaluation cycle at `at`."""
     points = metrics.points(at.timestamp())
     assert metrics.record(db, settings, at.timestamp()).accepted == len(points)
-    svc.evaluate_alerts(db, settings, cfg, at, retry=RetryPolicy(attempts=1, initial_delay=0.0),
-                        sleep=lambda _s: None)
+    svc.evaluate_alerts(db, settings, cfg, at)
     return points
 
 
@@ -220,9 +218,7 @@ def test_vigil_scan_record_in_its_own_process_reaches_the_service_rules(
     first = runner.invoke(app, ["scan", str(reqs), "--record", "--format", "json"])
     assert first.exit_code == 1, first.output  # findings
     assert cli_points() == [1.0]  # alpha-pkg is critical and new; delta-pkg is HIGH
-    svc.evaluate_alerts(db, settings, AlertingConfig(), datetime.now(UTC),
-                        retry=RetryPolicy(attempts=1, initial_delay=0.0),
-                        sleep=lambda _s: None)
+    svc.evaluate_alerts(db, settings, AlertingConfig(), datetime.now(UTC))
     [alert] = _alerts(db, NEW)
     assert alert.state.value == "firing" and alert.labels["instance"].startswith("cli@")
     again = runner.invoke(app, ["scan", str(reqs), "--record", "--format", "json"])

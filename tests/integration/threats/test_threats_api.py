@@ -14,7 +14,7 @@ from vigil.core.types import Role
 from vigil.security.threats import ThreatsConfig
 from vigil.services import keys as key_service
 from vigil.services import threats as service
-from vigil.storage import threats_repo
+from vigil.storage import keys_repo, threats_repo
 from vigil.storage.database import Database, open_database
 from vigil.telemetry.logging import configure_logging
 
@@ -94,16 +94,16 @@ def test_auth_failure_monitor_flags_api_key_brute_force(db: Database) -> None:
 
 def test_bootstrap_key_state_for_the_config_audit(db: Database) -> None:
     with db.session() as session:
-        assert threats_repo.bootstrap_key_state(session) == threats_repo.BootstrapKeyState(
+        assert keys_repo.bootstrap_key_state(session) == keys_repo.BootstrapKeyState(
             False, False, 0)
     boot = key_service.create_key(db, "bootstrap-admin", Role.ADMIN, actor="t", bootstrap=True)
     with db.session() as session:
-        state = threats_repo.bootstrap_key_state(session)
+        state = keys_repo.bootstrap_key_state(session)
     assert (state.bootstrap_exists, state.bootstrap_revoked) == (True, False)
     key_service.create_key(db, "alice", Role.ADMIN, actor="t")
     key_service.revoke_key(db, boot.record.id, actor="t")
     with db.session() as session:
-        assert threats_repo.bootstrap_key_state(session) == threats_repo.BootstrapKeyState(
+        assert keys_repo.bootstrap_key_state(session) == keys_repo.BootstrapKeyState(
             True, True, 1)
 
 

@@ -18,19 +18,19 @@ from vigil.alerting.lifecycle import (
     resolve,
 )
 from vigil.alerting.matchers import parse_matchers
+from vigil.alerting.muting import Mutes
 from vigil.alerting.pipeline import (
     Context,
     DedupStage,
-    InhibitStage,
+    Failure,
     LogEntry,
+    MuteStage,
     Notice,
-    NotifyStage,
-    RecordStage,
-    SilenceStage,
     WaitStage,
+    group_stages,
     run_pipeline,
 )
-from vigil.alerting.retry import DeliveryError, RetryPolicy
+from vigil.alerting.retry import Backoff, DeliveryError
 from vigil.alerting.silences import (
     MaintenanceWindow,
     Silence,
@@ -77,16 +77,16 @@ def test_dedup_batches_changes_per_group_interval() -> None:
     assert len(DedupStage().process(ctx, [notice("a"), notice("b")])) == 2
 
 
-def test_mute_stages_drop_only_firing() -> None:
+def test_mute_stage_drops_only_firing() -> None:
     ctx = Context("r", "g", NOW)
-    out = InhibitStage({"a": "src"}).process(ctx, [notice("a"), notice("b"),
-                                                    notice("a", "resolved")])
+    out = MuteStage(Mutes(inhibited={"a": "src"})).process(ctx, [notice("a"), notice("b"),
+                                                                 notice("a", "resolved")])
     assert [(n.fingerprint, n.status) for n in out] == [("b", "firing"), ("a", "resolved")]
     assert ctx.dropped == {"a": "inhibited"}
-    assert SilenceStage({"b": [1]}).process(ctx, [notice("b")]) == []
+    assert MuteStage(Mutes(silenced={"b": [1]})).process(ctx, [notice("b")]) == []
 
 
-def test_notify_retries_then_records() -> None:
+def test_group_pipeline_records_a_failure_and_retries_it_after_the_back_off() -> None:
     calls: list[int] = []
     recorded: list[tuple[bool, int]] = []
 
@@ -99,13 +99,16 @@ def test_notify_retries_then_records() -> None:
         assert ctx.outcome is not None
         recorded.append((ctx.outcome.ok, ctx.outcome.attempts))
 
-    sleeps: list[float] = []
-    stages = [WaitStage(), DedupStage(),
-              NotifyStage(flaky, RetryPolicy(attempts=4, initial_delay=1.0), sleeps.append),
-              RecordStage(record)]
-    out = run_pipeline(stages, Context("r", "g", NOW), [notice("a")])
-    assert len(out) == 1 and calls == [1, 1, 1] and sleeps == [1.0, 2.0]
-    assert recorded == [(True, 3)]
+    backoff = Backoff(initial=timedelta(seconds=10), factor=2.0)
+    failure: Failure | None = None
+    for second in (0, 5, 10, 25, 30):  # one pipeline run per evaluation cycle
+        ctx = Context("r", "g", NOW + timedelta(seconds=second), last_failure=failure)
+        run_pipeline(group_stages(Mutes(), backoff, (), flaky, record), ctx, [notice("a")])
+        if ctx.outcome is not None and not ctx.outcome.ok:
+            failure = Failure(ctx.now, ctx.outcome.attempts)
+    # Attempts at 0 s (fails), 10 s (fails, next after 20 s more), 30 s (sent): one each.
+    assert calls == [1, 1, 1]
+    assert recorded == [(False, 1), (False, 2), (True, 3)]
 
 
 def test_inhibition_critical_mutes_warning_on_same_series_and_down_mutes_symptoms() -> None:

@@ -165,3 +165,23 @@ def test_detect_missing_values_are_not_errors(tmp_path: Path) -> None:
     doc = json.loads(res.stdout)
     assert doc["results"][1]["value"] is None
     assert doc["results"][1]["score"] == 0.0
+
+
+def test_bench_nab_cross_validated_by_category(corpus: Path, tmp_path: Path) -> None:
+    res = runner.invoke(_app(), ["bench", "nab", "--nab-root", str(corpus), "--cv", "category",
+                                 "--cv-grid", "zscore", "--results-dir", str(tmp_path / "r"),
+                                 "--format", "json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout.strip().splitlines()[-1])
+    std = summary["cv"]["standard"]
+    assert set(std["categories"]) == {"catA", "catB"}
+    # catB has no windows: no normalised score, so the mean is catA's alone
+    assert std["categories"]["catB"]["score"] is None
+    assert std["mean"] == std["categories"]["catA"]["score"]
+    assert std["categories"]["catA"]["candidate"] in ("vigil", "zscore")
+    table = runner.invoke(_app(), ["bench", "nab", "--nab-root", str(corpus), "--cv", "category",
+                                   "--results-dir", str(tmp_path / "r")])
+    assert table.exit_code == 0, table.output
+    assert "pooled" in table.stdout and "catA" in table.stdout
+    bad = runner.invoke(_app(), ["bench", "nab", "--nab-root", str(corpus), "--cv", "file"])
+    assert bad.exit_code == 2

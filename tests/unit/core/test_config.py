@@ -6,14 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from vigil.config import ConfigError, Settings, load_operator_config
+from vigil.config import ConfigError, OperatorConfig, Settings, load_operator_config
 
 
 def test_no_file_and_empty_file_are_valid(tmp_path: Path) -> None:
-    load_operator_config(None)
+    defaults = OperatorConfig()
+    assert load_operator_config(None) == defaults
     empty = tmp_path / "vigil.yaml"
     empty.write_text("")
-    load_operator_config(empty)
+    assert load_operator_config(empty) == defaults
+    comments_only = tmp_path / "comments.yaml"
+    comments_only.write_text("# nothing configured yet\n")
+    assert load_operator_config(comments_only) == defaults
+    # The defaults: keep every remote_write series, watch no series.
+    assert defaults.remote_write.enabled and not defaults.remote_write.keep
+    assert not defaults.detection.watch
 
 
 def test_unknown_section_names_its_line(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from vigil.config import ConfigError, OperatorConfig, load_operator_config
-from vigil.services.remote_write_config import RemoteWriteConfig, SeriesSelector
+from vigil.core.remote_write_config import RemoteWriteConfig
+from vigil.core.selectors import SeriesSelector
 
 
 def test_an_empty_file_keeps_everything(tmp_path: Path) -> None:

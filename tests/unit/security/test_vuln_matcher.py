@@ -7,13 +7,14 @@ import pytest
 from tests.unit.security.vuln_support import load_fixture_advisories
 from vigil.security.matcher import MatchStats, is_affected, match_all, match_package
 from vigil.security.model import Location, Package
-from vigil.security.osv import Affected, Event, Range, parse_advisory
+from vigil.security.osv import Affected, Range, RangeEvent, parse_advisory
 from vigil.security.scanner import index_advisories
 
 
 def _aff(events: list[tuple[str, str]], versions: tuple[str, ...] = (), eco: str = "PyPI",
          kind: str = "ECOSYSTEM") -> Affected:
-    return Affected(eco, "pkg", (Range(kind, tuple(Event(k, v) for k, v in events)),), versions)
+    ranges = (Range(kind, tuple(RangeEvent(k, v) for k, v in events)),)
+    return Affected(eco, "pkg", ranges, versions)
 
 
 UNSORTED = _aff([("introduced", "2.2"), ("fixed", "2.2.10"), ("introduced", "1.11"),

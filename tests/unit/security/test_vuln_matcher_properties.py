@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vigil.security.matcher import is_affected
-from vigil.security.osv import Affected, Event, Range
+from vigil.security.osv import Affected, Range, RangeEvent
 
 # Versions 1.0 .. 1.39 as PEP 440 strings whose string order differs from version order.
 VERSIONS = [f"1.{i}" for i in range(40)]
@@ -31,9 +31,9 @@ def test_shuffled_events_match_the_union(data: tuple[list[tuple[int, int | None]
     pairs, seed = data
     events = []
     for start, end in pairs:
-        events.append(Event("introduced", VERSIONS[start]))
+        events.append(RangeEvent("introduced", VERSIONS[start]))
         if end is not None:
-            events.append(Event("fixed", VERSIONS[end]))
+            events.append(RangeEvent("fixed", VERSIONS[end]))
     random.Random(seed).shuffle(events)
     aff = Affected("PyPI", "pkg", (Range("ECOSYSTEM", tuple(events)),))
     for i, version in enumerate(VERSIONS):

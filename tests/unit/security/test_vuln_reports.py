@@ -9,16 +9,16 @@ import pytest
 
 from tests.unit.security.vuln_support import load_fixture_advisories
 from vigil.security.ignore import IgnoreFileError, apply_ignores, parse_ignore
-from vigil.security.model import Extraction, Finding, Location, Package, Unchecked
+from vigil.security.model import Extraction, Location, Package, Unchecked, VulnerabilityFinding
 from vigil.security.purl import parse_purl
 from vigil.security.reporters import RENDERERS
 from vigil.security.scanner import index_advisories, scan
 from vigil.security.severity import assess, cvss_score
 
 
-def _finding(vuln_id: str = "PYSEC-1", package: str = "Django") -> Finding:
-    return Finding(package, "2.2.5", "PyPI", vuln_id, ("CVE-1",), "summary", "HIGH", 7.5,
-                   ("2.2.10",), Location("requirements.txt", 3))
+def _finding(vuln_id: str = "PYSEC-1", package: str = "Django") -> VulnerabilityFinding:
+    return VulnerabilityFinding(package, "2.2.5", "PyPI", vuln_id, ("CVE-1",), "summary", "HIGH",
+                                7.5, ("2.2.10",), Location("requirements.txt", 3))
 
 
 def test_ignore_by_alias_and_package_until_expiry() -> None:
@@ -145,8 +145,8 @@ def test_ignore_expiry_written_as_a_timestamp() -> None:
 
 
 def test_sarif_locations_are_uri_references() -> None:
-    finding = Finding("django", "2.2.5", "PyPI", "PYSEC-1", ("CVE-1",), "s", "HIGH", 7.5, (),
-                      Location("my app/req#1%.txt", 2))
+    finding = VulnerabilityFinding("django", "2.2.5", "PyPI", "PYSEC-1", ("CVE-1",), "s", "HIGH",
+                                   7.5, (), Location("my app/req#1%.txt", 2))
     from vigil.security.scanner import ScanReport
 
     data = json.loads(RENDERERS["sarif"](ScanReport("t", 1, [finding])))

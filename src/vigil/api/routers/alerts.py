@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.alerting.durations import parse_duration
 from vigil.alerting.lifecycle import AlertState, TransitionError
+from vigil.api.bodies import json_body, openapi_body
 from vigil.api.deps import Principal, get_config, get_database, require_role
 from vigil.api.pagination import decode_cursor, encode_cursor
 from vigil.api.problems import ProblemError
@@ -63,7 +64,7 @@ def show_alert(alert_id: IdPath, db: Database = Depends(get_database),
                _p: Principal = Depends(require_role(Role.VIEWER))) -> dict[str, Any]:
     """One alert with its escalation timeline, notification log and upcoming pages."""
     try:
-        return svc.detail_json(svc.alert_detail(db, alert_id, config))
+        return svc.detail_json(svc.alert_detail(db, alert_id, config.alerting))
     except svc.AlertNotFound as exc:
         raise _not_found(exc) from None
 
@@ -120,9 +121,11 @@ def list_silences(include_expired: bool = Query(default=False, alias="all"),
     return [svc.silence_json(s, now) for s in svc.list_silences(db, now, include_expired)]
 
 
-@router.post("/silences", status_code=201, responses={422: {"description": "Invalid silence"}})
-def create_silence(body: SilenceIn, db: Database = Depends(get_database),
-                   principal: Principal = Depends(require_role(Role.OPERATOR))) -> dict[str, Any]:
+@router.post("/silences", status_code=201, responses={422: {"description": "Invalid silence"}},
+             openapi_extra=openapi_body(SilenceIn))
+def create_silence(db: Database = Depends(get_database),
+                   principal: Principal = Depends(require_role(Role.OPERATOR)),
+                   body: SilenceIn = Depends(json_body(SilenceIn))) -> dict[str, Any]:
     """Create a silence; its author is the API key's name."""
     now = _now()
     starts = _aware(body.starts_at) if body.starts_at else now
@@ -164,7 +167,7 @@ def oncall(at: datetime | None = Query(default=None, description="RFC 3339; defa
            _p: Principal = Depends(require_role(Role.VIEWER))) -> list[dict[str, Any]]:
     """Who is on call for each schedule, with contacts and the next hand-off."""
     try:
-        return svc.oncall_json(svc.on_call_now(config, _aware(at) if at else _now()))
+        return svc.oncall_json(svc.on_call_now(config.alerting, _aware(at) if at else _now()))
     except OverflowError:
         raise ProblemError(422, "invalid-input", "Invalid input", "`at` is out of range",
                            [{"in": "query", "path": "at", "message": "out of range"}]) from None

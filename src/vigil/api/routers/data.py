@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from vigil.api.bodies import after_ingest, parse_json_body
-from vigil.api.deps import Principal, get_database, get_settings, require_role
+from vigil.api.bodies import parse_json_body
+from vigil.api.deps import Principal, get_database, get_runtime, get_settings, require_role
 from vigil.api.pagination import decode_cursor, encode_cursor, iso, query_time, to_datetime
 from vigil.api.problems import ProblemError
 from vigil.api.schemas import (
@@ -24,8 +24,8 @@ from vigil.api.schemas import (
 from vigil.config import Settings
 from vigil.core.ingest import SeriesInput
 from vigil.core.types import Role
+from vigil.services import feedback as feedback_svc
 from vigil.services import queries
-from vigil.services.ingest import ingest
 from vigil.storage.anomalies_repo import AnomalyFilter, AnomalyRecord
 from vigil.storage.database import Database
 from vigil.storage.series_repo import SeriesRecord
@@ -84,8 +84,7 @@ async def ingest_points(request: Request,
     """
     settings = get_settings(request)
     batch = parse_ingest_body(await request.body(), settings)
-    report = await run_in_threadpool(ingest, get_database(request), settings, batch)
-    after_ingest(request, report)
+    report = await run_in_threadpool(get_runtime(request).ingest, batch)
     body: dict[str, Any] = {
         "accepted": report.accepted, "duplicates": report.duplicates,
         "rejected_count": len(report.rejected),
@@ -162,15 +161,15 @@ def series_points(
     return PointsPage(series=_series_out(record), points=points, next_cursor=nxt)
 
 
-def anomaly_out(record: AnomalyRecord) -> AnomalyOut:
-    """Render a stored anomaly."""
+def anomaly_out(record: AnomalyRecord, feedback: dict[str, Any] | None = None) -> AnomalyOut:
+    """Render a stored anomaly (with the operator's feedback, when given)."""
     return AnomalyOut(
         id=record.id, series_id=record.series_id, timestamp=iso(record.timestamp) or "",
         value=record.value, score=record.score, expected_value=record.expected_value,
         expected_lower=record.expected_lower, expected_upper=record.expected_upper,
         severity=record.severity, detector=record.detector, model_version=record.model_version,
         explanation=record.explanation, status=record.status,
-        created_at=iso(record.created_at) or "")
+        created_at=iso(record.created_at) or "", feedback=feedback)
 
 
 @router.get("/anomalies", response_model=AnomalyPage)
@@ -191,7 +190,10 @@ def list_anomalies(
                          to_datetime(query_time(end, "end")), severity, status)
     rows = queries.anomalies_page(db, filt, after, limit)
     nxt = encode_cursor(rows[-1].id) if len(rows) == limit else None
-    return AnomalyPage(items=[anomaly_out(r) for r in rows], next_cursor=nxt)
+    labels = feedback_svc.feedback_of(db, [r.id for r in rows])
+    return AnomalyPage(items=[anomaly_out(r, feedback_svc.feedback_json(labels[r.id])
+                                          if r.id in labels else None) for r in rows],
+                       next_cursor=nxt)
 
 
 @router.post("/anomalies/{anomaly_id}/acknowledge", response_model=AnomalyOut,

@@ -5,17 +5,18 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from vigil.api.bodies import parse_json_body
 from vigil.api.deps import Principal, get_settings, require_role
-from vigil.api.problems import ProblemError
+from vigil.api.problems import PROBLEM_JSON, ProblemError, problem_body
 from vigil.api.schemas import RawNumber
 from vigil.core.ingest import parse_timestamp, parse_value
 from vigil.core.types import Role
 from vigil.detection.registry import DEFAULT_DETECTOR, detector_names
+from vigil.services.cpu_pool import CpuPool
 from vigil.services.detect import score_series
 
 router = APIRouter(prefix="/api/v1", tags=["detection"])
@@ -92,21 +93,43 @@ def _parse(body: bytes, max_points: int) -> tuple[list[float], list[float], str,
     return ts, values, request.detector, order
 
 
+def detect_job(body: bytes, max_points: int, instance: str) -> tuple[int, bytes]:
+    """Parse, score and render one request (runs in a worker process): (status, JSON bytes).
+
+    Everything CPU-heavy happens here, JSON decoding and encoding included, so the
+    server's event loop only moves bytes.
+    """
+    try:
+        ts, values, name, order = _parse(body, max_points)
+    except ProblemError as exc:
+        return exc.status, orjson.dumps(problem_body(exc.status, exc.type, exc.title,
+                                                     exc.detail, exc.errors, instance))
+    scored = score_series(ts, values, name)
+    for record, original in zip(scored.records, order, strict=True):
+        record["index"] = original
+    return 200, orjson.dumps({"detector": name, "points": scored.records,
+                              "anomalies": scored.anomalies})
+
+
 @router.post("/detect", response_model=DetectResponse, openapi_extra=_DOC,
              responses={400: {"description": "Malformed JSON"},
                         413: {"description": "Too many points"},
-                        422: {"description": "Unreadable points or unknown detector"}})
+                        422: {"description": "Unreadable points or unknown detector"},
+                        429: {"description": "The key is over its detect rate"},
+                        503: {"description": "Every detection worker is busy; retry"}})
 async def detect(request: Request,
-                 _p: Principal = Depends(require_role(Role.VIEWER))) -> dict[str, Any]:
+                 _p: Principal = Depends(require_role(Role.VIEWER, "detect"))) -> Response:
     """Score a series with a fresh detector (nothing is stored).
 
     Points are scored in time order (out-of-order input is sorted; `index` in the answer
     is the position in the request). Missing values (null, "NaN") are allowed and are
-    never anomalies. Early points are reported as `warming_up`.
+    never anomalies. Early points are reported as `warming_up`. The work runs in a
+    bounded pool of worker processes; when all are busy the answer is 503 with
+    Retry-After.
     """
     settings = get_settings(request)
-    ts, values, name, order = _parse(await request.body(), settings.max_points_per_request)
-    scored = await run_in_threadpool(score_series, ts, values, name)
-    for record, original in zip(scored.records, order, strict=True):
-        record["index"] = original
-    return {"detector": name, "points": scored.records, "anomalies": scored.anomalies}
+    pool: CpuPool = request.app.state.cpu_pools["detect"]
+    status, content = await pool.run(detect_job, await request.body(),
+                                     settings.max_points_per_request, request.url.path)
+    media = "application/json" if status < 400 else PROBLEM_JSON
+    return Response(content, status_code=status, media_type=media)

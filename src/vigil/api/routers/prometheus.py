@@ -5,15 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from vigil.api.bodies import after_ingest
-from vigil.api.deps import Principal, get_config, get_database, get_settings, require_role
+from vigil.api.deps import Principal, get_config, get_runtime, require_role
 from vigil.api.problems import ProblemError
 from vigil.core.remote_write import RemoteWriteError
 from vigil.core.types import Role
 from vigil.services.remote_write import (
     REMOTE_WRITE_REQUESTS,
+    DecompressionBusy,
     RemoteWriteReport,
-    receive_remote_write,
 )
 from vigil.telemetry.logging import log_event
 
@@ -57,9 +56,14 @@ def _count(status: int) -> None:
                                              "retry; nothing stored"},
                         404: {"description": "remote_write is disabled in the operator config"},
                         415: {"description": "Not remote_write 1.0"},
-                        503: {"description": "Database unavailable; nothing written, retry"}})
-async def remote_write(request: Request,
-                       principal: Principal = Depends(require_role(Role.OPERATOR))) -> Response:
+                        429: {"description": "The key is over its remote_write rate"},
+                        503: {"description": "Database unavailable, or the in-flight "
+                                             "decompression budget is spent; nothing "
+                                             "written, retry"}})
+async def remote_write(
+        request: Request,
+        principal: Principal = Depends(require_role(Role.OPERATOR, "remote_write")),
+) -> Response:
     """Store samples sent by Prometheus `remote_write` (protocol 1.0).
 
     Series are filtered by the `remote_write.keep` selectors of the operator config,
@@ -81,8 +85,8 @@ async def remote_write(request: Request,
         raise
     body = await request.body()
     try:
-        report: RemoteWriteReport = await run_in_threadpool(
-            receive_remote_write, get_database(request), get_settings(request), config, body)
+        report: RemoteWriteReport = await run_in_threadpool(get_runtime(request).remote_write,
+                                                            body)
     except RemoteWriteError as exc:
         _count(400)
         log_event("REMOTE_WRITE_REFUSED", "WARNING", key_name=principal.name,
@@ -91,8 +95,13 @@ async def remote_write(request: Request,
         title = "Payload too large" if exc.over_limit else "Bad request"
         raise ProblemError(400, slug, title,
                            f"{exc.reason}; nothing was stored") from None
+    except DecompressionBusy as exc:
+        _count(503)
+        log_event("REMOTE_WRITE_BUSY", "WARNING", key_name=principal.name, needed=exc.needed)
+        raise ProblemError(503, "decompression-busy", "Service unavailable",
+                           "too many large remote_write bodies are being decoded right now; "
+                           "nothing was stored, retry", headers={"Retry-After": "1"}) from None
     outcome = report.ingest
-    after_ingest(request, outcome)
     if outcome.rejected:
         first = outcome.rejected[0]
         log_event("REMOTE_WRITE_REJECTED", "WARNING", key_name=principal.name,

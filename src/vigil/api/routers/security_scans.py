@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from vigil.api.deps import Principal, get_database, require_role
 from vigil.api.pagination import decode_cursor, encode_cursor, iso
@@ -122,7 +121,7 @@ async def create_scan(
         "Name the findings are kept under (default upload:<filename>), e.g. the service"
     ))] = None,
     db: Database = Depends(get_database),
-    _p: Principal = Depends(require_role(Role.OPERATOR)),
+    _p: Principal = Depends(require_role(Role.OPERATOR, "scan")),
 ) -> dict[str, Any]:
     """Scan the request body (a lockfile or SBOM) and record its findings under `upload:<name>`."""
     content = await request.body()
@@ -130,8 +129,8 @@ async def create_scan(
         raise ProblemError(422, "invalid-input", "Invalid input", "the request body is empty",
                            [{"in": "body", "path": "", "message": "send the file as the body"}])
     try:
-        report = await run_in_threadpool(vuln_scans.scan_upload, db, filename, content, kind,
-                                         "api", target)
+        report = await request.app.state.cpu_pools["scan"].run(
+            vuln_scans.scan_upload, db, filename, content, kind, "api", target)
     except ExtractError as exc:
         raise ProblemError(422, "invalid-inventory", "Unreadable inventory", str(exc),
                            [{"in": "body", "path": f"line {exc.line}" if exc.line else "",

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from vigil.api.deps import Principal, get_config, get_database, require_role
 from vigil.api.pagination import decode_cursor, encode_cursor
@@ -38,7 +37,8 @@ class LogBatch(BaseModel):
                  "text/plain": {"schema": {"type": "string"}}}}})
 async def submit_logs(request: Request, db: Database = Depends(get_database),
                       config: OperatorConfig = Depends(get_config),
-                      _p: Principal = Depends(require_role(Role.OPERATOR))) -> dict[str, Any]:
+                      _p: Principal = Depends(require_role(Role.OPERATOR, "scan"))
+                      ) -> dict[str, Any]:
     """Analyse a batch: JSON `{"lines": [...], "events": [...]}` or `text/plain` lines.
 
     The whole batch is analysed; unparseable lines and unrecognised events are counted
@@ -67,8 +67,9 @@ async def submit_logs(request: Request, db: Database = Depends(get_database),
             if config.threats.sigma_rules else None
     except (SigmaRuleError, service.InputError) as exc:
         raise ProblemError(500, "sigma-rules", "Sigma rules unavailable", str(exc)) from None
-    return await run_in_threadpool(service.ingest_lines, db, batch.lines, config.threats,
-                                   batch.events, sigma)
+    result: dict[str, Any] = await request.app.state.cpu_pools["scan"].run(
+        service.ingest_lines, db, batch.lines, config.threats, batch.events, sigma)
+    return result
 
 
 @router.get("/threats")

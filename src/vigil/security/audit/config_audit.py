@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from vigil.core.types import Severity
-from vigil.security.audit.findings import Finding
+from vigil.security.audit.findings import ComplianceFinding
 
 CONFIG_CHECKS: dict[str, tuple[Severity, str]] = {
     "CFG001": (Severity.CRITICAL, "API authentication is disabled"),
@@ -42,9 +42,9 @@ class ConfigFacts:
     config_text: str | None = None
 
 
-def audit_config(facts: ConfigFacts) -> list[Finding]:
+def audit_config(facts: ConfigFacts) -> list[ComplianceFinding]:
     """Findings for every failed setting check."""
-    out: list[Finding] = []
+    out: list[ComplianceFinding] = []
     if not facts.auth_enabled:
         out.append(_f("CFG001", "settings", "auth"))
     if facts.bootstrap_exists is None:
@@ -63,13 +63,13 @@ def audit_config(facts: ConfigFacts) -> list[Finding]:
     return out
 
 
-def inline_secrets(text: str, file: str) -> list[Finding]:
+def inline_secrets(text: str, file: str) -> list[ComplianceFinding]:
     """Keys that look like secrets with literal values (not ${ENV} or file: references)."""
     try:
         roots = list(yaml.compose_all(text))
     except yaml.YAMLError:
         return []
-    out: list[Finding] = []
+    out: list[ComplianceFinding] = []
 
     def walk(node: Any, path: str) -> None:
         if isinstance(node, yaml.MappingNode):
@@ -80,7 +80,7 @@ def inline_secrets(text: str, file: str) -> list[Finding]:
                         and _SECRET_KEY.search(key.replace("-", "_")) \
                         and v.value and not _REFERENCE.match(str(v.value)) \
                         and not key.lower().endswith(("_file", "_env", "_path")):
-                    out.append(Finding("CFG004", Severity.CRITICAL,
+                    out.append(ComplianceFinding("CFG004", Severity.CRITICAL,
                                        f"{CONFIG_CHECKS['CFG004'][1]}: {sub}", file, sub, file,
                                        k.start_mark.line + 1))
                 walk(v, sub)
@@ -93,6 +93,6 @@ def inline_secrets(text: str, file: str) -> list[Finding]:
     return out
 
 
-def _f(cid: str, resource: str, path: str, detail: str = "") -> Finding:
+def _f(cid: str, resource: str, path: str, detail: str = "") -> ComplianceFinding:
     severity, text = CONFIG_CHECKS[cid]
-    return Finding(cid, severity, f"{text}: {detail}" if detail else text, resource, path)
+    return ComplianceFinding(cid, severity, f"{text}: {detail}" if detail else text, resource, path)

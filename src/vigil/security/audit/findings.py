@@ -9,7 +9,7 @@ from vigil.core.types import Severity
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class ComplianceFinding:
     """One failed check on one resource (or one setting)."""
 
     check_id: str
@@ -27,13 +27,13 @@ class Finding:
                 "file": self.file, "line": self.line}
 
 
-def worst(findings: list[Finding]) -> Severity | None:
+def worst(findings: list[ComplianceFinding]) -> Severity | None:
     """The highest severity among findings, or None when there are none."""
     if not findings:
         return None
     return max((f.severity for f in findings), key=lambda s: s.rank)
 
 
-def at_or_above(findings: list[Finding], floor: Severity) -> list[Finding]:
+def at_or_above(findings: list[ComplianceFinding], floor: Severity) -> list[ComplianceFinding]:
     """Findings whose severity is `floor` or worse."""
     return [f for f in findings if f.severity.rank >= floor.rank]

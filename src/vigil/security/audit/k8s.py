@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from vigil.core.types import Severity
-from vigil.security.audit.findings import Finding
+from vigil.security.audit.findings import ComplianceFinding
 
 C, W, INFO = Severity.CRITICAL, Severity.WARNING, Severity.INFO
 
@@ -85,18 +85,20 @@ class Manifest:
         return f"{self.kind}/{self.namespace or 'default'}/{self.name}"
 
 
-def load_manifests(sources: Iterable[tuple[str, str]]) -> tuple[list[Manifest], list[Finding]]:
+def load_manifests(
+        sources: Iterable[tuple[str, str]]) -> tuple[list[Manifest], list[ComplianceFinding]]:
     """Parse (file name, YAML text) pairs; unparseable documents become K8S000 findings."""
     out: list[Manifest] = []
-    errors: list[Finding] = []
+    errors: list[ComplianceFinding] = []
     for file, text in sources:
         try:
             nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
             loader_docs = list(yaml.safe_load_all(text))
         except yaml.YAMLError as exc:  # syntax, or a tag a safe loader cannot build (!vault)
             mark = getattr(exc, "problem_mark", None)
-            errors.append(Finding("K8S000", W, f"invalid YAML: {getattr(exc, 'problem', exc)}",
-                                  file, "", file, mark.line + 1 if mark else None))
+            errors.append(ComplianceFinding(
+                "K8S000", W, f"invalid YAML: {getattr(exc, 'problem', exc)}",
+                file, "", file, mark.line + 1 if mark else None))
             continue
         for node, doc in zip(nodes, loader_docs, strict=False):
             line = node.start_mark.line + 1 if node is not None else 1
@@ -133,9 +135,9 @@ def pod_template(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], s
     return None
 
 
-def audit_manifests(manifests: list[Manifest]) -> list[Finding]:
+def audit_manifests(manifests: list[Manifest]) -> list[ComplianceFinding]:
     """Run every check on every workload; cross-resource checks use the whole set."""
-    findings: list[Finding] = []
+    findings: list[ComplianceFinding] = []
     pdbs = [m for m in manifests if m.kind == "PodDisruptionBudget"]
     policies = [m for m in manifests if m.kind == "NetworkPolicy"]
     hpas = [m for m in manifests if m.kind == "HorizontalPodAutoscaler"]
@@ -151,8 +153,9 @@ def audit_manifests(manifests: list[Manifest]) -> list[Finding]:
         try:
             findings.extend(_manifest_checks(m, pdbs, policies, hpas, no_token))
         except (AttributeError, TypeError, ValueError) as exc:  # a list where a map belongs
-            findings.append(Finding("K8S000", W, f"manifest is not a well-formed {m.kind}: "
-                                    f"{exc}", _safe_ref(m), "", m.file, m.line))
+            findings.append(ComplianceFinding(
+                "K8S000", W, f"manifest is not a well-formed {m.kind}: {exc}", _safe_ref(m), "",
+                m.file, m.line))
     return findings
 
 
@@ -175,8 +178,9 @@ def _safe_ref(m: Manifest) -> str:
 
 
 def _manifest_checks(m: Manifest, pdbs: list[Manifest], policies: list[Manifest],
-                     hpas: list[Manifest], no_token: set[tuple[str, str]]) -> list[Finding]:
-    findings: list[Finding] = []
+                     hpas: list[Manifest],
+                     no_token: set[tuple[str, str]]) -> list[ComplianceFinding]:
+    findings: list[ComplianceFinding] = []
     if m.kind not in _CLUSTER_SCOPED and (m.namespace or "default") == "default":
         findings.append(_f(m, "K8S020", "metadata.namespace"))
     tpl = pod_template(m.obj)
@@ -201,8 +205,8 @@ def _manifest_checks(m: Manifest, pdbs: list[Manifest], policies: list[Manifest]
 
 
 def _pod_checks(m: Manifest, spec: dict[str, Any], base: str,
-                no_token: set[tuple[str, str]]) -> list[Finding]:
-    out: list[Finding] = []
+                no_token: set[tuple[str, str]]) -> list[ComplianceFinding]:
+    out: list[ComplianceFinding] = []
     pod_sc = spec.get("securityContext") or {}
     for flag, cid in (("hostNetwork", "K8S007"), ("hostPID", "K8S008"), ("hostIPC", "K8S009")):
         if spec.get(flag) is True:
@@ -231,8 +235,8 @@ def _pod_checks(m: Manifest, spec: dict[str, Any], base: str,
 
 
 def _container_checks(m: Manifest, c: dict[str, Any], pod_sc: dict[str, Any], where: str,
-                      label: str, probes: bool) -> list[Finding]:
-    out: list[Finding] = []
+                      label: str, probes: bool) -> list[ComplianceFinding]:
+    out: list[ComplianceFinding] = []
     sc = c.get("securityContext") or {}
     scp = f"{where}.securityContext"
     if sc.get("privileged") is True:
@@ -315,7 +319,7 @@ def _selects(selector: Any, labels: dict[str, Any], empty_matches: bool = False)
     return True
 
 
-def _f(m: Manifest, cid: str, path: str, detail: str = "") -> Finding:
+def _f(m: Manifest, cid: str, path: str, detail: str = "") -> ComplianceFinding:
     severity, text = CHECKS[cid]
-    return Finding(cid, severity, f"{text}: {detail}" if detail else text, m.ref, path,
+    return ComplianceFinding(cid, severity, f"{text}: {detail}" if detail else text, m.ref, path,
                    m.file, m.line)

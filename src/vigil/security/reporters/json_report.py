@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 from vigil.security.ignore import IgnoreRule
-from vigil.security.model import Finding
+from vigil.security.model import VulnerabilityFinding
 from vigil.security.scanner import ScanReport
 
 
-def finding_dict(f: Finding) -> dict[str, Any]:
+def finding_dict(f: VulnerabilityFinding) -> dict[str, Any]:
     """A finding as plain JSON-ready data."""
     return {
         "package": f.package, "version": f.version, "ecosystem": f.ecosystem, "id": f.id,

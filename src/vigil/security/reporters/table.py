@@ -7,14 +7,12 @@ import io
 from rich.console import Console
 from rich.table import Table
 
+from vigil.core.severity import vuln_rank
 from vigil.security.scanner import ScanReport
-from vigil.security.severity import rank
-
-_STYLE = {"CRITICAL": "bold red", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan"}
 
 
 def render(report: ScanReport) -> str:
-    """The report as text tables (no colour codes when written to a pipe)."""
+    """The report as plain text tables (no colour codes: the text goes to files and pipes)."""
     buf = io.StringIO()
     console = Console(file=buf, width=160, no_color=True, highlight=False, markup=False)
     if report.findings:
@@ -23,13 +21,12 @@ def render(report: ScanReport) -> str:
                     "Location", "Summary"):
             table.add_column(col, overflow="fold")
         ordered = sorted(report.findings,
-                         key=lambda f: (-rank(f.severity), f.package.lower(), f.id))
+                         key=lambda f: (-vuln_rank(f.severity), f.package.lower(), f.id))
         for f in ordered:
             ids = f.id + (f" ({', '.join(f.aliases[:3])})" if f.aliases else "")
             sev = f.severity + (f" {f.score:.1f}" if f.score is not None else "")
             table.add_row(f.package, f.version, f.ecosystem, ids, sev,
-                          ", ".join(f.fixed) or "-", str(f.location), f.summary[:80],
-                          style=_STYLE.get(f.severity))
+                          ", ".join(f.fixed) or "-", str(f.location), f.summary[:80])
         console.print(table)
     console.print(
         f"{len(report.findings)} vulnerabilities in {report.packages} packages"

@@ -6,6 +6,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from functools import cached_property
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -116,6 +117,9 @@ class ThreatsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     allowlist: list[str] = Field(default_factory=list)
+    # Which auth-log forms count as attempts, as fail2ban's modes define them: `normal`
+    # (authentication failures), `ddos` (+ pre-auth noise), `aggressive` (ddos + extra).
+    mode: Literal["normal", "aggressive", "ddos"] = "normal"
     evidence_limit: int = Field(default=20, ge=1, le=1000)
     ssh_bruteforce: SshBruteForceRule = Field(default_factory=SshBruteForceRule)
     ssh_enumeration: SshEnumerationRule = Field(default_factory=SshEnumerationRule)

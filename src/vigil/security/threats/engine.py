@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from vigil.core.severity import priority_rank
 from vigil.security.threats.access import AccessLogParser
 from vigil.security.threats.apikey import ApiKeyDetector
 from vigil.security.threats.config import ThreatsConfig, allowed
-from vigil.security.threats.jsonlines import VIGIL_SERVICE, parse_json_line
+from vigil.security.threats.jsonlines import VIGIL_SERVICE, journal_message, parse_json_line
 from vigil.security.threats.model import (
     AUTH_FAILURE,
     AuthEvent,
@@ -22,8 +23,7 @@ from vigil.security.threats.sigma import SigmaDetector, SigmaRuleSet
 from vigil.security.threats.ssh import SshDetector
 from vigil.security.threats.syslog import SyslogAuthParser
 from vigil.security.threats.web import WebDetector
-
-_PRIORITY_ORDER = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
+from vigil.security.threats.web_auth import WebAuthErrorParser
 
 
 class ThreatEngine:
@@ -34,7 +34,8 @@ class ThreatEngine:
         """Create an engine; `reference` anchors syslog year inference (default now)."""
         self.config = config or ThreatsConfig()
         self.stats = ParseStats()
-        self.syslog = SyslogAuthParser(reference)
+        self.syslog = SyslogAuthParser(reference, mode=self.config.mode)
+        self.web_auth = WebAuthErrorParser(self.config.mode)
         self.access = AccessLogParser()
         self.ssh = SshDetector(self.config)
         self.api = ApiKeyDetector(self.config)
@@ -42,6 +43,7 @@ class ThreatEngine:
         self.sigma = SigmaDetector(sigma, self.config.evidence_limit) if sigma else None
         self.keep_events = keep_events
         self.events: list[AuthEvent] = []
+        self.last_http: HttpEvent | None = None
         self.latest = 0.0
 
     def feed_lines(self, lines: Iterable[str]) -> None:
@@ -59,6 +61,12 @@ class ThreatEngine:
             return
         head = line[:1]
         if head == "{":
+            if '"MESSAGE"' in line:
+                journal = journal_message(line)
+                if journal is not None:
+                    for ev in self.syslog.feed_message(*journal, line):
+                        self.observe_auth(ev)
+                    return
             parsed = parse_json_line(line)
             if parsed is False:
                 stats.bad(line)
@@ -67,13 +75,20 @@ class ThreatEngine:
             elif isinstance(parsed, HttpEvent):
                 self.observe_http(parsed)
             return
-        if (head.isalpha() and head.isupper()) or (head.isdigit() and line[4:5] == "-"):
+        if (head.isalpha() and head.isupper()) or (head.isdigit() and line[4:5] == "-") \
+                or head == "<":
             events = self.syslog.feed(line)
             if events is not None:
                 for ev in events:
                     self.observe_auth(ev)
                 if self.sigma is not None:
                     self.sigma.observe_line(line, *self.syslog.last_line())
+                return
+        if head == "[" or (head.isdigit() and line[4:5] == "/"):
+            auth = self.web_auth.feed(line)
+            if auth is not None:
+                for ev in auth:
+                    self.observe_auth(ev)
                 return
         http = self.access.feed(line)
         if http is not None:
@@ -99,6 +114,7 @@ class ThreatEngine:
     def observe_http(self, ev: HttpEvent) -> None:
         """Observe one HTTP request."""
         self.stats.http_events += 1
+        self.last_http = ev
         if ev.ts > self.latest:
             self.latest = ev.ts
         self.web.observe(ev)
@@ -135,7 +151,7 @@ class ThreatEngine:
         if self.sigma is not None:
             threats += self.sigma.finish()
         kept = [t for t in threats if not self._allowlisted(t)]
-        kept.sort(key=lambda t: (_PRIORITY_ORDER[t.priority.value], -t.count, t.source_ip))
+        kept.sort(key=lambda t: (priority_rank(t.priority), -t.count, t.source_ip))
         return kept
 
     def _allowlisted(self, threat: Threat) -> bool:

@@ -70,6 +70,27 @@ def event_from_record(record: dict[str, Any], line: str) -> AuthEvent | HttpEven
     return None
 
 
+def journal_message(line: str) -> tuple[datetime, str, str, str, str] | None:
+    """(time, host, program, pid, message) of a `journalctl -o json` record, else None."""
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    msg = record.get("MESSAGE")
+    prog = record.get("SYSLOG_IDENTIFIER") or record.get("_COMM")
+    stamp = record.get("__REALTIME_TIMESTAMP") or record.get("_SOURCE_REALTIME_TIMESTAMP")
+    if not isinstance(msg, str) or not isinstance(prog, str) or not stamp:
+        return None
+    try:
+        when = datetime.fromtimestamp(int(stamp) / 1_000_000, UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+    pid = record.get("SYSLOG_PID") or record.get("_PID") or ""
+    return when, str(record.get("_HOSTNAME", "")), prog, str(pid), msg
+
+
 def parse_json_line(line: str) -> AuthEvent | HttpEvent | bool | None:
     """Parse a JSON line: an event, None when valid JSON but not an event, False if not JSON."""
     try:

@@ -7,6 +7,7 @@ import ipaddress
 
 import yaml
 
+from vigil.core.severity import priority_rank
 from vigil.core.types import Priority
 from vigil.security.threats.model import Threat
 
@@ -71,15 +72,12 @@ def suggest(threats: list[Threat], fmt: str, namespace: str = "default",
     raise ValueError(f"unknown response format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-_RANK = {Priority.P1: 1, Priority.P2: 2, Priority.P3: 3, Priority.P4: 4}
-
-
 def merge_nginx_denylist(existing: str, threats: list[Threat], min_priority: Priority) -> str:
     """The nginx deny file with the sources of threats at or above `min_priority` added.
 
     Entries already in the file are kept (also those an operator wrote by hand).
     """
-    urgent = [t for t in threats if _RANK[t.priority] <= _RANK[min_priority]]
+    urgent = [t for t in threats if priority_rank(t.priority) <= priority_rank(min_priority)]
     lines = existing.splitlines()
     present = {ln.strip() for ln in lines}
     if not lines:

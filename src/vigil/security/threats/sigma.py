@@ -43,13 +43,12 @@ from sigma.types import (
     SpecialChars,
 )
 
+from vigil.core.severity import priority_of_level
 from vigil.core.types import Priority
 from vigil.security.threats.model import AuthEvent, HttpEvent, Threat
 
 Fields = dict[str, Any]
 Matcher = Callable[[Fields, str], bool]
-_LEVEL_PRIORITY = {"critical": Priority.P1, "high": Priority.P2, "medium": Priority.P3,
-                   "low": Priority.P4, "informational": Priority.P4}
 _OPS: dict[SigmaCorrelationConditionOperator, Callable[[int, int], bool]] = {
     SigmaCorrelationConditionOperator.GTE: lambda a, b: a >= b,
     SigmaCorrelationConditionOperator.GT: lambda a, b: a > b,
@@ -130,7 +129,7 @@ def _technique(tags: list[Any]) -> str:
 
 def _priority(level: Any) -> Priority:
     name = getattr(level, "name", str(level or "medium")).lower()
-    return _LEVEL_PRIORITY.get(name, Priority.P3)
+    return priority_of_level(name, Priority.P3)
 
 
 def _compile_rule(rule: SigmaRule) -> CompiledRule:

@@ -8,9 +8,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from vigil.security.threats.botsearch import bot_search
 from vigil.security.threats.config import ThreatsConfig
 from vigil.security.threats.model import HttpEvent, Threat
-from vigil.security.threats.web_patterns import analyse, decode, probe_in, scanner_of
+from vigil.security.threats.web_patterns import analyse, decode, scanner_of
 from vigil.security.threats.windows import clusters, max_in_window
 
 T_STUFFING = "T1110.004"
@@ -80,7 +81,7 @@ class WebDetector:
         if scanner is None and ev.method not in _COMMON_METHODS:
             scanner = scanner_of(ev.method)
         lower_path = text.partition("?")[0]
-        probe = probe_in(lower_path, ev.status)
+        probe = bot_search(lower_path, ev.status)
         client_error = 400 <= ev.status < 500
         if scanner:
             src.scanners[scanner] += 1

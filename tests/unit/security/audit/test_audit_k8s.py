@@ -9,8 +9,9 @@ from typer.testing import CliRunner
 
 from vigil.cli.audit import app
 from vigil.core.types import Severity
-from vigil.security.audit import audit_manifests, load_manifests, to_sarif
+from vigil.security.audit import audit_manifests, load_manifests
 from vigil.security.audit.k8s import CHECKS
+from vigil.security.sarif import compliance_log
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "audit"
 runner = CliRunner()
@@ -67,7 +68,7 @@ def test_unparseable_yaml_is_a_finding() -> None:
 
 def test_sarif_has_rules_and_locations() -> None:
     findings = _audit(FIXTURES / "bad" / "workloads.yaml")
-    sarif = to_sarif(findings, {k: v[1] for k, v in CHECKS.items()})
+    sarif = compliance_log(findings, {k: v[1] for k, v in CHECKS.items()})
     run = sarif["runs"][0]
     assert sarif["version"] == "2.1.0"
     assert len(run["results"]) == len(findings)
@@ -150,12 +151,12 @@ def test_replicas_left_to_an_hpa_use_its_min_replicas() -> None:
 
 
 def test_sarif_locations_are_valid_uris() -> None:
-    from vigil.security.audit.findings import Finding
+    from vigil.security.audit.findings import ComplianceFinding
 
-    findings = [Finding("K8S001", Severity.CRITICAL, "m", "Pod/a/p", "", f, 3)
+    findings = [ComplianceFinding("K8S001", Severity.CRITICAL, "m", "Pod/a/p", "", f, 3)
                 for f in ("/srv/k8s/app.yaml", "deploy/my dir/app.yaml")]
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-            for r in to_sarif(findings, {})["runs"][0]["results"]]
+            for r in compliance_log(findings, {})["runs"][0]["results"]]
     assert uris == ["file:///srv/k8s/app.yaml", "deploy/my%20dir/app.yaml"]
 
 

@@ -49,7 +49,7 @@ def test_scan_json_lists_threats_and_events() -> None:
     first = data["threats"][0]
     assert {"type", "source_ip", "count", "first_seen", "last_seen"} <= set(first)
     assert first["type"] == "login_after_brute_force" and first["priority"] == "P1"
-    assert len(data["events"]) == 16
+    assert len(data["events"]) == 22  # `Invalid user` and `Failed password` both count
     assert {"time", "source_ip", "user"} <= set(data["events"][0])
     assert data["stats"]["unparseable"] == 1
 

@@ -18,13 +18,15 @@ def _engine(name: str, reference: datetime) -> ThreatEngine:
     return engine
 
 
-def test_one_attempt_writing_several_lines_counts_once() -> None:
+def test_failures_count_as_fail2ban_counts_them() -> None:
     engine = _engine("auth.log", datetime(2025, 1, 2, tzinfo=UTC))
     per_source: dict[str, int] = {}
     for ev in engine.events:
         per_source[ev.source_ip] = per_source.get(ev.source_ip, 0) + 1
-    # 203.0.113.7: 6 attempts of 3 lines each; 198.51.100.9: 6 attempts of 6 lines each.
-    assert per_source == {"203.0.113.7": 6, "198.51.100.9": 6, "192.0.2.44": 4}
+    # 203.0.113.7: 6 attempts (PAM failure, Failed password: the PAM line is pending and
+    # the Failed line stands for it); 198.51.100.9: 6 attempts, each an `Invalid user` and a
+    # `Failed password for invalid user` line, both failures in fail2ban's normal mode.
+    assert per_source == {"203.0.113.7": 6, "198.51.100.9": 12, "192.0.2.44": 4}
     enumerated = [e for e in engine.events if e.source_ip == "198.51.100.9"]
     assert all(e.invalid_user for e in enumerated)
     assert {e.user for e in enumerated} == {"admin", "oracle", "test", "guest", "ubuntu", "pi"}
@@ -73,12 +75,12 @@ def test_other_programs_are_ignored() -> None:
 
 def test_invalid_user_without_password_is_still_an_attempt() -> None:
     parser = SyslogAuthParser(datetime(2025, 1, 2, tzinfo=UTC))
-    assert parser.feed("Jan  1 00:00:01 h sshd[9]: Invalid user bob from 192.0.2.8 port 1") == []
-    events = parser.feed("Jan  1 00:00:02 h sshd[9]: Connection closed by invalid user bob "
-                         "192.0.2.8 port 1 [preauth]")
+    events = parser.feed("Jan  1 00:00:01 h sshd[9]: Invalid user bob from 192.0.2.8 port 1")
     assert events is not None and len(events) == 1
     assert (events[0].user, events[0].source_ip, events[0].invalid_user) == ("bob", "192.0.2.8",
                                                                              True)
+    assert parser.feed("Jan  1 00:00:02 h sshd[9]: Connection closed by invalid user bob "
+                       "192.0.2.8 port 1 [preauth]") == []
 
 
 def test_a_late_december_line_after_new_year_does_not_push_the_year_on() -> None:

@@ -6,6 +6,7 @@
           labels: {env: prod}                               # anchored regexes, all must match
           detector: vigil                                   # see `vigil bench nab --help`
           min_severity: warning                             # store anomalies at or above
+          alert_budget_per_week: 3                          # retraining calibrates to ~3/week
       poll_interval_seconds: 10
 
 The first watch rule that matches a series decides its detector.
@@ -15,8 +16,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from vigil.core.selectors import SeriesSelector
 from vigil.core.types import Severity
-from vigil.services.remote_write_config import SeriesSelector
+from vigil.detection.lifecycle_config import ModelLifecycleConfig
 
 
 class WatchRule(SeriesSelector):
@@ -26,6 +28,7 @@ class WatchRule(SeriesSelector):
 
     detector: str = "vigil"  # registry.DEFAULT_DETECTOR (not imported: it loads numba)
     min_severity: Severity = Severity.WARNING
+    alert_budget_per_week: float | None = Field(default=None, gt=0, le=100_000)
 
     @field_validator("detector")
     @classmethod
@@ -46,6 +49,7 @@ class DetectionConfig(BaseModel):
     poll_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
     history_points: int = Field(default=50_000, ge=0, le=5_000_000)
     partitions: int = Field(default=16, ge=1, le=1024)
+    lifecycle: ModelLifecycleConfig = Field(default_factory=ModelLifecycleConfig)
 
     def rule_for(self, name: str, labels: dict[str, str]) -> WatchRule | None:
         """The first watch rule that selects this series, if any."""

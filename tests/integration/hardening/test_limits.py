@@ -1,0 +1,170 @@
+"""Brute-force lockouts, per-key rate limits (Redis and in-process), last admin key."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from tests.support import auth
+from vigil.api.app import create_app
+from vigil.config import OperatorConfig, Settings
+from vigil.core.types import Role
+from vigil.services.keys import create_key, list_keys
+from vigil.services.limits import Limiter, LimitPolicy
+from vigil.storage.database import Database, open_database
+from vigil.storage.migrate import upgrade
+
+NOW = int(time.time())
+
+
+def _app(settings: Settings, db: Database) -> TestClient:
+    return TestClient(create_app(settings, db=db, config=OperatorConfig(), background=False),
+                      raise_server_exceptions=False)
+
+
+@pytest.fixture
+def flushed_redis(redis_url: str) -> Iterator[str]:
+    client = redis.Redis.from_url(redis_url)
+    for name in client.scan_iter(match="vigil:limits:*"):
+        client.delete(name)
+    yield redis_url
+    for name in client.scan_iter(match="vigil:limits:*"):
+        client.delete(name)
+    client.close()
+
+
+def test_failed_auth_locks_the_address_out_with_retry_after(
+        settings: Settings, db: Database, keys: dict[str, str]) -> None:
+    limited = settings.model_copy(update={"auth_failure_limit": 5})
+    with _app(limited, db) as client:
+        statuses = [client.get("/api/v1/series", headers=auth(f"vgl_wrong{i}")).status_code
+                    for i in range(8)]
+        assert statuses == [401] * 5 + [429] * 3
+        locked = client.get("/api/v1/series", headers=auth(keys["viewer"]))
+        assert locked.status_code == 429
+        assert locked.headers["content-type"].startswith("application/problem+json")
+        assert 1 <= int(locked.headers["retry-after"]) <= limited.auth_lockout_seconds
+        # an admin lists and lifts the lockout (the admin is locked out too: clear via store)
+        limiter = client.app.state.limiter  # type: ignore[attr-defined]
+        assert [lock.key for lock in limiter.locks()] == ["auth:testclient"]
+        assert limiter.clear("auth:testclient") == 1
+        assert client.get("/api/v1/series", headers=auth(keys["viewer"])).status_code == 200
+        listed = client.get("/api/v1/limits", headers=auth(keys["admin"])).json()
+        assert listed == {"backend": "memory", "locks": []}
+
+
+def test_lockouts_expire() -> None:
+    now = [1000.0]
+    limiter = Limiter(LimitPolicy(auth_failures=2, lockout_seconds=30.0), clock=lambda: now[0])
+    limiter.auth_failed("198.51.100.7")
+    assert limiter.auth_failed("198.51.100.7") == 30.0
+    now[0] += 29.0
+    assert limiter.auth_locked("198.51.100.7") == pytest.approx(1.0)
+    now[0] += 1.5
+    assert limiter.auth_locked("198.51.100.7") is None
+    assert limiter.locks() == []
+
+
+def test_expensive_routes_are_rate_limited_per_key(
+        settings: Settings, db: Database, keys: dict[str, str]) -> None:
+    limited = settings.model_copy(update={"detect_rate_per_minute": 3})
+    body = json.dumps({"points": [[NOW - i, 1.0] for i in range(5)]})
+    with _app(limited, db) as client:
+        statuses = [client.post("/api/v1/detect", headers=auth(keys["viewer"]),
+                                content=body).status_code for _ in range(5)]
+        assert statuses == [200, 200, 200, 429, 429]
+        refused = client.post("/api/v1/detect", headers=auth(keys["viewer"]), content=body)
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        # another key has its own budget; cheap routes are not limited
+        assert client.post("/api/v1/detect", headers=auth(keys["operator"]),
+                           content=body).status_code == 200
+        assert client.get("/api/v1/series", headers=auth(keys["viewer"])).status_code == 200
+
+
+def test_redis_limits_hold_across_replicas(tmp_path: Path, flushed_redis: str) -> None:
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    upgrade(url)
+    settings = Settings(database_url=url, redis_url=flushed_redis, auth_failure_limit=4,
+                        scheduler_enabled=False)
+    db = open_database(settings)
+    try:
+        with _app(settings, db) as one, _app(settings, db) as two:
+            for client in (one, two, one, two):
+                assert client.get("/api/v1/series", headers=auth("vgl_x")).status_code == 401
+            assert one.get("/api/v1/series").status_code == 429
+            assert two.get("/api/v1/series").status_code == 429
+            assert one.app.state.limiter.backend == "redis"  # type: ignore[attr-defined]
+    finally:
+        db.dispose()
+
+
+def test_cli_lists_and_clears_redis_lockouts(tmp_path: Path, flushed_redis: str) -> None:
+    limiter = Limiter(LimitPolicy(auth_failures=1), flushed_redis)
+    limiter.auth_failed("203.0.113.9")
+    limiter.close()
+    env = {"VIGIL_REDIS_URL": flushed_redis, "PATH": "/usr/bin:/bin",
+           "VIGIL_DATA_DIR": str(tmp_path)}
+    vigil = [sys.executable, "-m", "vigil.cli.main", "limits"]
+    listed = subprocess.run([*vigil, "list", "--format", "json"], env=env, capture_output=True,
+                            text=True, check=True)
+    assert [lock["key"] for lock in json.loads(listed.stdout)] == ["auth:203.0.113.9"]
+    table = subprocess.run([*vigil, "list"], env=env, capture_output=True, text=True, check=True)
+    assert "auth:203.0.113.9" in table.stdout
+    assert subprocess.run([*vigil, "clear"], env=env, capture_output=True).returncode == 2
+    cleared = subprocess.run([*vigil, "clear", "auth:203.0.113.9"], env=env,
+                             capture_output=True, text=True, check=True)
+    assert "cleared 1" in cleared.stdout
+    again = subprocess.run([*vigil, "list", "--format", "json"], env=env, capture_output=True,
+                           text=True, check=True)
+    assert json.loads(again.stdout) == []
+
+
+def test_redis_down_keeps_writes_working_and_ready_degraded(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    upgrade(url)
+    settings = Settings(database_url=url, redis_url="redis://127.0.0.1:1/0",
+                        auth_failure_limit=3, scheduler_enabled=False)
+    db = open_database(settings)
+    key = create_key(db, "op", Role.OPERATOR, actor="test").secret
+    try:
+        with _app(settings, db) as client:
+            body = {"series": [{"name": "m", "points": [[NOW, 1.0]]}]}
+            stored = client.post("/api/v1/ingest", headers=auth(key), json=body)
+            assert stored.status_code == 200 and stored.json()["accepted"] == 1
+            ready = client.get("/ready")
+            assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+            # the local limiter still locks brute force out
+            statuses = [client.get("/api/v1/series", headers=auth("vgl_x")).status_code
+                        for _ in range(4)]
+            assert statuses == [401, 401, 401, 429]
+            assert client.app.state.limiter.backend == "degraded"  # type: ignore[attr-defined]
+    finally:
+        db.dispose()
+
+
+def test_the_last_active_admin_key_cannot_be_revoked(
+        client: TestClient, db: Database, keys: dict[str, str], tmp_path: Path,
+        settings: Settings) -> None:
+    admin_id = next(r.id for r in list_keys(db) if r.role == "admin")
+    refused = client.delete(f"/api/v1/keys/{admin_id}", headers=auth(keys["admin"]))
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/last-admin-key")
+    assert client.get("/api/v1/keys", headers=auth(keys["admin"])).status_code == 200
+    env = {"PATH": "/usr/bin:/bin", "VIGIL_DATABASE_URL": settings.effective_database_url(),
+           "VIGIL_DATA_DIR": str(tmp_path)}
+    cli = subprocess.run([sys.executable, "-m", "vigil.cli.main", "keys", "revoke",
+                          str(admin_id)], env=env, capture_output=True, text=True)
+    assert cli.returncode == 2 and "last active admin" in cli.stderr
+    # with a second admin, the first can go
+    second = create_key(db, "second-admin", Role.ADMIN, actor="test")
+    assert client.delete(f"/api/v1/keys/{admin_id}",
+                         headers=auth(second.secret)).status_code == 200
