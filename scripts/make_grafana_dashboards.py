@@ -32,7 +32,8 @@ def panel(pid: int, title: str, exprs: list[tuple[str, str]], unit: str = "short
     }
 
 
-def dashboard(uid: str, title: str, tags: list[str], panels: list[dict[str, Any]]) -> dict[str, Any]:
+def dashboard(uid: str, title: str, tags: list[str],
+              panels: list[dict[str, Any]]) -> dict[str, Any]:
     """A dashboard with a Prometheus data-source variable and a job variable.
 
 Vigil's own `job` label (scheduler job names) arrives as `exported_job` after a scrape.

@@ -10,6 +10,7 @@ from vigil.cli import (
     audit,
     bench,
     db,
+    deploy,
     detect,
     forecast,
     keys,
@@ -39,6 +40,7 @@ scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
 app.add_typer(logs.app, name="logs")
+app.add_typer(deploy.app, name="deploy")
 alerts.register(app)  # alerts, silences, oncall, notify
 forecast.register(app)  # forecast, predictions, slos
 app.add_typer(anomalies.app, name="anomalies")
