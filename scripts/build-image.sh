@@ -64,6 +64,16 @@ if [ -z "$BASE" ]; then
   fi
 fi
 
+# Can this machine run a container at all? (A build runs each RUN step in one.)
+if [ "$TOOL" = podman ]; then
+  probe=(podman run --rm --network=host "$BASE" true)
+else
+  probe=(buildah run --network=host "$(buildah from -q "$BASE")" true)
+fi
+if ! err=$("${probe[@]}" 2>&1); then
+  not_built "$TOOL cannot start a container here, so no RUN step can execute: $(echo "$err" | tail -n 1)"
+fi
+
 build_args=(--build-arg "BASE_IMAGE=$BASE")
 ca=$(python3 -m pip config get global.cert 2>/dev/null || true)
 if [ -n "$ca" ] && [ -f "$ca" ]; then
