@@ -31,7 +31,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL, make_url
 
 from vigil import __version__
-from vigil.storage.database import make_engine
+from vigil.storage.engine import make_engine
 
 FORMAT = "vigil-backup"
 FORMAT_VERSION = 1
