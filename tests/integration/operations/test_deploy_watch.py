@@ -9,7 +9,7 @@ import threading
 
 import httpx
 
-from tests.integration.operations.conftest import RunningVigil
+from tests.integration.operations.running_vigil import RunningVigil
 from tests.support import free_port
 from vigil.services.deploy_watch import Snapshot, Thresholds, judge, parse, quantile
 

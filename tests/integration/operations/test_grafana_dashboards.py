@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.integration.operations.conftest import RunningVigil
+from tests.integration.operations.running_vigil import RunningVigil
 
 GRAFANA = Path(__file__).resolve().parents[3] / "deploy" / "grafana"
 DASHBOARDS = ("system-overview", "app-health", "security", "ml-performance")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.integration.operations.conftest import RunningVigil
+from tests.integration.operations.running_vigil import RunningVigil
 from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
