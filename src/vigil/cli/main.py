@@ -9,6 +9,7 @@ from vigil.cli import (
     anomalies,
     audit,
     bench,
+    bench_forecast,
     db,
     deploy,
     detect,
@@ -36,6 +37,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(limits.app, name="limits")
 app.command("detect")(detect.detect)
 app.add_typer(bench.app, name="bench")
+bench_forecast.register(bench.app)  # bench forecast, bench breach
 scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")

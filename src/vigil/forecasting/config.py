@@ -5,7 +5,8 @@
       history: 7d           # how much history each prediction reads
       max_horizon: 7d       # the longest horizon the API accepts
       level: 0.8            # prediction interval level
-      min_probability: 0.5  # a breach is predicted at this probability or more
+      min_probability: 0.1  # a predicted breach alerts from this probability on ...
+      clear_probability: 0.02  # ... and resolves when it falls below this
       p2_lead_time: 4h      # predicted breaches sooner than this are P2, later ones P3
       targets:
         - name: disk-full
@@ -99,7 +100,8 @@ class ForecastingConfig(_Strict):
     history: Duration = timedelta(days=7)
     max_horizon: Duration = timedelta(days=7)
     level: float = Field(default=0.8, gt=0.0, lt=1.0)
-    min_probability: float = Field(default=0.5, gt=0.0, le=1.0)
+    min_probability: float = Field(default=0.1, gt=0.0, le=1.0)
+    clear_probability: float = Field(default=0.02, ge=0.0, le=1.0)
     p2_lead_time: Duration = timedelta(hours=4)
     targets: list[BreachTargetConfig] = Field(default_factory=list)
     slos: list[SLOConfig] = Field(default_factory=list)
@@ -114,6 +116,8 @@ class ForecastingConfig(_Strict):
         for t in self.targets:
             if t.horizon > self.max_horizon:
                 raise ValueError(f"target {t.name!r}: horizon exceeds max_horizon")
+        if self.clear_probability > self.min_probability:
+            raise ValueError("clear_probability must not exceed min_probability")
         if self.interval < timedelta(seconds=10):
             raise ValueError("interval must be at least 10s")
         return self

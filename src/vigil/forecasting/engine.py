@@ -97,6 +97,16 @@ def candidate_models(y: FloatArray, names: Sequence[str] | None = None) -> list[
     return [m for m in ALL_MODELS if m.name != "count" or is_count_series(y)]
 
 
+def _robust_mae(err: FloatArray, seen: npt.NDArray[np.bool_]) -> float:
+    """Median over origins of each origin's mean absolute error (one bad day cannot decide)."""
+    rows = seen.any(axis=1)
+    if not rows.any():
+        return math.inf
+    per_origin = np.where(seen, np.abs(np.nan_to_num(err)), 0.0).sum(axis=1)[rows] / \
+        seen.sum(axis=1)[rows]
+    return float(np.median(per_origin))
+
+
 def forecast(timestamps: npt.ArrayLike, values: npt.ArrayLike, horizon_seconds: float, *,
              level: float = 0.8, step: float | None = None,
              models: Sequence[str] | None = None,
@@ -137,31 +147,50 @@ def forecast_grid(series: RegularSeries, horizon: int, *, level: float = 0.8,
     target_idx = origins[:, None] + hs[None, :]
     seen = target_idx < n
     actual = np.where(seen, y[np.minimum(target_idx, n - 1)], np.nan)
-    best: tuple[float, ModelSpec, Fitted, FloatArray] | None = None
     scores: dict[str, float] = {}
+    trials: list[tuple[float, ModelSpec, Fitted, FloatArray]] = []
     train_periods = season_periods(series.step, train_end)
+    # Parameters tuned for at least 6 h ahead are steadier than one-step-greedy ones
+    fit_horizon = max(horizon, min(int(6 * 3600 / series.step), train_end // 4))
     for spec in candidates:
         z_all = spec.to_working(y)
-        fitted = fit(spec, z_all[:train_end], train_periods, phase0, horizon)
-        paths = fitted.paths(z_all, train_end, origins, horizon)
-        err = actual - spec.from_working(paths)
-        mae = float(np.abs(err[seen]).mean()) if np.any(seen) else math.inf
+        fitted = fit(spec, z_all[:train_end], train_periods, phase0, fit_horizon)
+        paths = spec.from_working(fitted.paths(z_all, train_end, origins, horizon))
+        mae = _robust_mae(actual - paths, seen)
         scores[spec.name] = round(mae, 9)
-        if best is None or mae < best[0] - 1e-12:
-            working_err = np.where(seen, spec.to_working(np.nan_to_num(actual)) - paths, np.nan)
-            best = (mae, spec, fitted, working_err)
-    assert best is not None
-    _, spec, fitted, working_err = best
-    z_all = spec.to_working(y)
-    final = Fitted(spec, fitted.alpha, fitted.beta, fitted.phi,
-                   periods if (spec.seasonal or spec.naive) else (), phase0)
-    path = final.paths(z_all, n, np.array([n - 1], dtype=np.int64), horizon)[0]
-    scale = float(np.std(np.diff(z_all))) or 1e-9
-    lo_err, hi_err = error_quantiles(working_err, level, horizon, scale)
-    mean = spec.from_working(path)
-    lower = spec.from_working(path + lo_err)
-    upper = spec.from_working(path + hi_err)
+        trials.append((mae, spec, fitted, paths))
+    trials.sort(key=lambda t: t[0])  # stable: ties keep the simpler, earlier model
+    chosen = trials[:1]
+    if len(trials) >= 2:
+        combo = (trials[0][3] + trials[1][3]) / 2.0
+        combo_mae = _robust_mae(actual - combo, seen)
+        scores["combination"] = round(combo_mae, 9)
+        if combo_mae < trials[0][0] - 1e-12:
+            chosen = trials[:2]
+    eval_paths: FloatArray = np.mean(np.stack([t[3] for t in chosen]), axis=0)
+    errors = np.where(seen, actual - eval_paths, np.nan)
+    finals: list[FloatArray] = []
+    for _, spec, fitted, _ in chosen:
+        z_all = spec.to_working(y)
+        final = Fitted(spec, fitted.alpha, fitted.beta, fitted.phi,
+                       periods if (spec.seasonal or spec.naive) else (), phase0)
+        path = final.paths(z_all, n, np.array([n - 1], dtype=np.int64), horizon)[0]
+        finals.append(spec.from_working(path))
+    mean: FloatArray = np.mean(np.stack(finals), axis=0)
+    if len(chosen) == 1 and chosen[0][1].sqrt:  # count model: interval on the sqrt scale
+        spec = chosen[0][1]
+        z_err = np.where(seen, spec.to_working(np.nan_to_num(actual))
+                         - spec.to_working(np.nan_to_num(eval_paths)), np.nan)
+        z_mean = spec.to_working(mean)
+        lo_err, hi_err = error_quantiles(z_err, level, horizon,
+                                         float(np.std(np.diff(spec.to_working(y)))) or 1e-9)
+        lower, upper = spec.from_working(z_mean + lo_err), spec.from_working(z_mean + hi_err)
+    else:
+        lo_err, hi_err = error_quantiles(errors, level, horizon,
+                                         float(np.std(np.diff(y))) or 1e-9)
+        lower, upper = mean + lo_err, mean + hi_err
     if is_count_series(y):  # counts are never negative, whichever model won
         mean, lower, upper = (np.maximum(a, 0.0) for a in (mean, lower, upper))
-    return Forecast(model=spec.name, mean=mean, lower=np.minimum(lower, mean),
+    name = "+".join(t[1].name for t in chosen)
+    return Forecast(model=name, mean=mean, lower=np.minimum(lower, mean),
                     upper=np.maximum(upper, mean), scores=scores, **common)

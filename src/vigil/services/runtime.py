@@ -19,6 +19,7 @@ from vigil.services import alerting, vuln_scans
 from vigil.services.detection_worker import DetectionWorker
 from vigil.services.ingest import IngestReport, ingest
 from vigil.services.lifecycle_jobs import register_lifecycle_jobs
+from vigil.services.predictions import forecasting_job
 from vigil.services.remote_write import RemoteWriteReport, receive_remote_write
 from vigil.services.retention import apply_retention
 from vigil.services.scheduler import Scheduler
@@ -53,6 +54,10 @@ class Runtime:
         self.scheduler.register("alert_history_prune", 86_400.0,
                                 lambda now: alerting.prune_history(self.db, now), delay=300.0)
         register_lifecycle_jobs(self.scheduler, self.db, self.settings, self.config)
+        forecasting = self.config.forecasting
+        if forecasting.targets or forecasting.slos:
+            self.scheduler.register("forecasting", forecasting.interval.total_seconds(),
+                                    forecasting_job(self.db, forecasting), delay=20.0)
         scanning = self.config.vulnerability_scanning
         self.scheduler.register("vulnerability_scans", scanning.interval_minutes * 60.0,
                                 vuln_scans.scheduled_scan_job(self.db, self.settings, self.config),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from vigil.core.types import Severity
 from vigil.storage.models import AnomalyRow
 
 
@@ -45,15 +46,11 @@ class AnomalyFilter:
     status: str | None = None
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _record(row: AnomalyRow) -> AnomalyRecord:
-    return AnomalyRecord(row.id, row.series_id, _aware(row.timestamp), row.value, row.score,
+    return AnomalyRecord(row.id, row.series_id, row.timestamp, row.value, row.score,
                          row.expected_value, row.expected_lower, row.expected_upper,
-                         row.severity, row.detector, row.model_version, row.explanation,
-                         row.status, _aware(row.created_at))
+                         Severity(row.severity).value, row.detector, row.model_version,
+                         row.explanation, row.status, row.created_at)
 
 
 def insert_anomalies(session: Session, rows: Sequence[dict[str, object]]) -> int:

@@ -31,15 +31,11 @@ class StoredState:
     last_ts: float
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def series_after(session: Session, after_id: int, limit: int) -> list[SeriesInfo]:
     """Series with ids above `after_id`, in id order."""
     rows = session.scalars(select(SeriesRow).where(SeriesRow.id > after_id)
                            .order_by(SeriesRow.id).limit(limit))
-    return [SeriesInfo(r.id, r.name, dict(r.labels), _aware(r.created_at)) for r in rows]
+    return [SeriesInfo(r.id, r.name, dict(r.labels), r.created_at) for r in rows]
 
 
 def series_by_ids(session: Session, ids: list[int]) -> list[SeriesInfo]:
@@ -47,7 +43,7 @@ def series_by_ids(session: Session, ids: list[int]) -> list[SeriesInfo]:
     if not ids:
         return []
     rows = session.scalars(select(SeriesRow).where(SeriesRow.id.in_(ids)))
-    return [SeriesInfo(r.id, r.name, dict(r.labels), _aware(r.created_at)) for r in rows]
+    return [SeriesInfo(r.id, r.name, dict(r.labels), r.created_at) for r in rows]
 
 
 def load_state(session: Session, series_id: int, detector: str) -> StoredState | None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from vigil.core.types import Role
 from vigil.storage.models import ApiKeyRow, AuditRow
 
 
@@ -34,17 +35,9 @@ class BootstrapKeyState:
     other_active_admins: int
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _record(row: ApiKeyRow) -> ApiKeyRecord:
-    created = _aware(row.created_at)
-    assert created is not None
-    return ApiKeyRecord(row.id, row.name, row.prefix, row.role, created,
-                        _aware(row.last_used_at), _aware(row.revoked_at), row.bootstrap)
+    return ApiKeyRecord(row.id, row.name, row.prefix, Role(row.role).value, row.created_at,
+                        row.last_used_at, row.revoked_at, row.bootstrap)
 
 
 def add_key(session: Session, name: str, prefix: str, key_hash: str, role: str,

@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -22,6 +21,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from vigil.core.types import Role, Severity
+from vigil.storage.types import UtcDateTime, enum_column
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identities.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -41,7 +43,7 @@ class SeriesRow(Base):
     name: Mapped[str] = mapped_column(String(255), index=True)
     labels_key: Mapped[str] = mapped_column(Text)
     labels: Mapped[dict[str, str]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class SampleRow(Base):
@@ -66,18 +68,18 @@ class AnomalyRow(Base):
     series_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("series.id", ondelete="CASCADE"), index=True
     )
-    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    timestamp: Mapped[datetime] = mapped_column(UtcDateTime)
     value: Mapped[float] = mapped_column(Float)
     score: Mapped[float] = mapped_column(Float)
     expected_value: Mapped[float | None] = mapped_column(Float, nullable=True)
     expected_lower: Mapped[float | None] = mapped_column(Float, nullable=True)
     expected_upper: Mapped[float | None] = mapped_column(Float, nullable=True)
-    severity: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[Severity] = mapped_column(enum_column(Severity, 16))
     detector: Mapped[str] = mapped_column(String(64))
     model_version: Mapped[str] = mapped_column(String(64))
     explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 Index("idx_anomaly_timestamp", AnomalyRow.timestamp)
@@ -94,10 +96,10 @@ class ApiKeyRow(Base):
     name: Mapped[str] = mapped_column(String(255))
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, 16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     bootstrap: Mapped[bool] = mapped_column(default=False)
 
 
@@ -107,7 +109,7 @@ class AuditRow(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(255))
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(255))
@@ -120,8 +122,8 @@ class JobRunRow(Base):
     __tablename__ = "job_runs"
 
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
-    last_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_status: Mapped[str | None] = mapped_column(String(16))
     last_detail: Mapped[str | None] = mapped_column(Text)
 
@@ -138,4 +140,4 @@ class DetectorStateRow(Base):
     model_version: Mapped[str] = mapped_column(String(64))
     state: Mapped[bytes] = mapped_column(LargeBinary)
     last_ts: Mapped[float] = mapped_column(Float)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from vigil.alerting.lifecycle import AlertState
+from vigil.core.types import Priority, Severity
 from vigil.storage.models import Base, BigId
+from vigil.storage.types import UtcDateTime, enum_column
 
 
 class AlertRow(Base):
@@ -26,26 +29,33 @@ class AlertRow(Base):
     rule: Mapped[str] = mapped_column(String(255))
     labels: Mapped[dict[str, str]] = mapped_column(JSON)
     annotations: Mapped[dict[str, str]] = mapped_column(JSON)
-    severity: Mapped[str] = mapped_column(String(16))
-    priority: Mapped[str] = mapped_column(String(4))
-    state: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[Severity] = mapped_column(enum_column(Severity, 16))
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, 4))
+    state: Mapped[AlertState] = mapped_column(enum_column(AlertState, 16))
     value: Mapped[float] = mapped_column(Float)
-    active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+    active_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime,
                                                              nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     resolved_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
     escalation_policy: Mapped[str | None] = mapped_column(String(128), nullable=True)
     escalation_level: Mapped[int] = mapped_column(Integer, default=-1)
     escalation_cycle: Mapped[int] = mapped_column(Integer, default=0)
-    escalation_next_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+    escalation_next_at: Mapped[datetime | None] = mapped_column(UtcDateTime,
                                                                 nullable=True)
     escalation_done: Mapped[bool] = mapped_column(default=False)
     muted: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Optimistic concurrency: every ORM update adds `AND version = <as read>` and bumps it;
+    # no row updated raises StaleDataError. Versions start at 0, as they always have.
+    __mapper_args__ = {
+        "version_id_col": version,
+        "version_id_generator": lambda current: 0 if current is None else current + 1,
+    }
 
 
 Index("idx_alerts_fingerprint", AlertRow.fingerprint)
@@ -60,7 +70,7 @@ class AlertEventRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     alert_id: Mapped[int] = mapped_column(BigId, ForeignKey("alerts.id", ondelete="CASCADE"),
                                           index=True)
-    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
@@ -71,7 +81,7 @@ class NotificationRow(Base):
     __tablename__ = "alert_notifications"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
     kind: Mapped[str] = mapped_column(String(16))
     receiver: Mapped[str] = mapped_column(String(255))
     group_key: Mapped[str] = mapped_column(String(1024))
@@ -94,9 +104,9 @@ class SilenceRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     matchers: Mapped[list[str]] = mapped_column(JSON)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     created_by: Mapped[str] = mapped_column(String(255))
     comment: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

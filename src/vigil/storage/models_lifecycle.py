@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.storage.models import Base, BigId
+from vigil.storage.types import UtcDateTime
 
 
 class AnomalyFeedbackRow(Base):
@@ -32,8 +32,8 @@ class AnomalyFeedbackRow(Base):
         BigId, ForeignKey("series.id", ondelete="CASCADE"), index=True)
     verdict: Mapped[bool] = mapped_column(Boolean)  # True: a real anomaly
     actor: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class MissedAnomalyRow(Base):
@@ -44,11 +44,11 @@ class MissedAnomalyRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     series_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("series.id", ondelete="CASCADE"), index=True)
-    start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    start: Mapped[datetime] = mapped_column(UtcDateTime)
+    end: Mapped[datetime] = mapped_column(UtcDateTime)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     actor: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ModelVersionRow(Base):
@@ -65,14 +65,14 @@ class ModelVersionRow(Base):
     detector_version: Mapped[str] = mapped_column(String(64))
     parameters: Mapped[dict[str, object]] = mapped_column(JSON)
     threshold: Mapped[float] = mapped_column(Float)
-    trained_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    trained_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    trained_from: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    trained_to: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     quality: Mapped[dict[str, object]] = mapped_column(JSON)
     state: Mapped[bytes] = mapped_column(LargeBinary)
     last_ts: Mapped[float | None] = mapped_column(Float, nullable=True)
     promoted: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ActiveModelRow(Base):
@@ -85,7 +85,7 @@ class ActiveModelRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     threshold: Mapped[float] = mapped_column(Float)
     adopted_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DataQualityRow(Base):
@@ -97,7 +97,7 @@ class DataQualityRow(Base):
         BigId, ForeignKey("series.id", ondelete="CASCADE"), primary_key=True)
     score: Mapped[float] = mapped_column(Float)
     components: Mapped[dict[str, object]] = mapped_column(JSON)
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class IngestStatsRow(Base):

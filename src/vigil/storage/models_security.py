@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.storage.models import Base, BigId
+from vigil.storage.types import UtcDateTime
 
 
 class AdvisoryRow(Base):
@@ -20,7 +21,7 @@ class AdvisoryRow(Base):
     aliases: Mapped[list[str]] = mapped_column(JSON)
     summary: Mapped[str] = mapped_column(Text)
     document: Mapped[str] = mapped_column(Text)
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class AdvisoryPackageRow(Base):
@@ -47,8 +48,8 @@ class ScanRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     target: Mapped[str] = mapped_column(String(1024), index=True)
     trigger: Mapped[str] = mapped_column(String(32))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(16))
     packages: Mapped[int] = mapped_column(Integer, default=0)
     findings: Mapped[int] = mapped_column(Integer, default=0)
@@ -78,9 +79,9 @@ class FindingRow(Base):
     summary: Mapped[str] = mapped_column(Text)
     fixed: Mapped[list[str]] = mapped_column(JSON)
     location: Mapped[str] = mapped_column(String(1024))
-    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    fixed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    fixed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_scan_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     suppressed_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     suppressed_until: Mapped[date | None] = mapped_column(Date, nullable=True)

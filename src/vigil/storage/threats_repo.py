@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vigil.core.types import Priority
 from vigil.storage.models_threats import ThreatRow
 
 
@@ -23,18 +24,14 @@ class StoredThreat:
     detected_at: datetime
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _stored(row: ThreatRow) -> StoredThreat:
     data = {"type": row.type, "source_ip": row.source_ip,
-            "first_seen": _aware(row.first_seen).isoformat(),
-            "last_seen": _aware(row.last_seen).isoformat(), "count": row.count,
-            "technique": row.technique, "priority": row.priority, "rule": row.rule,
+            "first_seen": row.first_seen.isoformat(),
+            "last_seen": row.last_seen.isoformat(), "count": row.count,
+            "technique": row.technique, "priority": Priority(row.priority).value, "rule": row.rule,
             "targets": list(row.targets or []), "evidence": list(row.evidence or []),
             "details": dict(row.details or {})}
-    return StoredThreat(row.id, data, row.source, _aware(row.detected_at))
+    return StoredThreat(row.id, data, row.source, row.detected_at)
 
 
 def upsert_threats(session: Session, threats: Iterable[dict[str, Any]], source: str,
@@ -62,10 +59,10 @@ def upsert_threats(session: Session, threats: Iterable[dict[str, Any]], source: 
                 details=t["details"], source=source, detected_at=now))
             inserted += 1
         else:
-            if last > _aware(row.last_seen):
+            if last > row.last_seen:
                 row.last_seen = last
             row.count = max(row.count, int(t["count"]))
-            row.priority = min(row.priority, t["priority"])
+            row.priority = min(row.priority, Priority(t["priority"]))  # "P1" < "P2": most urgent
             row.targets, row.evidence, row.details = t["targets"], t["evidence"], t["details"]
             updated += 1
     session.flush()

@@ -11,6 +11,7 @@ from vigil.alerting.silences import Silence
 from vigil.core.types import Priority
 from vigil.services.alerting.compiled import CompiledAlerting
 from vigil.services.alerting.cycle_state import OPEN_FIRING, EvaluationReport, OpenAlert
+from vigil.services.predictions_alerts import breach_observations
 from vigil.storage import alerting_repo as repo
 from vigil.storage.database import Database
 from vigil.telemetry.logging import log_event
@@ -45,6 +46,7 @@ def update_lifecycle(db: Database, rt: CompiledAlerting, now: datetime, report: 
             signals = repo.anomaly_signals(s, now - lookback)
         report.series = len(samples)
         observations = rt.rules.evaluate(SeriesTable(samples), signals, now, cfg.stale_after)
+        observations.update(breach_observations(s, now))  # proactive alerts (forecasting)
         report.observations = len(observations)
         current: list[OpenAlert] = []
         refreshed: list[Alert] = []

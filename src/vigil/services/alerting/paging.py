@@ -77,16 +77,19 @@ def deliver_page(db: Database, compiled: CompiledAlerting, item: OpenAlert, page
     policy = compiled.cfg.escalation_policies[policy_name]
     receiver = policy.receiver or LOG_ONLY
     key = f"page/{alert.id}/{page.cycle}/{page.level}"
-    with db.session() as s:
-        _, failure = repo.last_delivery(s, receiver, key)
+    sender = compiled.senders[policy.receiver] if policy.receiver is not None else None
+    failure = None  # a logged page cannot fail
+    if sender is not None:
+        with db.session() as s:
+            _, failure = repo.last_delivery(s, receiver, key)
     extra: dict[str, object] = {"policy": policy_name, "level": page.level, "cycle": page.cycle,
                                 "skipped_levels": page.skipped,
                                 "contacts": [asdict(c) for c in contacts]}
     if policy.receiver is None:
         extra["logged_only"] = True
     ctx = Context(receiver, key, now, kind="page", last_failure=failure, extra=extra)
-    sender = compiled.senders[policy.receiver] if policy.receiver is not None else None
-    stages = page_stages(mutes, backoff, down, lambda _n: _unchanged(db, item),
+    held_by = down if sender is not None else ()  # a logged page has no receiver to be down
+    stages = page_stages(mutes, backoff, held_by, lambda _n: _unchanged(db, item),
                          _page_sender(alert, page, policy_name, contacts, sender), recorder)
     run_pipeline(stages, ctx, [notice_of(alert, compiled.cfg.external_url)])
     if ctx.dropped.get(alert.fingerprint) == "acknowledged":

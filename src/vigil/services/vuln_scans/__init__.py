@@ -25,6 +25,7 @@ from vigil.services.vuln_scans.inventory import (
     extract_environment,
     extract_file,
     extract_path,
+    extract_upload,
     load_ignore_file,
     unknown_kind,
 )
@@ -41,7 +42,7 @@ from vigil.services.vuln_scans.scheduled import run_scheduled_scans, scheduled_s
 __all__ = [
     "IMPORT_BATCH", "MAX_INVENTORY_BYTES", "ImportResult", "NoAdvisories", "ScanInputError",
     "advisory_count", "clear_parsed_advisories", "decode_inventory", "extract_environment",
-    "extract_file", "extract_path", "findings_trend", "import_advisories",
+    "extract_file", "extract_path", "extract_upload", "findings_trend", "import_advisories",
     "iter_advisory_files", "list_findings", "list_scans", "load_advisories",
     "load_ignore_file", "publish_findings_metrics", "record_failure", "record_scan",
     "run_scheduled_scans", "scan_extraction", "scan_upload", "scheduled_scan_job",

@@ -80,6 +80,27 @@ def extract_file(path: Path, kind: str | None = None, shown: str | None = None) 
     return result
 
 
+def extract_upload(filename: str, content: bytes, kind: str | None = None) -> Extraction:
+    """Extract an uploaded inventory; the kind comes from `kind`, the name or JSON content."""
+    text = decode_inventory(content, filename)
+    name = os.path.basename(filename)
+    if kind:
+        extractor = extractors.by_kind(kind)
+        if extractor is None:
+            raise ScanInputError(unknown_kind(kind))
+    else:  # the whole name first: `var/lib/dpkg/status` is told by its directory
+        extractor = extractors.detect(filename) or extractors.detect(name)
+    if extractor is None and name.lower().endswith(".json"):
+        try:
+            extractor = extractors.sniff_json(orjson.loads(text))
+        except orjson.JSONDecodeError:
+            extractor = None
+    if extractor is None:
+        raise ScanInputError(f"{name}: unknown inventory kind; pass kind or a known file name")
+    result: Extraction = extractor.extract(text, name, None)
+    return result
+
+
 def extract_path(path: Path, kind: str | None = None) -> Extraction:
     """Extract a file, or every recognised inventory under a directory (skipping vendored dirs).
 

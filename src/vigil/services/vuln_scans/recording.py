@@ -6,15 +6,12 @@ from __future__ import annotations
 import os
 from datetime import UTC, date, datetime
 
-import orjson
-
-from vigil.security import extractors
 from vigil.security.ignore import IgnoreRule
 from vigil.security.model import ExtractError, Extraction, VulnerabilityFinding
 from vigil.security.scanner import ScanReport, scan
 from vigil.services.vuln_scans.advisories import advisory_count, load_advisories
 from vigil.services.vuln_scans.errors import NoAdvisories, ScanInputError
-from vigil.services.vuln_scans.inventory import decode_inventory, unknown_kind
+from vigil.services.vuln_scans.inventory import extract_upload
 from vigil.storage import security_repo as repo
 from vigil.storage.database import Database
 from vigil.telemetry.logging import log_event
@@ -104,22 +101,7 @@ def scan_upload(db: Database, filename: str, content: bytes, kind: str | None = 
     """
     target = target or f"upload:{os.path.basename(filename) or 'upload'}"
     try:
-        text = decode_inventory(content, filename)
-        name = os.path.basename(filename)
-        if kind:
-            extractor = extractors.by_kind(kind)
-            if extractor is None:
-                raise ScanInputError(unknown_kind(kind))
-        else:  # the whole name first: `var/lib/dpkg/status` is told by its directory
-            extractor = extractors.detect(filename) or extractors.detect(name)
-        if extractor is None and name.lower().endswith(".json"):
-            try:
-                extractor = extractors.sniff_json(orjson.loads(text))
-            except orjson.JSONDecodeError:
-                extractor = None
-        if extractor is None:
-            raise ScanInputError(f"{name}: unknown inventory kind; pass kind or a known file name")
-        extraction: Extraction = extractor.extract(text, name, None)
+        extraction = extract_upload(filename, content, kind)
         report = scan_extraction(db, target, extraction)
     except (ExtractError, ScanInputError) as exc:
         record_failure(db, target, trigger, str(exc))

@@ -1,7 +1,7 @@
 """The alert aggregate: alerts (with their escalation state) and their timeline events.
 
-Updates are optimistic (a `version` column): an evaluation never overwrites an operator's
-acknowledgement that landed while it was running.
+Updates are optimistic (the `version` column is the mapper's `version_id_col`): an
+evaluation never overwrites an operator's acknowledgement that landed while it was running.
 """
 
 from __future__ import annotations
@@ -86,15 +86,20 @@ def add_many_events(session: Session, events: Iterable[tuple[int, Event]]) -> No
 
 
 def update_alert(session: Session, alert: Alert, version: int, now: datetime) -> bool:
-    """Write an alert only if nobody changed it since it was read; False when it was."""
+    """Write an alert only if nobody changed it since it was read; False when it was.
+
+    The row is read again under a row lock (PostgreSQL; SQLite has one writer): a newer
+    version means someone else wrote it. The UPDATE itself is versioned by the mapper's
+    `version_id_col` (`... WHERE version = <as read>`, version + 1).
+    """
     assert alert.id is not None
-    table = cast(Table, AlertRow.__table__)
-    result = session.connection().execute(
-        update(table)
-        .where(table.c.id == alert.id, table.c.version == version)
-        .values(**_values(alert, now), version=version + 1)
-    )
-    return bool(result.rowcount == 1)
+    row = session.get(AlertRow, alert.id, with_for_update=True, populate_existing=True)
+    if row is None or row.version != version:
+        return False
+    for key, value in _values(alert, now).items():
+        setattr(row, key, value)
+    session.flush()
+    return True
 
 
 def update_observations(session: Session, alerts: Sequence[Alert], now: datetime) -> None:
@@ -136,7 +141,7 @@ def count_open_by_priority(session: Session) -> dict[str, int]:
     stmt = (select(AlertRow.priority, func.count())
             .where(AlertRow.state.in_([AlertState.FIRING.value, AlertState.ACKNOWLEDGED.value]))
             .group_by(AlertRow.priority))
-    return {str(p): int(n) for p, n in session.execute(stmt)}
+    return {Priority(p).value: int(n) for p, n in session.execute(stmt)}
 
 
 def add_events(session: Session, alert_id: int, events: Iterable[Event]) -> None:
