@@ -12,10 +12,12 @@ from vigil.cli import (
     bench_forecast,
     bench_lifecycle,
     db,
+    deploy,
     detect,
     forecast,
     keys,
     limits,
+    logs,
     models,
     scan,
     serve,
@@ -41,6 +43,8 @@ bench_lifecycle.register(bench.app)  # bench budget, bench feedback
 scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
+app.add_typer(logs.app, name="logs")
+app.add_typer(deploy.app, name="deploy")
 alerts.register(app)  # alerts, silences, oncall, notify
 forecast.register(app)  # forecast, predictions, slos
 app.add_typer(anomalies.app, name="anomalies")
