@@ -33,9 +33,8 @@ def run_once(kernel: ModuleType, ts: np.ndarray, xs: np.ndarray) -> tuple[float,
     outs = [np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.bool_),
             np.zeros(n, dtype=np.int64), np.zeros(n)]
     t0 = time.process_time()
-    kernel.run(ts, xs, DefaultConfig().params(), a["fs"], a["ist"], a["hist"], a["table"],
-               a["ttab"], a["tdays"], a["tlastday"], a["dprof"], a["dcnt"], a["wprof"],
-               a["wcnt"], *outs)
+    params = DefaultConfig().params()  # an older kernel reads the indices it knows
+    kernel.run(ts, xs, params, *a.values(), *outs)  # new_state() is in run()'s order
     return n / max(time.process_time() - t0, 1e-9), np.concatenate(
         [outs[0], outs[1], outs[2], outs[3], outs[5].astype(np.float64)])
 

@@ -2,6 +2,10 @@
 # Install the system binaries Vigil's tests and deploy checks use, when missing:
 #   prometheus, promtool      (Debian package: prometheus)
 #   prometheus-alertmanager, amtool (Debian package: prometheus-alertmanager)
+#   pg_dump, pg_restore, psql (Debian package: postgresql-client; `vigil db backup|restore`
+#                             on PostgreSQL; its major version must be >= the server's)
+# kubectl (for `kubectl kustomize` in the deploy tests) is not taken from Debian: bookworm's
+# kubernetes-client 1.20 is too old for the kustomize tree; the tests say so when it is absent.
 # Idempotent: does nothing when every binary is already on PATH. Never starts the
 # services (tests start their own on free ports); if a package manager started a
 # daemon anyway, it is stopped so nothing keeps ports 9090/9093 bound.
@@ -13,9 +17,11 @@ command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 \
     || missing="$missing prometheus"
 command -v prometheus-alertmanager >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 \
     || missing="$missing prometheus-alertmanager"
+command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 \
+    && command -v psql >/dev/null 2>&1 || missing="$missing postgresql-client"
 
 if [ -z "$missing" ]; then
-    echo "install-system-deps: prometheus and prometheus-alertmanager already installed"
+    echo "install-system-deps: prometheus, prometheus-alertmanager and postgresql-client already installed"
     exit 0
 fi
 
@@ -57,7 +63,7 @@ if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     done
 fi
 
-for bin in prometheus promtool prometheus-alertmanager amtool; do
+for bin in prometheus promtool prometheus-alertmanager amtool pg_dump pg_restore psql; do
     command -v "$bin" >/dev/null 2>&1 || { echo "install-system-deps: $bin still missing" >&2; exit 1; }
 done
 echo "install-system-deps: done ($(prometheus --version 2>&1 | head -n 1))"

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     max_labels_per_series: int = Field(default=32, ge=1)
     max_label_length: int = Field(default=1024, ge=1)
     future_tolerance_seconds: int = Field(default=86_400, ge=0)
+    external_url: str = ""
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    body_timeout_seconds: float = Field(default=60.0, gt=0)
+    max_connections: int = Field(default=1000, ge=1)
     cpu_workers: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2), ge=1)
     cpu_queue: int = Field(default=2, ge=0)
     remote_write_decompression_budget_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)

@@ -47,6 +47,10 @@ def _reference_error(loc: tuple[str | int, ...], message: str) -> ValidationErro
         type=PydanticCustomError("reference", message), loc=loc, input=None)])
 
 
+NoDataPolicy = Literal["keep_firing", "alerting", "resolve"]
+"""What no samples means for a firing threshold alert (Grafana's "no data" state)."""
+
+
 class ThresholdRuleConfig(_Strict):
     """Fire when the latest value of a matching series compares true against a threshold."""
 
@@ -59,6 +63,9 @@ class ThresholdRuleConfig(_Strict):
     severity: Severity = Severity.WARNING
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
+    no_data: NoDataPolicy | None = Field(default=None, description=(
+        "what a firing alert does when its series stops reporting: keep_firing, alerting "
+        "(stays firing, marked no_data) or resolve; default keep_firing for P1, else resolve"))
 
     check_selector = field_validator("selector")(_check_matchers)
 
@@ -308,6 +315,9 @@ class AlertingConfig(_Strict):
     use_defaults: bool = True
     evaluation_interval: Duration = timedelta(seconds=30)
     stale_after: Duration = timedelta(minutes=10)
+    no_data_horizon: Duration = Field(default=timedelta(hours=1), description=(
+        "a series of a rule's metric that reported within this horizon but not within "
+        "stale_after raises VigilNoData; 0 turns VigilNoData off"))
     rules: list[ThresholdRuleConfig] = Field(default_factory=list)
     anomaly_rules: list[AnomalyRuleConfig] = Field(default_factory=list)
     priorities: PriorityConfig | None = None

@@ -21,6 +21,9 @@ from vigil.alerting.fingerprint import fingerprint, series_text
 from vigil.alerting.matchers import Matcher, matches_all, parse_matchers
 from vigil.core.types import Severity
 
+NO_DATA_ALERT = "VigilNoData"
+"""The alert raised for a watched series that stopped reporting."""
+
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
     "==": operator.eq, "!=": operator.ne,
@@ -170,6 +173,34 @@ class ThresholdRule:
                 out.append(obs)
         return out
 
+    def reporting(self, table: SeriesTable, now: datetime, stale_after: timedelta) -> set[str]:
+        """Fingerprints of the rule's series that have fresh data (breaching or not).
+
+        An open alert of this rule whose fingerprint is missing here has no data: its
+        series went quiet, which is not the same as its condition clearing.
+        """
+        block = table.blocks.get(self.cfg.metric)
+        if block is None:
+            return set()
+        fresh = block.ts >= now.timestamp() - stale_after.total_seconds()
+        out: set[str] = set()
+        for i in np.flatnonzero(fresh):
+            selected, _labels, fp = self._identity(int(block.ids[i]), block.labels[i])
+            if selected:
+                out.add(fp)
+        return out
+
+    def silent(self, table: SeriesTable, now: datetime,
+               stale_after: timedelta) -> list[tuple[int, Mapping[str, str], float]]:
+        """(series id, labels, last sample time) of selected series that stopped reporting."""
+        block = table.blocks.get(self.cfg.metric)
+        if block is None:
+            return []
+        stale = block.ts < now.timestamp() - stale_after.total_seconds()
+        return [(int(block.ids[i]), block.labels[i], float(block.ts[i]))
+                for i in np.flatnonzero(stale)
+                if self._identity(int(block.ids[i]), block.labels[i])[0]]
+
     def _identity(self, series_id: int,
                   series_labels: Mapping[str, str]) -> tuple[bool, dict[str, str], str]:
         """Selector verdict, alert labels and fingerprint of a series (cached by id)."""
@@ -242,6 +273,39 @@ class RuleSet:
     def metrics(self) -> set[str]:
         """The metric names threshold rules read."""
         return {r.cfg.metric for r in self.threshold}
+
+    def reporting(self, table: SeriesTable, now: datetime, stale_after: timedelta) -> set[str]:
+        """Fingerprints of every threshold rule's series that have fresh data."""
+        out: set[str] = set()
+        for rule in self.threshold:
+            out |= rule.reporting(table, now, stale_after)
+        return out
+
+    def no_data(self, table: SeriesTable, now: datetime,
+                stale_after: timedelta) -> dict[str, Observation]:
+        """A `VigilNoData` observation for every watched series that went silent.
+
+        Watched series are those a threshold rule selects; silent means the table has
+        a sample of it (within the horizon the caller read) but none within `stale_after`.
+        """
+        out: dict[str, Observation] = {}
+        seen: set[int] = set()
+        for rule in self.threshold:
+            for series_id, labels, last in rule.silent(table, now, stale_after):
+                if series_id in seen:
+                    continue
+                seen.add(series_id)
+                alert = alert_labels(NO_DATA_ALERT, Severity.WARNING, rule.cfg.metric, labels,
+                                     {})
+                since = datetime.fromtimestamp(last, now.tzinfo).isoformat()
+                annotations = {
+                    "summary": f"{alert['series']} has sent no samples since {since}",
+                    "description": f"rule {rule.cfg.name} cannot evaluate it; the "
+                                   "reporter (exporter, agent, remote_write) may be down"}
+                fp = fingerprint(alert)
+                out[fp] = Observation(NO_DATA_ALERT, Severity.WARNING, timedelta(0), alert,
+                                      annotations, now.timestamp() - last, series_id, fp)
+        return out
 
     def evaluate(self, table: SeriesTable, signals: Sequence[AnomalySignal], now: datetime,
                  stale_after: timedelta) -> dict[str, Observation]:

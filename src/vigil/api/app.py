@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from vigil import __version__
-from vigil.api.middleware import AuthMiddleware, BodyLimitMiddleware, MetricsMiddleware
+from vigil.api.middleware import (
+    AuthMiddleware,
+    BodyLimitMiddleware,
+    BodyTimeoutMiddleware,
+    HeadAndUrlMiddleware,
+    MetricsMiddleware,
+)
 from vigil.api.problems import install_problem_handlers
 from vigil.api.routers import (
     alerts,
@@ -69,6 +76,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        status_by_path={prometheus.WRITE_PATH: 400})
     app.add_middleware(AuthMiddleware)  # outside the body limit: authenticate first
+    app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
+    app.add_middleware(HeadAndUrlMiddleware)
     app.add_middleware(MetricsMiddleware)
     for router in (
         system.router,
@@ -86,4 +95,40 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
         scaling.router,
     ):
         app.include_router(router)
+    install_security_scheme(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one `vigil serve --workers N` process: settings and YAML from the environment.
+
+    The parent process has migrated the database and checked the file; every worker runs
+    the scheduler and the detection worker, whose PostgreSQL advisory locks make each
+    job run and each partition score once per deployment.
+    """
+    settings = Settings()
+    config = load_operator_config(settings.config)
+    if settings.external_url and "external_url" not in config.alerting.model_fields_set:
+        config.alerting.external_url = settings.external_url
+    return create_app(settings, config=config)
+
+
+def install_security_scheme(app: FastAPI) -> None:
+    """Declare the bearer API key in OpenAPI (so /docs can authorise) on every /api/v1 route."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            schema.setdefault("components", {})["securitySchemes"] = {"bearerAuth": {
+                "type": "http", "scheme": "bearer", "bearerFormat": "vgl_ API key",
+                "description": "An API key made by `vigil keys create`"}}
+            for path, operations in schema.get("paths", {}).items():
+                if path.startswith("/api/v1"):
+                    for operation in operations.values():
+                        operation["security"] = [{"bearerAuth": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

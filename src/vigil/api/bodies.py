@@ -44,8 +44,18 @@ def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
     return dependency
 
 
-def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
+def optional_json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT | None]]:
+    """Like `json_body`, for a route whose body may be left out (None then)."""
+
+    async def dependency(request: Request) -> ModelT | None:
+        raw = await request.body()
+        return parse_json_body(model, raw) if raw.strip() else None
+
+    return dependency
+
+
+def openapi_body(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
     """The `openapi_extra` that documents a JSON body read by `json_body`."""
-    return {"requestBody": {"required": True, "content": {"application/json": {
+    return {"requestBody": {"required": required, "content": {"application/json": {
         "schema": model.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
 

@@ -79,25 +79,28 @@ def client_address(request: Request) -> str:
 
 
 def authenticate_request(request: Request) -> Principal:
-    """Who sends this request: 429 while its address is locked out, 401 (logged) on a bad key.
+    """Who sends this request: 401 (logged) on a bad key, 429 while its address is locked out.
 
     Runs before the body is read (see `AuthMiddleware`), so an unauthenticated caller
-    costs one hash lookup whatever it sends.
+    costs one hash lookup whatever it sends. A lockout refuses the failed attempts of
+    an address, never a valid key: clients behind the same NAT or proxy as an attacker
+    keep working.
     """
     limiter = getattr(request.app.state, "limiter", None)
-    address = client_address(request)
-    if limiter is not None:
-        locked = limiter.auth_locked(address)
-        if locked is not None:
-            AUTH_FAILURES.labels(reason="locked_out").inc()
-            raise ProblemError(429, "too-many-auth-failures", "Too many requests",
-                               "too many failed authentications from this address; retry "
-                               f"in {math.ceil(locked)} s",
-                               headers={"Retry-After": str(max(1, math.ceil(locked)))})
     try:
         return authenticate(get_database(request), _bearer(request))
     except AuthError as exc:
         if limiter is not None:
+            address = client_address(request)
+            locked = limiter.auth_locked(address)
+            if locked is not None:
+                AUTH_FAILURES.labels(reason="locked_out").inc()
+                AUTH_WINDOW.record(True)
+                raise ProblemError(429, "too-many-auth-failures", "Too many requests",
+                                   "too many failed authentications from this address; "
+                                   f"retry in {math.ceil(locked)} s",
+                                   headers={"Retry-After": str(max(1, math.ceil(locked)))}) \
+                    from None
             limiter.auth_failed(address)
         messages = {"missing": "send an API key as 'Authorization: Bearer <key>'",
                     "invalid": "the API key is not valid",

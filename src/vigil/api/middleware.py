@@ -183,3 +183,109 @@ class AuthMiddleware:
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
+
+
+class BodyTimeout(Exception):
+    """Raised inside receive() when a request body takes longer than allowed to arrive."""
+
+
+class BodyTimeoutMiddleware:
+    """Answer 408 when a request body is not fully received within `seconds` of the first read.
+
+    A client that trickles its body otherwise holds a connection, a task and the
+    bytes so far for as long as it likes (nginx's `client_body_timeout`).
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap one request."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        import anyio
+
+        deadline: float | None = None
+        started = False
+
+        async def timed_receive() -> Message:
+            nonlocal deadline
+            if deadline is None:
+                deadline = anyio.current_time() + self.seconds
+            remaining = deadline - anyio.current_time()
+            with anyio.move_on_after(max(remaining, 0.0)) as scope_:
+                message = await receive()
+            if scope_.cancelled_caught:
+                raise BodyTimeout()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, tracking_send)
+        except BodyTimeout:
+            log_event("http_body_timeout", "INFO", path=scope.get("path", ""),
+                      timeout_seconds=self.seconds)
+            if not started:
+                body = orjson.dumps({"type": TYPE_BASE + "request-timeout",
+                                     "title": "Request timeout", "status": 408,
+                                     "detail": f"the request body did not arrive within "
+                                               f"{self.seconds:g} s"})
+                await send({"type": "http.response.start", "status": 408,
+                            "headers": [(b"content-type", PROBLEM_JSON.encode()),
+                                        (b"content-length", str(len(body)).encode()),
+                                        (b"connection", b"close")]})
+                await send({"type": "http.response.body", "body": body})
+
+
+MAX_URL_BYTES = 8192
+"""The longest path plus query string accepted (nginx's default large header buffer)."""
+
+
+class HeadAndUrlMiddleware:
+    """HEAD on a GET route answers like GET without a body; an oversize URL gets 414.
+
+    Starlette routes declared for GET refuse HEAD with 405; HTTP says HEAD is GET
+    without the body (RFC 9110 §9.3.2), which is what monitors and caches send.
+    """
+
+    def __init__(self, app: ASGIApp, max_url_bytes: int = MAX_URL_BYTES) -> None:
+        self.app = app
+        self.max_url_bytes = max_url_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap one request."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        url_bytes = len(scope.get("raw_path") or scope.get("path", "").encode()) \
+            + len(scope.get("query_string", b""))
+        if url_bytes > self.max_url_bytes:
+            body = orjson.dumps({"type": TYPE_BASE + "uri-too-long", "title": "URI too long",
+                                 "status": 414,
+                                 "detail": f"the URL is {url_bytes} bytes; at most "
+                                           f"{self.max_url_bytes} are accepted"})
+            await send({"type": "http.response.start", "status": 414,
+                        "headers": [(b"content-type", PROBLEM_JSON.encode()),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body",
+                        "body": b"" if scope.get("method") == "HEAD" else body})
+            return
+        if scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def bodiless_send(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, bodiless_send)

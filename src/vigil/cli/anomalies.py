@@ -63,14 +63,13 @@ def missed(
     from vigil.services import feedback
 
     try:
-        t0, t1 = parse_timestamp(start), parse_timestamp(end)
-    except ValueError as exc:
+        t0 = datetime.fromtimestamp(parse_timestamp(start), UTC)
+        t1 = datetime.fromtimestamp(parse_timestamp(end), UTC)
+    except (ValueError, OverflowError, OSError) as exc:
         fail_usage(f"--from/--to: {exc}")
     settings = cli_settings()
     try:
-        result = feedback.mark_missed(ready_database(), series_id,
-                                      datetime.fromtimestamp(t0, UTC),
-                                      datetime.fromtimestamp(t1, UTC), note, actor(),
+        result = feedback.mark_missed(ready_database(), series_id, t0, t1, note, actor(),
                                       settings.retention_days, datetime.now(UTC))
     except feedback.InvalidRange as exc:
         fail_usage(f"--{exc.field}: {exc}")

@@ -12,8 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from vigil.cli.common import (
+    BENCH_NAMES,
     DEFAULT_DETECTOR,
-    DETECTOR_NAMES,
     OutputFormat,
     err_console,
     fail_usage,
@@ -74,7 +74,7 @@ def _table(res: BenchResult) -> Table:
 def nab(
     nab_root: Path = typer.Option(..., "--nab-root", help="Folder with data/ and labels/"),
     detector: str = typer.Option(DEFAULT_DETECTOR, "--detector",
-                                 help="One of: " + ", ".join(DETECTOR_NAMES)),
+                                 help="One of: " + ", ".join(BENCH_NAMES)),
     results_dir: Path = typer.Option(Path("results"), "--results-dir",
                                      help="Where NAB-format result CSVs are written"),
     fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
@@ -86,21 +86,22 @@ def nab(
                               "among per fold (besides --detector)"),
 ) -> None:
     """Run a detector causally over every labelled NAB file, write results, print scores."""
-    from vigil.detection.registry import DETECTORS
     from vigil.evaluation.bench import run_nab
     from vigil.evaluation.corpus import CorpusError, NabFile
+    from vigil.evaluation.variants import candidate_names
     from vigil.telemetry.logging import log_event
 
-    if detector not in DETECTORS:
-        fail_usage(f"--detector: unknown detector {detector!r}; known: {', '.join(DETECTORS)}")
+    known = candidate_names()
+    if detector not in known:
+        fail_usage(f"--detector: unknown detector {detector!r}; known: {', '.join(known)}")
     if not nab_root.is_dir():
         fail_usage(f"--nab-root: {nab_root} is not a directory")
     if cv not in (None, "category"):
         fail_usage(f"--cv: only 'category' is supported, not {cv!r}")
     grid = [g.strip() for g in cv_grid.split(",") if g.strip()]
     for g in grid:
-        if g not in DETECTORS:
-            fail_usage(f"--cv-grid: unknown detector {g!r}; known: {', '.join(DETECTORS)}")
+        if g not in known:
+            fail_usage(f"--cv-grid: unknown detector {g!r}; known: {', '.join(known)}")
     if grid and cv is None:
         fail_usage("--cv-grid needs --cv category")
     try:
@@ -131,3 +132,57 @@ def nab(
         Console().print(_table(res))
         if res.cv is not None:
             Console().print(_cv_table(res))
+
+
+@app.command("synth")
+def synth(
+    out: Path = typer.Option(Path("synth-corpus"), "--out",
+                             help="Folder the corpus is written to (NAB layout)"),
+    seed: int = typer.Option(0, "--seed", help="Generator seed (same seed, same corpus)"),
+    traces: Path | None = typer.Option(None, "--traces",
+                                       help="Folder with the request-rate traces "
+                                            "(nasa_http_1995_per_minute.csv, ...)"),
+    detectors: str = typer.Option("all", "--detectors",
+                                  help="Comma-separated detectors or ablations, or 'all' "
+                                       "registered detectors"),
+    results_dir: Path = typer.Option(Path("results-synth"), "--results-dir"),
+    fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
+) -> None:
+    """Write the seeded synthetic ops corpus and score detectors on it with NAB's rules."""
+    from vigil.detection.registry import DETECTORS
+    from vigil.evaluation.bench import run_nab
+    from vigil.evaluation.synth import write_corpus
+    from vigil.evaluation.variants import candidate_names
+    from vigil.telemetry.logging import log_event
+
+    known = candidate_names()
+    names = list(DETECTORS) if detectors == "all" else [
+        d.strip() for d in detectors.split(",") if d.strip()]
+    for d in names:
+        if d not in known:
+            fail_usage(f"--detectors: unknown detector {d!r}; known: {', '.join(known)}")
+    if traces is not None and not traces.is_dir():
+        fail_usage(f"--traces: {traces} is not a directory")
+    try:
+        write_corpus(out, seed, traces)
+    except OSError as exc:
+        fail_usage(f"--out: cannot write the corpus: {exc}")
+    table = Table(title=f"Synthetic ops corpus (seed {seed}, {out})")
+    for col in ("detector", "standard", "low FP", "low FN", "CV mean (std)", "CV pooled (std)"):
+        table.add_column(col, justify="left" if col == "detector" else "right")
+    for name in names:
+        res = run_nab(out, name, results_dir, cv=True)
+        summary = res.summary()
+        cv = summary.pop("cv")["standard"]
+        line = {**summary, "corpus": "synth", "seed": seed, "cv_standard_mean": cv["mean"],
+                "cv_standard_pooled": cv["pooled"]}
+        log_event("Benchmark completed", benchmark="synth", **line)
+        if fmt is OutputFormat.JSON:
+            typer.echo(json.dumps(line))
+        else:
+            table.add_row(name, f"{summary['standard']:.2f}",
+                          f"{summary['reward_low_FP_rate']:.2f}",
+                          f"{summary['reward_low_FN_rate']:.2f}", f"{cv['mean']:.2f}",
+                          f"{cv['pooled']:.2f}")
+    if fmt is OutputFormat.TABLE:
+        Console().print(table)

@@ -23,8 +23,10 @@ err_console = Console(stderr=True, soft_wrap=True)  # never break paths or messa
 # The names in vigil.detection.registry.DETECTORS, for option defaults and help texts
 # without importing the detectors (numpy, numba); a unit test keeps the two in step.
 DEFAULT_DETECTOR = "vigil"
-DETECTOR_NAMES = ("vigil", "vigilnotod", "vigilnojump", "vigilnorarity", "vigilnoops",
-                  "vigilnoagree", "novelty", "zscore")
+DETECTOR_NAMES = ("vigil", "novelty", "zscore")
+# ... and the ablations of vigil.evaluation.variants, which only the benchmarks accept
+BENCH_NAMES = (*DETECTOR_NAMES, "vigilnotod", "vigilnojump", "vigilnorarity", "vigilnoops",
+               "vigilnoagree", "vigilnores", "vigilnooutage")
 
 
 class OutputFormat(str, Enum):

@@ -10,12 +10,15 @@ from vigil.cli import (
     audit,
     bench,
     bench_forecast,
+    bench_lifecycle,
     bench_scaling,
     db,
+    deploy,
     detect,
     forecast,
     keys,
     limits,
+    logs,
     models,
     scale,
     scan,
@@ -38,10 +41,13 @@ app.add_typer(limits.app, name="limits")
 app.command("detect")(detect.detect)
 app.add_typer(bench.app, name="bench")
 bench_forecast.register(bench.app)  # bench forecast, bench breach
+bench_lifecycle.register(bench.app)  # bench budget, bench feedback
 bench_scaling.register(bench.app)  # bench scaling
 scan.register(app)  # scan, advisories
 app.add_typer(threats.app, name="threats")
 app.add_typer(audit.app, name="audit")
+app.add_typer(logs.app, name="logs")
+app.add_typer(deploy.app, name="deploy")
 alerts.register(app)  # alerts, silences, oncall, notify
 forecast.register(app)  # forecast, predictions, slos
 app.add_typer(anomalies.app, name="anomalies")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -13,18 +14,23 @@ from vigil.cli.common import err_console, fail_usage
 from vigil.cli.context import cli_database, cli_settings, one_line
 
 if TYPE_CHECKING:
+    from vigil.config import OperatorConfig
     from vigil.storage.database import Database
 
 
 def serve(
     host: str = typer.Option(None, "--host", help="Address to bind (default 127.0.0.1)"),
     port: int = typer.Option(None, "--port", help="Port (default 8000)", min=0, max=65535),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help=(
+        "API processes sharing the port (PostgreSQL only); scheduled jobs and detection "
+        "partitions still run once per deployment (advisory locks)")),
 ) -> None:
-    """Run Vigil: the API, the detection worker and the scheduler in one process."""
+    """Run Vigil: the API, the detection worker and the scheduler (in one or N processes)."""
     import uvicorn
     from sqlalchemy.exc import SQLAlchemyError
 
     from vigil.api.app import create_app
+    from vigil.api.server_protocol import protocol_with_header_timeout
     from vigil.config import ConfigError, load_operator_config
     from vigil.services.keys import ensure_bootstrap_admin
     from vigil.storage.migrate import upgrade
@@ -36,8 +42,12 @@ def serve(
         config = load_operator_config(settings.config)
     except ConfigError as exc:
         fail_usage(str(exc))
+    if workers > 1 and not settings.is_postgres:
+        fail_usage("--workers above 1 needs PostgreSQL (VIGIL_DATABASE_URL): a SQLite file "
+                   "is served by one process, and its jobs have no advisory locks")
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
+    use_external_url(config, settings.external_url or bind_url(bind_host, bind_port))
     _check_can_listen(bind_host, bind_port)
     try:
         upgrade(settings.effective_database_url())
@@ -51,9 +61,20 @@ def serve(
         announce_first_admin_key(db, settings.data_dir / "admin.key", secret)
     log_event("server_starting", host=bind_host, port=bind_port,
               database=settings.effective_database_url().split(":")[0])
-    app = create_app(settings, db=db, config=config)
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False,
-                server_header=False)
+    options: dict[str, Any] = {
+        "host": bind_host, "port": bind_port, "log_level": "warning", "access_log": False,
+        "server_header": False, "limit_concurrency": settings.max_connections,
+        "timeout_keep_alive": 5}
+    if workers == 1:
+        app = create_app(settings, db=db, config=config)
+        uvicorn.run(app, http=protocol_with_header_timeout(settings.header_timeout_seconds),
+                    **options)
+        return
+    db.dispose()
+    # each worker process builds its own app from the environment (settings, YAML file)
+    os.environ["VIGIL_EXTERNAL_URL"] = config.alerting.external_url
+    uvicorn.run("vigil.api.app:app_from_environment", factory=True, workers=workers,
+                http="vigil.api.server_protocol:EnvironmentHeaderTimeoutProtocol", **options)
 
 
 def announce_first_admin_key(db: Database, key_file: Path, secret: str) -> None:
@@ -85,6 +106,21 @@ def announce_first_admin_key(db: Database, key_file: Path, secret: str) -> None:
         log_event("ERROR", "ERROR", message=f"the first admin key could not be written to "
                   f"{key_file} and stderr is not a terminal, so it was revoked; create one "
                   "with `vigil keys create --role admin --name <who>`")
+
+
+def bind_url(host: str, port: int) -> str:
+    """The URL this server answers on: the bind address, or this host's name for a wildcard."""
+    if host in {"0.0.0.0", "::", ""}:
+        host = socket.getfqdn()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def use_external_url(config: OperatorConfig, url: str) -> None:
+    """Links in notifications point at `url` unless the operator file sets external_url."""
+    if "external_url" not in config.alerting.model_fields_set:
+        config.alerting.external_url = url
 
 
 def _check_can_listen(host: str, port: int) -> None:

@@ -34,6 +34,14 @@ app = typer.Typer(help="Threats in auth and access logs: scan files, list stored
                   no_args_is_help=True)
 
 
+class Mode(str, Enum):
+    """What counts as an auth attempt, as fail2ban's modes define it."""
+
+    NORMAL = "normal"
+    AGGRESSIVE = "aggressive"
+    DDOS = "ddos"
+
+
 class Suggest(str, Enum):
     """Formats of the suggested deny list."""
 
@@ -75,6 +83,10 @@ def scan(
     year: int | None = typer.Option(None, "--year", min=1970, max=9998,
                                     help="Year of the first syslog line (default: file mtime)"),
     interval: float = typer.Option(5.0, "--interval", help="--follow: seconds between reports"),
+    mode: Mode | None = typer.Option(None, "--mode",
+                                     help="normal (auth failures), ddos (+ pre-auth noise), "
+                                          "aggressive (ddos + negotiation failures); "
+                                          "default: threats.mode of the config, else normal"),
     store: bool = typer.Option(False, "--store",
                                help="Store the threats in Vigil's database and raise the "
                                     "P1 through its alert rules"),
@@ -87,6 +99,8 @@ def scan(
     settings = cli_settings()
     try:
         rules = service.threats_config(settings, config)
+        if mode is not None:
+            rules = rules.model_copy(update={"mode": mode.value})
         sigma_paths: list[str | Path] = [*rules.sigma_rules, *sigma]  # configured, plus --sigma
         sigma_rules = service.load_sigma_paths(sigma_paths) if sigma_paths else None
     except (ConfigError, SigmaRuleError, service.InputError) as exc:
@@ -234,3 +248,22 @@ def list_cmd(
             r.id, d["priority"], d["type"], d["source_ip"], d["count"], d["first_seen"][:19],
             d["last_seen"][:19])))
     print_table(table)
+
+
+@app.command("score")
+def score_cmd(
+    files: list[Path] = typer.Argument(..., help="Annotated logs (`# failJSON:` before lines)"),
+    mode: Mode = typer.Option(Mode.NORMAL, "--mode", help="normal, ddos or aggressive"),
+    year: int | None = typer.Option(None, "--year", min=1970, max=9998,
+                                    help="Year of the first syslog line (default: file mtime)"),
+) -> None:
+    """Recall and precision of the auth-log parsers on annotated logs (one JSON per file)."""
+    from vigil.services import threats as service
+
+    reference = datetime(year, 12, 31, 23, 59, tzinfo=UTC) if year else None
+    try:
+        for path in files:
+            result = service.score_annotated(path, mode.value, reference)
+            typer.echo(json.dumps({"file": str(path), "mode": mode.value, **result}))
+    except service.InputError as exc:
+        fail_usage(str(exc))

@@ -196,10 +196,15 @@ def _varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
             raise RemoteWriteError("malformed protobuf: varint longer than 10 bytes")
 
 
+_MAX_FIELD_NUMBER = (1 << 29) - 1  # protobuf's largest field number
+
+
 def _skip_field(buf: bytes, pos: int, end: int, tag: int) -> int:
-    """Skip the value of an unknown field (refusing field number 0, as protobuf does)."""
+    """Skip the value of an unknown field (refusing field numbers protobuf refuses)."""
     if tag < 8:
         raise RemoteWriteError("malformed protobuf: field number 0")
+    if tag >> 3 > _MAX_FIELD_NUMBER:
+        raise RemoteWriteError(f"malformed protobuf: field number {tag >> 3} is out of range")
     return _skip(buf, pos, end, tag & 7)
 
 

@@ -86,6 +86,11 @@ def vuln_level_of_score(score: float) -> str:
     return "LOW"
 
 
+def effective_vuln_level(level: str, unknown_as: str = "UNKNOWN") -> str:
+    """The level a finding counts as for gates and alert rules: UNKNOWN becomes `unknown_as`."""
+    return unknown_as.upper() if level.upper() == "UNKNOWN" else level
+
+
 def priority_rank(priority: Priority) -> int:
     """Urgency order of a priority: P1 is 1 (most urgent) … P4 is 4."""
     return _PRIORITY_RANK[priority]

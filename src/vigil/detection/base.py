@@ -23,6 +23,7 @@ from vigil.detection.kernel import K_MISSING as K_MISSING
 from vigil.detection.kernel import K_NEW_HIGH as K_NEW_HIGH
 from vigil.detection.kernel import K_NEW_LOW as K_NEW_LOW
 from vigil.detection.kernel import K_NONE as K_NONE
+from vigil.detection.kernel import K_OUTAGE as K_OUTAGE
 from vigil.detection.kernel import K_PATTERN as K_PATTERN
 from vigil.detection.kernel import K_RESIDUAL as K_RESIDUAL
 from vigil.detection.kernel import K_SIZE as K_SIZE
@@ -34,7 +35,7 @@ FloatArray = npt.NDArray[np.float64]
 # kernel module: everything its compiled code reads must live in that one file
 # (numba's on-disk cache is keyed on it alone).
 # Findings about size (not shape) are never capped by the band check.
-_SIZE_KINDS = (K_RESIDUAL, K_DRIFT, K_SIZE)
+_SIZE_KINDS = (K_RESIDUAL, K_DRIFT, K_SIZE, K_OUTAGE)
 
 BAND_MARGIN = 0.25
 

@@ -1,7 +1,8 @@
 """Firing thresholds from an alert budget ("about N anomalies per series per week").
 
 The threshold is set from the score distribution of a series' clean history so that
-the number of scores at or above it, spread over the history's span, is the budget.
+the number of anomalies (runs of consecutive points at or above it) spread over the
+history's span is the budget.
 Operator feedback then moves it within bounds: a threshold is chosen that
 mis-classifies the fewest labelled points (false positives above it, true positives
 and missed ranges below it), nearest to the budget's threshold on ties.
@@ -16,23 +17,43 @@ import numpy as np
 import numpy.typing as npt
 
 WEEK = 7 * 86_400.0
-FLOOR = 0.05
+FLOOR = 0.01
 CEILING = 0.995
+
+
+def count_events(fire: npt.ArrayLike) -> int:
+    """Anomalies as an operator counts them: runs of consecutive firing points."""
+    f = np.asarray(fire, dtype=bool)
+    return int(f[0]) + int(np.sum(f[1:] & ~f[:-1])) if f.size else 0
 
 
 def threshold_for_budget(scores: npt.ArrayLike, span_seconds: float, per_week: float,
                          floor: float = FLOOR, ceiling: float = CEILING) -> float:
-    """The score above which about `per_week` points per week of `span_seconds` fire."""
-    s = np.sort(np.asarray(scores, dtype=np.float64)[np.isfinite(scores)])[::-1]
+    """The score at which about `per_week` anomalies (runs of firing points) per week fire.
+
+    `scores` are in time order over `span_seconds`; a binary search over the distinct
+    scores finds the lowest threshold that fires no more than the budget.
+    """
+    s = np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=0.0)
     if s.size == 0 or span_seconds <= 0:
         return ceiling
-    wanted = round(per_week * span_seconds / WEEK)
-    if wanted <= 0:
-        cut = float(s[0]) + (1.0 - float(s[0])) / 2.0
-    elif wanted >= s.size:
-        cut = floor
-    else:
-        cut = (float(s[wanted - 1]) + float(s[wanted])) / 2.0
+    wanted = per_week * span_seconds / WEEK
+    levels = np.unique(s[s > 0])  # ascending
+    if levels.size == 0:
+        return ceiling
+    lo, hi = 0, levels.size - 1  # find the smallest level with events <= wanted
+    if count_events(s >= levels[hi]) > wanted:
+        return float(np.clip(levels[hi] + (1.0 - levels[hi]) / 2.0, floor, ceiling))
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if count_events(s >= levels[mid]) <= wanted:
+            hi = mid
+        else:
+            lo = mid + 1
+    cut = float(levels[lo])
+    if lo > 0 and abs(count_events(s >= levels[lo - 1]) - wanted) < \
+            abs(count_events(s >= cut) - wanted):
+        cut = float(levels[lo - 1])  # one step lower is closer to the budget
     return float(np.clip(cut, floor, ceiling))
 
 
@@ -50,6 +71,10 @@ def adjust_for_feedback(base: float, true_scores: Sequence[float],
                         ceiling: float = CEILING) -> Adjustment:
     """Move `base` by at most `max_shift` to mis-classify the fewest labelled points.
 
+    Ties go to the threshold that leaves the mislabelled points least far on the wrong
+    side (so a false positive out of reach still raises the threshold to the bound),
+    then to the one nearest `base`.
+
     `true_scores` / `false_scores`: scores of anomalies labelled true / false positive;
     `missed_scores`: the highest score inside each missed range. A false positive
     counts when at or above the threshold, a true positive or a missed range when below.
@@ -66,7 +91,10 @@ def adjust_for_feedback(base: float, true_scores: Sequence[float],
     def errors(t: float) -> int:
         return int(np.sum(fp >= t)) + int(np.sum(keep < t))
 
-    best = min(candidates, key=lambda t: (errors(t), abs(t - base)))
+    def shortfall(t: float) -> float:  # how far the mislabelled points are on the wrong side
+        return float(np.sum(np.maximum(fp - t, 0.0)) + np.sum(np.maximum(t - keep, 0.0)))
+
+    best = min(candidates, key=lambda t: (errors(t), round(shortfall(t), 9), abs(t - base)))
     if best > base:
         why = f"raised by {best - base:.3f}: {errors(base) - errors(best)} fewer mislabelled"
     elif best < base:

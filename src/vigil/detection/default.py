@@ -7,6 +7,7 @@ docs/detection.md.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from vigil.detection.base import (
     K_DRIFT,
     K_NEW_HIGH,
     K_NEW_LOW,
+    K_OUTAGE,
     K_PATTERN,
     K_RESIDUAL,
     K_SIZE,
@@ -29,8 +31,9 @@ from vigil.detection.base import (
     Detector,
     explain_generic,
 )
-from vigil.detection.state import StateError, dump_state, load_state
+from vigil.detection.state import STATE_FORMAT, StateError, dump_state, load_state
 
+_log = logging.getLogger(__name__)
 _DAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 
 
@@ -80,10 +83,13 @@ class DefaultConfig:
     band_sigmas: float = 3.0
     residual_weight: float = 0.3
     residual_z: float = 4.0
-    residual_span: float = 6.0
+    residual_span: float = 72.0     # points (6 until the synthetic corpus: it fired on noise)
     drift_weight: float = 0.3
     drift_sigmas: float = 4.0
     drift_rate: float = 0.002
+    # outages: a never-negative series whose recent mean (half an hour) stays below
+    # this share of its usual level for the time of day is reported hourly (0: off)
+    outage_share: float = 0.1
     # input handling
     gap_steps: float = 12.0           # a gap of this many typical steps resets the context
     counters: bool = True             # score the rate of monotone counters
@@ -155,6 +161,7 @@ PARAM_TABLE: tuple[tuple[int, str, Callable[[Any], float]], ...] = (
     (K.P_MATURE, "maturity", _same),
     (K.P_SIZE_AT, "size_at", _at_least(0.0)),
     (K.P_SIZE_ESC, "size_escalate", _same),
+    (K.P_OUTAGE, "outage_share", _at_least(0.0)),
 )
 
 
@@ -166,6 +173,18 @@ _REASONS = {
     K_RESIDUAL: "far from the seasonal expectation",
     K_DRIFT: "the level has drifted far from its usual value",
     K_SIZE: "far outside the expected band",
+    K_OUTAGE: "far below the usual level for this time of day for a while (an outage?); "
+              "repeated at most hourly while it lasts",
+}
+
+
+# Why a point that stood out scored low (the kernel's QUIET_* reasons).
+_QUIET = {
+    K.QUIET_RESTING: "not scored: resting after an alert (one alert per event; "
+                     "a stronger event breaks through)",
+    K.QUIET_RARITY: "damped: this series had a similar novelty recently (rarity)",
+    K.QUIET_OUTAGE: "held: the outage reported above goes on (reminders hourly)",
+    K.QUIET_SEEN: "outside the band, but values like it were seen before in this series",
 }
 
 
@@ -217,8 +236,8 @@ class NoveltyDetector(Detector):
             a = self._arrays
             K.run(ts, xs, self._params, a["fs"], a["ist"], a["hist"], a["table"], a["ttab"],
                   a["tdays"], a["tlastday"], a["dprof"], a["dcnt"], a["wprof"], a["wcnt"],
-                  out.scores, out.expected, out.lower, out.upper, out.warming_up, out.kinds,
-                  observed)
+                  a["out"], a["tref"], out.scores, out.expected, out.lower, out.upper,
+                  out.warming_up, out.kinds, observed)
         return out
 
     def update(self, timestamp: float, value: float) -> DetectionResult:
@@ -234,19 +253,21 @@ class NoveltyDetector(Detector):
         assert one.observed is not None
         K.run(one.timestamps, one.values, self._params, a["fs"], a["ist"], a["hist"], a["table"],
               a["ttab"], a["tdays"], a["tlastday"], a["dprof"], a["dcnt"], a["wprof"], a["wcnt"],
-              one.scores, one.expected, one.lower, one.upper, one.warming_up, one.kinds,
-              one.observed)
+              a["out"], a["tref"], one.scores, one.expected, one.lower, one.upper,
+              one.warming_up, one.kinds, one.observed)
         return one.result(0, self.explain)
 
     def explain(self, batch: BatchResult, i: int) -> str:
         """One line: value vs expected band in its seasonal context, and why."""
         code = int(batch.kinds[i])
-        kind, ctx = code & 15, code >> 4
+        kind, ctx, quiet = code & 15, (code >> K.CTX_SHIFT) & 15, code >> K.QUIET_SHIFT
         unit = "/s" if self.is_counter else ""
         text = explain_generic(batch, i, context_label(float(batch.timestamps[i]), ctx), unit)
         reason = _REASONS.get(kind)
         if reason and float(batch.scores[i]) > 0.0:
             text += f": {reason}"
+        elif quiet in _QUIET:
+            text += f": {_QUIET[quiet]}"
         return text
 
     @property
@@ -281,6 +302,12 @@ class NoveltyDetector(Detector):
         expected = K.new_state(int(det._params[K.P_K]))
         if fmt == 1:
             arrays = _migrate_v1(arrays, expected)
+        if fmt in (1, 2):
+            # formats 1-2 had no outage state: it starts fresh and the time-of-day
+            # reference re-learns from the next points (the rule is silent until then)
+            _log.info("detector state format %d upgraded to %d: outage reference "
+                      "re-learns from new points", fmt, STATE_FORMAT)
+            arrays = {**arrays, "out": expected["out"], "tref": expected["tref"]}
         for key, ref in expected.items():
             arr = arrays.get(key)
             if arr is None or arr.shape != ref.shape or arr.dtype != ref.dtype:

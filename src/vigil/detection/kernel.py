@@ -74,6 +74,7 @@ K_MISSING = 5
 K_RESIDUAL = 6
 K_DRIFT = 7
 K_SIZE = 8  # far outside the expected band: overrides rest and rarity
+K_OUTAGE = 9  # far below the usual level for this time of day for a while (repeats hourly)
 
 # Parameter indices (float64 vector).
 P_LEARN = 0      # points before scores are emitted (warming up)
@@ -113,7 +114,8 @@ P_AGREE = 33       # bonus share of the other components' noisy-or (agreement)
 P_MATURE = 34      # scores of a young series are damped by 1 - exp(-n / mature)
 P_SIZE_AT = 35     # band half-widths beyond the band that make a glaring point (0: off)
 P_SIZE_ESC = 36    # a glaring point breaks through a rest at this many times the resting size
-N_PARAMS = 37
+P_OUTAGE = 37     # a time-of-day reference this many times the recent mean is an outage (0: off)
+N_PARAMS = 38
 
 # Float state indices.
 F_LO = 0
@@ -142,6 +144,20 @@ F_LSLOWW = 22    # slow level of the weekly model (drift reference in weekly con
 F_FIRE_SIZE = 23  # size (band half-widths beyond the band) of the event that started the rest
 F_SIZE_MAX = 24  # largest size seen so far (after warm-up)
 N_FLOAT = 25  # state layout 2 (layout 1 had 23 floats; default.py migrates it)
+
+# Outage state ("out" array, floats) and the time-of-day reference ("tref", rows x bins).
+O_BIN = 0        # half-hour bin of the current visit (-1: none yet)
+O_SUM = 1        # sum of the values of the current visit
+O_CNT = 2        # points of the current visit
+O_MEAN = 3       # EW mean of recent values (time constant OUTAGE_SPAN_S)
+O_LAST_T = 4     # time of the last outage report
+O_ALARM = 5      # 1 while the series is far below its reference (the reference is frozen)
+O_LAST_SEEN = 6  # time of the previous point (for the EW mean's time step)
+N_OUT = 7
+R_MEAN = 0       # per half-hour of day: EW mean of the visits' means
+R_DEV = 1        # ... EW mean absolute deviation of the visits' means from it
+R_DAYS = 2       # ... visits learned
+N_REF = 3
 
 # Int state indices.
 I_N = 0          # valid points learned (since the last reset)
@@ -218,12 +234,32 @@ MIN_SCORE = 0.05          # scores below this are reported as 0 (sparse output)
 LN2 = math.log(2.0)       # a glaring point at `size_at` scores 1 - 2^-1 = 0.5 (warning)
 SIZE_FLOOR = 1e-4         # relative: the finest band half-width that sizes are measured in
 
+# ---- outages: far below the time-of-day reference for a while ----------------------
+OUTAGE_SPAN_S = 1800.0     # time constant of the recent mean (half an hour)
+OUTAGE_REPEAT_S = 3600.0   # an outage still going on is reported again at most once an hour
+OUTAGE_REF_RATE = 0.2      # floor of the reference's learning rate per visit of a half-hour
+OUTAGE_MIN_DAYS = 3        # visits of a half-hour before its reference counts
+OUTAGE_DEV_SIGMAS = 2.0    # the drop must also exceed this many day-to-day deviations
+OUTAGE_MIN_MASS = 20.0     # reference x points per span: a drop from less is not significant
+OUTAGE_LEVEL = 2.0         # the first report of an outage scores 1 - 2^-2 = 0.75 (warning)
+OUTAGE_REPEAT_LEVEL = 1.0  # hourly reminders while it lasts score 1 - 2^-1 = 0.5 (warning)
+
 # Seasonal contexts (kinds >> CTX_SHIFT).
 CTX_FLAT = 0
 CTX_DAY = 1
 CTX_WEEK = 2
-CTX_SHIFT = 4  # kinds = finding | context << CTX_SHIFT
+CTX_SHIFT = 4  # kinds = finding | context << CTX_SHIFT | quiet reason << QUIET_SHIFT
 CTX_MUL = 16   # 1 << CTX_SHIFT
+
+# Why a point scored below an alert although something was unusual (kinds >> QUIET_SHIFT).
+QUIET_NONE = 0
+QUIET_RESTING = 1  # resting after an alert: one alert per event
+QUIET_RARITY = 2   # a novelty that would have alerted was damped: the series had one recently
+QUIET_OUTAGE = 3   # held: the outage reported hourly goes on
+QUIET_SEEN = 4     # outside its band, but values like it were seen before (no novelty)
+QUIET_SHIFT = 8
+QUIET_BELOW = 0.3  # a reason is given for points outside their band scoring below this (info)
+QUIET_MUL = 256    # 1 << QUIET_SHIFT
 
 
 def new_state(k: int) -> dict[str, Any]:
@@ -250,7 +286,18 @@ def new_state(k: int) -> dict[str, Any]:
         "dcnt": np.zeros(DAY_BINS),
         "wprof": np.zeros(WEEK_BINS),
         "wcnt": np.zeros(WEEK_BINS),
+        "out": new_outage_state(),
+        "tref": np.zeros((N_REF, DAY_BINS)),
     }
+
+
+def new_outage_state() -> npt.NDArray[np.float64]:
+    """Fresh outage state (no visit yet, never reported)."""
+    out = np.zeros(N_OUT)
+    out[O_BIN] = -1.0
+    out[O_LAST_T] = -np.inf
+    out[O_LAST_SEEN] = np.nan
+    return out
 
 
 @_helper
@@ -413,10 +460,10 @@ def _track_time(t: float, gapf: float, fs: npt.NDArray[np.float64],
 @_helper
 def _range_novelty(v: float, n: int, learn: int, rexp: float, rnoise: float, scale: float,
                    tau_r: float, fs: npt.NDArray[np.float64],
-                   ist: npt.NDArray[np.int64]) -> tuple[float, int, float, float, float]:
+                   ist: npt.NDArray[np.int64]) -> tuple[float, float, int, float, float, float]:
     """Score how far v lies beyond every value seen, then widen the range to include it.
 
-    Returns (score, kind, v, lo, range): v snapped to the range when it differs
+    Returns (score, score before rarity, kind, v, lo, range): v snapped to the range when it differs
     from a constant series by float noise only; range 0 when narrower than that.
     """
     lo = fs[F_LO]
@@ -441,6 +488,7 @@ def _range_novelty(v: float, n: int, learn: int, rexp: float, rnoise: float, sca
         rel = abs(v - hi) / max(abs(hi), REL_FLOOR)
         score = min(1.0, rel * rexp)
         kind = K_NEW_HIGH if v > hi else K_NEW_LOW
+    undamped = score
     if score > 0.0:
         score *= _rarity(n - ist[I_LAST_RNG], tau_r)
         ist[I_LAST_RNG] = n
@@ -451,7 +499,7 @@ def _range_novelty(v: float, n: int, learn: int, rexp: float, rnoise: float, sca
     rng = hi - lo
     if rng <= RESOLUTION * max(abs(lo), abs(hi)):
         rng = 0.0
-    return score, kind, v, lo, rng
+    return score, undamped, kind, v, lo, rng
 
 
 @_helper
@@ -497,34 +545,39 @@ def _context_novelty(v: float, lo: float, rng: float, k_ord: int, g1: int, g2: i
 @_helper
 def _pattern_novelty(novelty: float, v: float, rng: float, n: int, jumpw: float, jumps: float,
                      tau: float, fs: npt.NDArray[np.float64],
-                     ist: npt.NDArray[np.int64]) -> float:
-    """Contextual novelty weighted by the jump from the previous value, damped by rarity."""
+                     ist: npt.NDArray[np.int64]) -> tuple[float, float]:
+    """Contextual novelty weighted by the jump from the previous value, damped by rarity;
+    (damped, undamped)."""
     prev_v = fs[F_PREV_V]
     fs[F_PREV_V] = v
     if novelty > 0.0 and jumpw > 0.0:
         jump = abs(v - prev_v) / rng if (rng > 0.0 and math.isfinite(prev_v)) else 0.0
         novelty *= (1.0 - jumpw) + jumpw * min(1.0, jump / jumps)
+    undamped = novelty
     if novelty > 0.0:
         novelty *= _rarity(n - ist[I_LAST_NOV], tau)
         ist[I_LAST_NOV] = n
-    return novelty
+    return novelty, undamped
 
 
 @_helper
 def _time_of_day_novelty(t: float, v: float, lo: float, rng: float, n: int, wtod: float,
                          todlev: int, mindays: int, tau_t: float, toddist: float,
                          ttab: npt.NDArray[np.uint8], tdays: npt.NDArray[np.int64],
-                         tlastday: npt.NDArray[np.int64], ist: npt.NDArray[np.int64]) -> float:
+                         tlastday: npt.NDArray[np.int64],
+                         ist: npt.NDArray[np.int64]) -> tuple[float, float]:
     """Score a (half-hour, level) pair never seen although the half-hour was seen on
-    `mindays` days or more; then count the pair and the day."""
+    `mindays` days or more; then count the pair and the day. (damped, undamped)"""
     if wtod <= 0.0:
-        return 0.0
+        return 0.0, 0.0
     cells = TOD_LEVELS_MAX + 2
     tb = _half_hour_of_day(t, TOD_BINS)
     tl = min(_level_of(v, lo, rng, todlev), TOD_LEVELS_MAX + 1)
     key = tb * cells + tl
     tscore = 0.0
+    undamped = 0.0
     if tdays[tb] >= mindays and ttab[key] == 0:
+        undamped = wtod
         tscore = wtod * _rarity(n - ist[I_LAST_TOD], tau_t)
         if toddist > 0.0:
             dmin = cells
@@ -540,7 +593,7 @@ def _time_of_day_novelty(t: float, v: float, lo: float, rng: float, n: int, wtod
     if tlastday[tb] != day:
         tlastday[tb] = day
         tdays[tb] += 1
-    return tscore
+    return tscore, undamped
 
 
 @_helper
@@ -628,8 +681,8 @@ def _combine(newrange: float, pattern: float, tscore: float, rscore: float, dsco
 def _rest_and_fire(raw: float, kind: int, n: int, learn: int, rest: int, escalate: bool,
                    esc_factor: float, soft_rest: float, cal: float, fire: float,
                    fs: npt.NDArray[np.float64],
-                   ist: npt.NDArray[np.int64]) -> tuple[float, float, bool]:
-    """Calibrated score unless resting; (score, raw, fired). Firing starts a rest.
+                   ist: npt.NDArray[np.int64]) -> tuple[float, float, bool, bool]:
+    """Calibrated score unless resting; (score, raw, fired, resting). Firing starts a rest.
 
     After an alert the score is held at 0 for `rest` points (NAB counts only the
     earliest detection), unless a stronger event escalates. Onsets neither
@@ -651,7 +704,7 @@ def _rest_and_fire(raw: float, kind: int, n: int, learn: int, rest: int, escalat
             fired = True
             ist[I_LAST_FIRE] = n
             fs[F_FIRE_RAW] = raw
-    return score, raw, fired
+    return score, raw, fired, resting
 
 
 @_helper
@@ -770,6 +823,54 @@ def _learn_baseline(v: float, n: int, day_b: int, week_b: int, alpha: float, dra
     fs[F_EWEEK] += asel * (err_week - fs[F_EWEEK])
 
 
+@_helper
+def _outage(t: float, v: float, n: int, learn: int, lo: float, share: float, day_b: int,
+            dt_typ: float, out: npt.NDArray[np.float64],
+            tref: npt.NDArray[np.float64]) -> float:
+    """Level of an outage report at this point (0: none); learns the reference too.
+
+    The reference of each half-hour of day is the EW mean of its visits' means,
+    learned once per visit. A never-negative series whose recent mean (EW over
+    OUTAGE_SPAN_S) is below 1/`share` of that reference, by more than
+    OUTAGE_DEV_SIGMAS day-to-day deviations, and whose reference would have
+    brought at least OUTAGE_MIN_MASS in that span, is in an outage: its
+    reference is frozen (the outage does not become the new normal) and it is
+    reported at most once every OUTAGE_REPEAT_S: first at OUTAGE_LEVEL, then
+    as reminders at OUTAGE_REPEAT_LEVEL (the news is the start).
+    """
+    last = out[O_LAST_SEEN]
+    dt = t - last if math.isfinite(last) and t > last else 0.0
+    out[O_LAST_SEEN] = t if not (math.isfinite(last) and t < last) else last
+    w = 1.0 if out[O_BIN] < 0 else 1.0 - math.exp(-dt / OUTAGE_SPAN_S)
+    out[O_MEAN] += w * (v - out[O_MEAN])
+    # close the previous visit when the half-hour changes
+    b = int(out[O_BIN])
+    if b != day_b:
+        if b >= 0 and out[O_CNT] > 0 and out[O_ALARM] == 0.0:
+            vm = out[O_SUM] / out[O_CNT]
+            rate = max(OUTAGE_REF_RATE, 1.0 / (tref[R_DAYS, b] + 1.0))
+            tref[R_DEV, b] += rate * (abs(vm - tref[R_MEAN, b]) - tref[R_DEV, b])
+            tref[R_MEAN, b] += rate * (vm - tref[R_MEAN, b])
+            tref[R_DAYS, b] += 1.0
+        out[O_BIN] = day_b
+        out[O_SUM] = 0.0
+        out[O_CNT] = 0.0
+    out[O_SUM] += v
+    out[O_CNT] += 1.0
+    ref = tref[R_MEAN, day_b]
+    m = out[O_MEAN]
+    per_span = OUTAGE_SPAN_S / dt_typ if dt_typ > 0.0 else 0.0
+    down = (share > 0.0 and n >= learn and lo >= 0.0 and tref[R_DAYS, day_b] >= OUTAGE_MIN_DAYS
+            and m < share * ref and ref - m > OUTAGE_DEV_SIGMAS * tref[R_DEV, day_b]
+            and ref * per_span >= OUTAGE_MIN_MASS)
+    was_down = out[O_ALARM] > 0.0
+    out[O_ALARM] = 1.0 if down else 0.0
+    if down and t - out[O_LAST_T] >= OUTAGE_REPEAT_S:
+        out[O_LAST_T] = t
+        return OUTAGE_REPEAT_LEVEL if was_down else OUTAGE_LEVEL
+    return 0.0
+
+
 @_entry
 def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         p: npt.NDArray[np.float64],
@@ -779,6 +880,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         tlastday: npt.NDArray[np.int64],
         dprof: npt.NDArray[np.float64], dcnt: npt.NDArray[np.float64],
         wprof: npt.NDArray[np.float64], wcnt: npt.NDArray[np.float64],
+        out: npt.NDArray[np.float64], tref: npt.NDArray[np.float64],
         out_score: npt.NDArray[np.float64], out_exp: npt.NDArray[np.float64],
         out_lo: npt.NDArray[np.float64], out_hi: npt.NDArray[np.float64],
         out_warm: npt.NDArray[np.bool_], out_kind: npt.NDArray[np.int64],
@@ -787,7 +889,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
 
     Arguments: the points (ts, xs), the parameter vector p (P_*), the state
     arrays of `new_state()` (fs, ist, hist, table, ttab, tdays, tlastday,
-    dprof, dcnt, wprof, wcnt) and the per-point outputs (out_*).
+    dprof, dcnt, wprof, wcnt, out, tref) and the per-point outputs (out_*).
     """
     # parameters, read once (the state arrays are written per point and could alias p)
     learn = int(p[P_LEARN])
@@ -827,6 +929,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
     mature = p[P_MATURE]
     size_at = p[P_SIZE_AT]
     size_esc = p[P_SIZE_ESC]
+    outage_share = p[P_OUTAGE]
     for j in range(len(xs)):
         t = ts[j]
         if not math.isfinite(t):
@@ -846,10 +949,13 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                                                  dprof, dcnt, wprof, wcnt)
         warm = n < learn
         width = _band_half_width(expected, scale, bandk, warm, fs[F_LO], fs[F_HI])
-        out_exp[j] = expected
+        # a series that has never been negative gets no negative band (a tighter
+        # floor, the lowest value seen, would turn new lows just past it into alerts)
+        floor = 0.0 if fs[F_LO] >= 0.0 else -math.inf
+        out_exp[j] = max(expected, floor)
         out_obs[j] = v
-        out_lo[j] = expected - width
-        out_hi[j] = expected + width
+        out_lo[j] = max(expected - width, floor)
+        out_hi[j] = max(expected + width, floor)
         out_warm[j] = warm
         if not math.isfinite(v):
             out_score[j] = 0.0
@@ -857,12 +963,12 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
             continue
         _track_time(t, gapf, fs, ist)
         # ---- the novelty components ------------------------------------------
-        newrange, kind, v, lo, rng = _range_novelty(v, n, learn, rexp, rnoise,
+        newrange, range_undamped, kind, v, lo, rng = _range_novelty(v, n, learn, rexp, rnoise,
                                                     scale, tau_r, fs, ist)
         novelty = _context_novelty(v, lo, rng, k_ord, g1, g2, novagg, hist, table, ist)
-        novelty = _pattern_novelty(novelty, v, rng, n, jumpw, jumps, tau,
+        novelty, novelty_undamped = _pattern_novelty(novelty, v, rng, n, jumpw, jumps, tau,
                                    fs, ist)
-        tscore = _time_of_day_novelty(t, v, lo, rng, n, wtod, todlev,
+        tscore, tod_undamped = _time_of_day_novelty(t, v, lo, rng, n, wtod, todlev,
                                       mindays, tau_t, toddist,
                                       ttab, tdays, tlastday, ist)
         # ---- onsets: sustained deviation from the season, drift of its level -----
@@ -873,16 +979,42 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         # ---- combine, rest, glaring points -----------------------------------------
         raw, kind = _combine(newrange, cnov * novelty, tscore, rscore, dscore, kind,
                              agree, mature, n)
-        score, raw, fired = _rest_and_fire(raw, kind, n, learn, rest, escalate,
+        score, raw, fired, resting = _rest_and_fire(raw, kind, n, learn, rest, escalate,
                                            esc_factor, soft_rest, cal,
                                            fire, fs, ist)
         if size_at > 0.0 and n >= learn:
             score, kind = _glaring(v, expected, width, newrange, raw, score, kind, fired, n,
                                    rest, size_at, size_esc, cal, fs, ist)
+        # ---- why a point that stood out scored low --------------------------------
+        quiet = QUIET_NONE
+        if score < QUIET_BELOW and n >= learn and abs(v - expected) > width:
+            undamped = max(range_undamped, cnov * novelty_undamped, tod_undamped)
+            if resting and (raw >= fire or undamped >= fire):
+                quiet = QUIET_RESTING
+            elif undamped >= fire:
+                quiet = QUIET_RARITY
+            else:
+                quiet = QUIET_SEEN
+        olevel = _outage(t, v, n, learn, lo, outage_share, day_b, fs[F_EWDT], out, tref)
+        if out[O_ALARM] > 0.0:
+            # one event: while it lasts only its (hourly) reports score, and the
+            # expectation is the time-of-day reference
+            if olevel > 0.0:
+                score = max(score, 1.0 - math.exp(-LN2 * olevel))
+                kind = K_OUTAGE
+            else:
+                score = 0.0
+                quiet = QUIET_OUTAGE
+            ctx = CTX_DAY
+            ref = tref[R_MEAN, day_b]
+            half = OUTAGE_DEV_SIGMAS * tref[R_DEV, day_b]
+            out_exp[j] = ref
+            out_lo[j] = max(ref - half, 0.0)
+            out_hi[j] = ref + half
         if score <= 0.0:
             kind = K_NONE
         out_score[j] = score
-        out_kind[j] = kind + CTX_MUL * ctx
+        out_kind[j] = kind + CTX_MUL * ctx + QUIET_MUL * quiet
         # ---- learn -----------------------------------------------------------------
         _learn_baseline(v, n, day_b, week_b, alpha, drate, fs,
                         dprof, dcnt, wprof, wcnt)

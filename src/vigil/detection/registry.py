@@ -14,21 +14,11 @@ DEFAULT_DETECTOR = "vigil"
 
 _D = DefaultConfig()
 
-# name -> (factory, one-line description)
+# name -> (factory, one-line description): the detectors a user chooses from.
+# Ablations of the default (one part switched off) live in vigil.evaluation.variants.
 DETECTORS: dict[str, tuple[Callable[[], Detector], str]] = {
-    "vigil": (NoveltyDetector, "default: range + contextual + time-of-day novelty, rarity, rest"),
-    "vigilnotod": (lambda: NoveltyDetector(replace(_D, time_of_day_weight=0.0)),
-                   "default without time-of-day novelty"),
-    "vigilnojump": (lambda: NoveltyDetector(replace(_D, jump_weight=0.0)),
-                    "default without jump weighting of pattern novelty"),
-    "vigilnorarity": (lambda: NoveltyDetector(replace(
-        _D, pattern_rarity=1e-9, range_rarity=1e-9, time_of_day_rarity=1e-9)),
-        "default without rarity damping"),
-    "vigilnoops": (lambda: NoveltyDetector(replace(
-        _D, residual_weight=0.0, drift_weight=0.0, escalate=False)),
-        "default without the operations extras (seasonal residual, drift, escalation)"),
-    "vigilnoagree": (lambda: NoveltyDetector(replace(_D, agreement=0.0)),
-                     "default without the agreement bonus"),
+    "vigil": (NoveltyDetector, "default: range + contextual + time-of-day novelty, rarity, rest, "
+                               "seasonal band, outages"),
     "novelty": (lambda: NoveltyDetector(replace(
         _D, grid1=8, grid2=0, rest=50, range_saturation=10.0, pattern_weight=1.0,
         pattern_rarity=1e-9, range_rarity=1e-9, time_of_day_weight=0.0, jump_weight=0.0,

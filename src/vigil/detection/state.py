@@ -9,6 +9,8 @@ detector's state grew (the size of the event that started a rest and the
 largest size seen, see kernel.py). Format 1 is still read: `load_state` reports
 the format and `NoveltyDetector.from_state` migrates the arrays. An older
 Vigil refuses format 2 with "unsupported state format" instead of misreading it.
+Format 3 added the default detector's outage state (arrays "out" and "tref");
+a format 1 or 2 state is restored with that state fresh (and a log line).
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-STATE_FORMAT = 2
-READABLE_FORMATS = (1, 2)
+STATE_FORMAT = 3
+READABLE_FORMATS = (1, 2, 3)
 _MAGIC = b"VGST"
 _ALLOWED_DTYPES = {"<f8", "<i8", "|u1", "|b1", "<i4"}
 

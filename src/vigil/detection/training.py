@@ -23,12 +23,30 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def firing_scores(batch: BatchResult) -> FloatArray:
-    """The score a threshold is compared with: 0 while warming up, at most INFO inside the band."""
-    out = np.where(batch.warming_up, 0.0, np.nan_to_num(batch.scores, nan=0.0))
-    for i in np.flatnonzero(out > INFO_AT):
+    """The score a threshold is compared with: 0 while warming up, scaled into [0, INFO]
+    for a point inside its band (unusual in shape, not in size: rarely worth a page)."""
+    out = np.nan_to_num(batch.scores, nan=0.0).astype(np.float64)
+    for i in np.flatnonzero(out > 0):
         if batch.inside_band(int(i)):
-            out[i] = INFO_AT
-    return out
+            out[i] *= INFO_AT
+    out = np.maximum(out, band_scores(batch))
+    return np.where(batch.warming_up, 0.0, out)
+
+
+def band_scores(batch: BatchResult) -> FloatArray:
+    """How far outside its expected band a point lies, mapped into [0, INFO).
+
+    The detector's own score is 0 for most points (it rests after an alert and damps
+    what it has seen before); this gives a budget below the detector's own rate a
+    continuous order to cut: INFO * (1 - e^(-d/2)) at d band half-widths from the expected
+    value (0.12 at the band's edge, 0.23 at three times that).
+    """
+    observed = batch.values if batch.observed is None else batch.observed
+    half = np.maximum((batch.upper - batch.lower) / 2.0, 1e-12)
+    with np.errstate(invalid="ignore"):
+        d = np.abs(observed - batch.expected) / half
+    d = np.nan_to_num(d, nan=0.0, posinf=0.0)
+    return np.asarray(INFO_AT * 0.999 * (1.0 - np.exp(-d / 2.0)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +124,13 @@ def train(make: Callable[[], Detector], restore: Callable[[bytes], Detector],
             batch = det.update_batch(ts[a:b], values[a:b])
             scores[a:b] = firing_scores(batch)
             clean[a:b] = ~batch.warming_up
-    span = float(ts[clean][-1] - ts[clean][0]) if clean.sum() > 1 else 0.0
-    base = (threshold_for_budget(scores[clean], span, budget_per_week)
+    # A learning detector grows quieter: calibrate on the newer half of the clean history,
+    # which is more like what comes next.
+    recent = clean.copy()
+    if clean.sum() > 1:
+        recent[: int(np.flatnonzero(clean)[int(clean.sum()) // 2])] = False
+    span = float(ts[recent][-1] - ts[recent][0]) if recent.sum() > 1 else 0.0
+    base = (threshold_for_budget(scores[recent], span, budget_per_week)
             if budget_per_week is not None else default_threshold)
     true_s: list[float] = []
     false_s: list[float] = []

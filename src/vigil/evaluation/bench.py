@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 
 from vigil.detection.base import Detector
-from vigil.detection.registry import make_detector
 from vigil.evaluation.corpus import NabFile, load_corpus, write_results
 from vigil.evaluation.cv import CvResult, cross_validate
 from vigil.evaluation.nab import FileRows, ProfileResult, layout_file, score_corpus
+from vigil.evaluation.variants import candidate_factory
 
 ProgressFn = Callable[[NabFile], None]
 DetectorFactory = Callable[[], Detector]
@@ -76,12 +76,6 @@ def detect_corpus(files: Sequence[NabFile], factory: DetectorFactory, label: str
     return DetectedCorpus(rows, points, detect_s)
 
 
-def factory_of(name: str) -> DetectorFactory:
-    """A factory of fresh detectors of a registered name (KeyError if unknown)."""
-    make_detector(name)  # fail early on an unknown name
-    return lambda: make_detector(name)
-
-
 def run_nab(root: Path, detector: str, results_dir: Path | None = None,
             on_file: ProgressFn | None = None, cv: bool = False,
             grid: Sequence[str] = ()) -> BenchResult:
@@ -93,14 +87,14 @@ def run_nab(root: Path, detector: str, results_dir: Path | None = None,
     """
     start = time.perf_counter()
     files = load_corpus(root)
-    main = detect_corpus(files, factory_of(detector), detector, results_dir, on_file)
+    main = detect_corpus(files, candidate_factory(detector), detector, results_dir, on_file)
     cs = score_corpus(main.rows)
     cv_res = None
     if cv:
         candidates = {detector: main.rows}
         for name in grid:
             if name not in candidates:
-                candidates[name] = detect_corpus(files, factory_of(name), name).rows
+                candidates[name] = detect_corpus(files, candidate_factory(name), name).rows
         cv_res = cross_validate(candidates)
     return BenchResult(detector=detector, results=cs.results, files=len(files),
                        points=main.points, windows=cs.windows,

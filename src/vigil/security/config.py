@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+VulnLevel = Literal["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 
 
 class VulnerabilityScanningConfig(BaseModel):
@@ -20,3 +24,7 @@ class VulnerabilityScanningConfig(BaseModel):
                                   "(the runbook's weekly 'update security signatures').")
     advisories_interval_hours: int = Field(default=168, ge=1,
                                            description="Hours between advisory imports.")
+    unknown_as: VulnLevel = Field(
+        default="UNKNOWN",
+        description="How a finding without a severity counts for `vigil scan --fail-on` and "
+                    "the vulnerability alert rules (e.g. HIGH or CRITICAL: fail closed).")

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from vigil.core.severity import vuln_rank
+from vigil.core.severity import effective_vuln_level, vuln_rank
 from vigil.security.ignore import IgnoreRule, Suppression, apply_ignores
 from vigil.security.matcher import MatchStats, match_all
 from vigil.security.model import Extraction, Package, Unchecked, VulnerabilityFinding
@@ -36,11 +36,19 @@ class ScanReport:
             return None
         return max((f.severity for f in self.findings), key=vuln_rank)
 
-    def fails(self, threshold: str) -> bool:
-        """True when a reported finding is at or above the threshold (``any`` = any finding)."""
+    @property
+    def unknown_severity(self) -> int:
+        """How many reported findings have no severity (UNKNOWN)."""
+        return sum(1 for f in self.findings if f.severity == "UNKNOWN")
+
+    def fails(self, threshold: str, unknown_as: str = "UNKNOWN") -> bool:
+        """True when a reported finding is at or above the threshold (``any`` = any finding);
+        findings without a severity count as `unknown_as`."""
         if threshold.lower() == "any":
             return bool(self.findings)
-        return any(vuln_rank(f.severity) >= vuln_rank(threshold) for f in self.findings)
+        floor = vuln_rank(threshold)
+        return any(vuln_rank(effective_vuln_level(f.severity, unknown_as)) >= floor
+                   for f in self.findings)
 
 
 def package_keys(packages: Iterable[Package]) -> set[tuple[str, str]]:
@@ -77,3 +85,13 @@ def scan(target: str, extraction: Extraction,
         unchecked=list(extraction.unchecked), stats=stats,
         advisories=len({a.id for advs in advisories.values() for a in advs}),
     )
+
+
+def unknown_severity_note(unknown: int, total: int) -> str:
+    """What a scan says when findings have no severity, and how to get them."""
+    return (f"{unknown} of {total} findings have no severity (UNKNOWN): their advisories carry "
+            "no CVSS vector or severity word, so `--fail-on` and the alert rules cannot rank "
+            "them. Import the osv.dev ecosystem export (e.g. https://osv-vulnerabilities"
+            ".storage.googleapis.com/PyPI/all.zip): its GitHub advisories carry CVSS vectors, "
+            "and aliases merge them into these findings. Meanwhile `--unknown-as HIGH` (or "
+            "`vulnerability_scanning.unknown_as` in the config) decides how they count.")

@@ -113,9 +113,7 @@ def gather_config_facts(settings: Settings, db: Database | None,
             others = state.other_active_admins
         except SQLAlchemyError:
             pass
-    auth = not bool(getattr(settings, "auth_disabled", False)) and bool(
-        getattr(settings, "auth_enabled", True))
-    return ConfigFacts(auth, settings.tls_proxy, str(cert) if cert else None, files_ok,
+    return ConfigFacts(settings.tls_proxy, str(cert) if cert else None, files_ok,
                        boot_exists, boot_revoked, others,
                        str(cfg_path) if cfg_path else None, text)
 

@@ -19,10 +19,43 @@ def _key(name: str, labels: dict[str, str]) -> tuple[str, tuple[tuple[str, str],
     return name, tuple(sorted(labels.items()))
 
 
+class NewestCache:
+    """The newest timestamp seen per series by this process (read from the database once).
+
+    Another replica's newer points are not seen here, so with several ingest replicas a
+    late point may go uncounted; never is an in-order point counted late.
+    """
+
+    def __init__(self, limit: int = 1_000_000) -> None:
+        self._newest: dict[int, float] = {}
+        self._limit = limit
+
+    def lookup(self, session: Session, ids: Sequence[int]) -> dict[int, float]:
+        """The newest timestamp of each series (missing: no point yet)."""
+        unknown = [sid for sid in set(ids) if sid not in self._newest]
+        if unknown:
+            if len(self._newest) + len(unknown) > self._limit:
+                self._newest.clear()
+            for sid in unknown:
+                found = detection_repo.newest_ts(session, sid)
+                self._newest[sid] = float("-inf") if found is None else found
+        return {sid: self._newest[sid] for sid in set(ids)}
+
+    def update(self, newest: dict[int, float]) -> None:
+        """Remember the newest timestamps after a batch."""
+        for sid, ts in newest.items():
+            if ts > self._newest.get(sid, float("-inf")):
+                self._newest[sid] = ts
+
+
+_caches: dict[int, NewestCache] = {}
+
+
 def record_ingest_stats(session: Session, batch: Sequence[SeriesInput],
                         validated: ValidatedBatch, ids: Sequence[int], now: float) -> None:
     """Add this batch's received / late / rejected counts per series (call before appending)."""
-    newest = detection_repo.latest_ts(session, sorted(set(ids)))
+    cache = _caches.setdefault(id(session.get_bind()), NewestCache())
+    newest = cache.lookup(session, ids)
     counts: dict[int, list[int]] = {}
     for sid, series in zip(ids, validated.series, strict=True):
         mark = newest.get(sid, float("-inf"))
@@ -45,6 +78,7 @@ def record_ingest_stats(session: Session, batch: Sequence[SeriesInput],
             if isinstance(source.labels, dict) else None
         if owner is not None:
             counts.setdefault(owner, [0, 0, 0])[2] += 1
+    cache.update(newest)
     hour = float(int(now // 3600) * 3600)
     lifecycle_repo.add_ingest_stats(session, [(sid, hour, c[0], c[1], c[2])
                                               for sid, c in counts.items()])

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +30,7 @@ from vigil.security.threats import (
     event_from_record,
     load_sigma,
 )
+from vigil.security.threats.fidelity import score_lines
 from vigil.security.threats.jsonlines import NOT_GUESSES
 from vigil.security.threats.model import HttpEvent
 from vigil.security.threats.response import merge_nginx_denylist
@@ -130,6 +131,24 @@ def scan_files(paths: list[Path], config: ThreatsConfig, sigma: SigmaRuleSet | N
     return ScanResult(threats, engine.stats, engine.events)
 
 
+def score_annotated(path: Path, mode: str = "normal",
+                    reference: datetime | None = None) -> dict[str, Any]:
+    """Recall and precision of the parsers on one annotated log (`vigil threats score`)."""
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise InputError(f"{path}: not a readable file")
+    try:
+        with _open_text(path) as fh:
+            lines = fh.read().splitlines()
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") \
+            from exc
+    config = ThreatsConfig.model_validate({"mode": mode})
+    try:
+        return score_lines(lines, config, reference or _reference(path)).as_dict()
+    except ValueError as exc:  # a `# failJSON:` comment that is not JSON
+        raise InputError(f"{path}: bad annotation: {exc}") from exc
+
+
 def at_or_above(threats: list[Threat], floor: Priority) -> list[Threat]:
     """Threats whose priority is `floor` or more urgent."""
     return [t for t in threats if priority_rank(t.priority) <= priority_rank(floor)]
@@ -179,16 +198,26 @@ def store_threats(db: Database, threats: list[Threat], origin: str) -> tuple[int
         return threats_repo.upsert_threats(session, [t.as_dict() for t in threats], origin)
 
 
+# How far in the future an event's time may be (clock skew); later ones are rejected.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
 def ingest_lines(db: Database, lines: list[str], config: ThreatsConfig,
                  records: list[dict[str, Any]] | None = None,
                  sigma: SigmaRuleSet | None = None) -> dict[str, Any]:
     """Analyse raw lines and/or JSON event objects, store and report the threats found."""
-    engine = ThreatEngine(config, datetime.now(UTC), sigma)
+    now = datetime.now(UTC)
+    latest = now + FUTURE_TOLERANCE
+    engine = ThreatEngine(config, now, sigma)
     engine.feed_lines(lines)
-    rejected = []
+    rejected: list[dict[str, Any]] = []
     for i, record in enumerate(records or []):
         ev = event_from_record(record, "")
-        if isinstance(ev, AuthEvent):
+        if isinstance(ev, (AuthEvent, HttpEvent)) and ev.time > latest:
+            rejected.append({"index": i, "path": f"events.{i}", "invalid": True,
+                             "reason": f"time {ev.time.isoformat()} is more than "
+                                       f"{FUTURE_TOLERANCE} in the future"})
+        elif isinstance(ev, AuthEvent):
             engine.observe_auth(ev)
         elif isinstance(ev, HttpEvent):
             engine.observe_http(ev)
@@ -216,22 +245,26 @@ def list_threats(db: Database, limit: int = 100, after_id: int | None = None,
 class AuthFailureMonitor:
     """Called by the API for each AUTH_FAILED event; flags API-key brute force live.
 
-    Keeps a sliding window per client (the `api_key_bruteforce` rule); when a client
-    crosses the threshold the threat is logged, counted and stored once per burst. Only
-    rejected keys count (`invalid`, `revoked`): a request with no key or a valid key
-    lacking the role is a misconfigured client, not a guess. A failure to store the
-    threat is logged and never turns the caller's 401 into a 500.
+    Keeps the recent failures per client (the `api_key_bruteforce` rule's window); when a
+    client crosses the threshold the threat is logged and counted once per burst, and
+    stored, then stored again on every further failure of the burst so its count, key
+    prefixes and evidence grow while the attack goes on. The threat is built from each
+    failure (its time, key prefix and line). Only rejected keys count (`invalid`,
+    `revoked`): a request with no key or a valid key lacking the role is a misconfigured
+    client, not a guess. A failure to store the threat is logged and never turns the
+    caller's 401 into a 500.
     """
 
     IGNORED_REASONS = NOT_GUESSES
+    MAX_BURST_EVENTS = 10_000
 
     def __init__(self, db: Database | None, config: ThreatsConfig | None = None) -> None:
         """Watch with `config` (defaults), storing threats in `db` when given."""
         self.db = db
         self.config = config or ThreatsConfig()
         self._lock = threading.Lock()
-        self._windows: dict[str, list[float]] = {}
-        self._reported: dict[str, float] = {}
+        self._events: dict[str, list[AuthEvent]] = {}
+        self._bursts: set[str] = set()
 
     def __call__(self, context: dict[str, Any]) -> Threat | None:
         """Record one failure (the AUTH_FAILED context); returns a threat when one starts."""
@@ -241,33 +274,42 @@ class AuthFailureMonitor:
         if ev is None or not rule.enabled or context.get("reason") in self.IGNORED_REASONS:
             return None
         now = ev.time.timestamp()
+        ip = ev.source_ip
         with self._lock:
-            window = [t for t in self._windows.get(ev.source_ip, []) if now - t <= rule.window]
-            window.append(now)
-            self._windows[ev.source_ip] = window
-            if len(self._windows) > 100_000:
-                self._windows = {ip: w for ip, w in self._windows.items()
-                                 if now - w[-1] <= rule.window}
-            if len(window) < rule.threshold:
+            recent = self._events.get(ip, [])
+            if recent and now - recent[-1].time.timestamp() > rule.window:
+                recent = []  # the previous burst (if any) is over
+                self._bursts.discard(ip)
+            if ip not in self._bursts:
+                recent = [e for e in recent if now - e.time.timestamp() <= rule.window]
+            if len(recent) < self.MAX_BURST_EVENTS:
+                recent.append(ev)
+            self._events[ip] = recent
+            if len(self._events) > 100_000:
+                self._events = {k: v for k, v in self._events.items()
+                                if now - v[-1].time.timestamp() <= rule.window}
+                self._bursts &= set(self._events)
+            if len(recent) < rule.threshold:
                 return None
-            started = self._reported.get(ev.source_ip)
-            if started is not None and now - started <= rule.window:
-                return None
-            self._reported[ev.source_ip] = now
+            starts = ip not in self._bursts
+            self._bursts.add(ip)
+            window = list(recent)
         engine = ThreatEngine(self.config)
-        for ts in window:
-            engine.observe_auth(AuthEvent(datetime.fromtimestamp(ts, UTC), ev.source_ip,
-                                          ev.user, ev.kind, ev.service, False, ev.lines))
-        threats = [t for t in engine.finish() if t.type == "api_key_brute_force"]
+        for past in window:
+            engine.observe_auth(past)
+        threats = [t for t in engine.finish() if t.type == "api_key_brute_force"][-1:]
         if not threats:
             return None
-        report_threats(threats, "api-auth")
+        if starts:
+            report_threats(threats, "api-auth")
         if self.db is not None:
             try:
                 store_threats(self.db, threats, "api-auth")
             except SQLAlchemyError as exc:
                 log_event("THREAT_STORE_FAILED", "ERROR", origin="api-auth",
-                          source_ip=ev.source_ip, error=str(getattr(exc, "orig", exc)))
+                          source_ip=ip, error=str(getattr(exc, "orig", exc)))
+        if not starts:
+            return None
         apply_response(self.config, threats)
         return threats[0]
 

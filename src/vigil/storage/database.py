@@ -75,6 +75,8 @@ def health_check(settings: Settings | None = None) -> dict[str, Any]:
     """Report database health: status, dialect, latency, schema revision and whether it is current.
 
     Never raises: `status` is "ok", "degraded" (reachable, schema not current) or "down".
+    Scripts that must fail when the database is down use `require_healthy()` or
+    `vigil db check` (exit 1) instead.
     """
     from vigil.storage.migrate import current_revisions, expected_revisions  # alembic: lazily
     settings = settings or Settings()
@@ -114,3 +116,19 @@ def _reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     msg = str(orig if orig is not None else exc).strip().splitlines()
     return msg[0] if msg else type(exc).__name__
+
+
+def require_healthy(settings: Settings | None = None) -> dict[str, Any]:
+    """`health_check()` for scripts: the report when healthy, else raise (a non-zero exit).
+
+    Raises DatabaseUnavailable when the database cannot be reached and SchemaOutOfDate when
+    its schema is not current, so `python -c "...; require_healthy()"` exits 1 on either.
+    """
+    report = health_check(settings)
+    if report["status"] == "down":
+        raise DatabaseUnavailable(report["error"])
+    if report["status"] != "ok":
+        raise SchemaOutOfDate(f"schema at {','.join(report['schema_revision']) or 'none'}, "
+                              f"expected {','.join(report['expected_revision'])}: "
+                              "run `vigil db upgrade`")
+    return report

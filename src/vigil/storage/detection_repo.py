@@ -99,3 +99,9 @@ def latest_ts(session: Session, series_ids: list[int]) -> dict[int, float]:
     stmt = (select(SampleRow.series_id, func.max(SampleRow.ts))
             .where(SampleRow.series_id.in_(series_ids)).group_by(SampleRow.series_id))
     return {int(sid): float(ts) for sid, ts in session.execute(stmt) if ts is not None}
+
+
+def newest_ts(session: Session, series_id: int) -> float | None:
+    """The newest sample timestamp of one series (an index lookup), if it has samples."""
+    found = session.scalar(select(func.max(SampleRow.ts)).where(SampleRow.series_id == series_id))
+    return None if found is None else float(found)

@@ -309,13 +309,13 @@ def add_ingest_stats(session: Session, rows: Sequence[tuple[int, float, int, int
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values = [{"series_id": s, "hour": h, "received": r, "late": la, "rejected": j}
               for s, h, r, la, j in sorted(rows)]
-    stmt = insert(IngestStatsRow).values(values)
+    stmt = insert(IngestStatsRow)  # one cached statement, executed for many rows
     stmt = stmt.on_conflict_do_update(
         index_elements=["series_id", "hour"],
         set_={"received": IngestStatsRow.received + stmt.excluded.received,
               "late": IngestStatsRow.late + stmt.excluded.late,
               "rejected": IngestStatsRow.rejected + stmt.excluded.rejected})
-    session.execute(stmt)
+    session.connection().execute(stmt, values)
 
 
 def ingest_totals(session: Session, series_id: int, since: float) -> tuple[int, int, int]:

@@ -26,13 +26,14 @@ def test_api_key_brute_force_becomes_a_stored_threat(settings: Settings, db: Dat
                                                     keys: dict[str, str]) -> None:
     app = create_app(settings, db=db, config=OperatorConfig(), background=False)
     with TestClient(app) as client:
-        for i in range(30):
+        for i in range(15):  # over the rule's threshold (10), under the lockout (20)
             assert client.get("/api/v1/series",
                               headers=auth(f"vgl_guess-{i}")).status_code == 401
         threats = client.get("/api/v1/security/threats",
                              headers=auth(keys["viewer"])).json()["items"]
     brute = [t for t in threats if t["type"] == "api_key_brute_force"]
     assert len(brute) == 1 and brute[0]["source_ip"] == "testclient"
+    assert brute[0]["count"] == 15  # the stored threat follows the attack past the threshold
 
 
 def test_security_signals_raise_alerts_through_the_rules(settings: Settings,

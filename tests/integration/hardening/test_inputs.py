@@ -149,3 +149,11 @@ def test_a_client_that_leaves_mid_body_is_counted_499_at_info(
     assert not [e for e in events if e["level"] == "ERROR"]
     after = (_counted(client, "/api/v1/ingest", "499"), _counted(client, "/api/v1/ingest", "500"))
     assert after == (before[0] + 1, before[1])
+
+
+def test_a_key_without_the_role_gets_403_before_its_body_is_read(
+        client: TestClient, keys: dict[str, str]) -> None:
+    for path in ("/api/v1/keys", "/api/v1/silences", "/api/v1/anomalies/1/feedback",
+                 "/api/v1/series/1/missed", "/api/v1/models/retrain"):
+        response = client.post(path, headers=auth(keys["viewer"]), content=b"{not json")
+        assert response.status_code == 403, (path, response.text)

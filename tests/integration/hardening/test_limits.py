@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import sys
 import time
@@ -32,13 +33,18 @@ def _app(settings: Settings, db: Database) -> TestClient:
 
 @pytest.fixture
 def flushed_redis(redis_url: str) -> Iterator[str]:
-    client = redis.Redis.from_url(redis_url)
-    for name in client.scan_iter(match="vigil:limits:*"):
-        client.delete(name)
-    yield redis_url
-    for name in client.scan_iter(match="vigil:limits:*"):
+    """Redis database 14 (other suites flush limits in 15); addresses of our own, lifted after."""
+    url = redis_url.rsplit("/", 1)[0] + "/14"
+    yield url
+    client = redis.Redis.from_url(url)
+    for name in client.scan_iter(match="vigil:limits:*:auth:198.18.*"):
         client.delete(name)
     client.close()
+
+
+def _address() -> str:
+    """An address no other test run on this Redis uses (198.18.0.0/15 is for testing)."""
+    return f"198.18.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
 
 
 def test_failed_auth_locks_the_address_out_with_retry_after(
@@ -48,17 +54,21 @@ def test_failed_auth_locks_the_address_out_with_retry_after(
         statuses = [client.get("/api/v1/series", headers=auth(f"vgl_wrong{i}")).status_code
                     for i in range(8)]
         assert statuses == [401] * 5 + [429] * 3
-        locked = client.get("/api/v1/series", headers=auth(keys["viewer"]))
+        locked = client.get("/api/v1/series")
         assert locked.status_code == 429
         assert locked.headers["content-type"].startswith("application/problem+json")
         assert 1 <= int(locked.headers["retry-after"]) <= limited.auth_lockout_seconds
-        # an admin lists and lifts the lockout (the admin is locked out too: clear via store)
-        limiter = client.app.state.limiter  # type: ignore[attr-defined]
-        assert [lock.key for lock in limiter.locks()] == ["auth:testclient"]
-        assert limiter.clear("auth:testclient") == 1
+        # a valid key from the same address (NAT, proxy) keeps working during the lockout
         assert client.get("/api/v1/series", headers=auth(keys["viewer"])).status_code == 200
+        # an admin lists and lifts the lockout
         listed = client.get("/api/v1/limits", headers=auth(keys["admin"])).json()
-        assert listed == {"backend": "memory", "locks": []}
+        assert [lock["key"] for lock in listed["locks"]] == ["auth:testclient"]
+        cleared = client.delete("/api/v1/limits", params={"key": "auth:testclient"},
+                                headers=auth(keys["admin"]))
+        assert cleared.json() == {"cleared": 1}
+        assert client.get("/api/v1/series", headers=auth("vgl_wrong")).status_code == 401
+        assert client.get("/api/v1/limits", headers=auth(keys["admin"])).json() == {
+            "backend": "memory", "locks": []}
 
 
 def test_lockouts_expire() -> None:
@@ -89,6 +99,7 @@ def test_expensive_routes_are_rate_limited_per_key(
         assert client.get("/api/v1/series", headers=auth(keys["viewer"])).status_code == 200
 
 
+@pytest.mark.xdist_group("redis-limits")  # they share (and flush) vigil:limits:* in Redis
 def test_redis_limits_hold_across_replicas(tmp_path: Path, flushed_redis: str) -> None:
     url = f"sqlite:///{tmp_path / 'v.db'}"
     upgrade(url)
@@ -96,7 +107,11 @@ def test_redis_limits_hold_across_replicas(tmp_path: Path, flushed_redis: str) -
                         scheduler_enabled=False)
     db = open_database(settings)
     try:
-        with _app(settings, db) as one, _app(settings, db) as two:
+        address = _address()
+        app_one = create_app(settings, db=db, config=OperatorConfig(), background=False)
+        app_two = create_app(settings, db=db, config=OperatorConfig(), background=False)
+        with TestClient(app_one, client=(address, 1000)) as one, \
+                TestClient(app_two, client=(address, 1001)) as two:
             for client in (one, two, one, two):
                 assert client.get("/api/v1/series", headers=auth("vgl_x")).status_code == 401
             assert one.get("/api/v1/series").status_code == 429
@@ -106,25 +121,29 @@ def test_redis_limits_hold_across_replicas(tmp_path: Path, flushed_redis: str) -
         db.dispose()
 
 
+@pytest.mark.xdist_group("redis-limits")
 def test_cli_lists_and_clears_redis_lockouts(tmp_path: Path, flushed_redis: str) -> None:
+    address = _address()
     limiter = Limiter(LimitPolicy(auth_failures=1), flushed_redis)
-    limiter.auth_failed("203.0.113.9")
+    limiter.auth_failed(address)
+    assert limiter.backend == "redis"
     limiter.close()
-    env = {"VIGIL_REDIS_URL": flushed_redis, "PATH": "/usr/bin:/bin",
-           "VIGIL_DATA_DIR": str(tmp_path)}
-    vigil = [sys.executable, "-m", "vigil.cli.main", "limits"]
-    listed = subprocess.run([*vigil, "list", "--format", "json"], env=env, capture_output=True,
-                            text=True, check=True)
-    assert [lock["key"] for lock in json.loads(listed.stdout)] == ["auth:203.0.113.9"]
-    table = subprocess.run([*vigil, "list"], env=env, capture_output=True, text=True, check=True)
-    assert "auth:203.0.113.9" in table.stdout
-    assert subprocess.run([*vigil, "clear"], env=env, capture_output=True).returncode == 2
-    cleared = subprocess.run([*vigil, "clear", "auth:203.0.113.9"], env=env,
-                             capture_output=True, text=True, check=True)
-    assert "cleared 1" in cleared.stdout
-    again = subprocess.run([*vigil, "list", "--format", "json"], env=env, capture_output=True,
-                           text=True, check=True)
-    assert json.loads(again.stdout) == []
+    from typer.testing import CliRunner
+
+    from vigil.cli.main import app as cli
+
+    runner = CliRunner()
+    env = {"VIGIL_REDIS_URL": flushed_redis, "VIGIL_DATA_DIR": str(tmp_path)}
+    listed = runner.invoke(cli, ["limits", "list", "--format", "json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert f"auth:{address}" in [lock["key"] for lock in json.loads(listed.stdout)]
+    table = runner.invoke(cli, ["limits", "list"], env={**env, "COLUMNS": "200"})
+    assert f"auth:{address}" in table.stdout
+    assert runner.invoke(cli, ["limits", "clear"], env=env).exit_code == 2
+    cleared = runner.invoke(cli, ["limits", "clear", f"auth:{address}"], env=env)
+    assert cleared.exit_code == 0 and "cleared 1" in cleared.stdout
+    again = runner.invoke(cli, ["limits", "list", "--format", "json"], env=env)
+    assert f"auth:{address}" not in [lock["key"] for lock in json.loads(again.stdout)]
 
 
 def test_redis_down_keeps_writes_working_and_ready_degraded(

@@ -267,3 +267,27 @@ def test_api_scan_history_and_findings_trend(client: TestClient, keys: dict[str,
     assert client.get("/api/v1/security/findings/trend", headers=viewer,
                       params={"days": 0}).status_code == 422
     assert client.get("/api/v1/security/scans").status_code == 401
+
+
+def test_findings_without_severity_are_announced_and_unknown_as_gates_them(
+        cli: CliRunner, tmp_path: Path) -> None:
+    advisories = tmp_path / "advisories"
+    advisories.mkdir()
+    (advisories / "PYSEC-NOSEV-1.json").write_text(json.dumps({
+        "id": "PYSEC-NOSEV-1", "modified": "2024-01-01T00:00:00Z",
+        "summary": "SQL injection", "affected": [{
+            "package": {"ecosystem": "PyPI", "name": "flask"},
+            "ranges": [{"type": "ECOSYSTEM",
+                        "events": [{"introduced": "0"}, {"fixed": "2.0"}]}]}]}))
+    assert cli.invoke(app, ["advisories", "import", str(advisories)]).exit_code == 0
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("flask==1.0\n")
+    passed = cli.invoke(app, ["scan", str(reqs), "--fail-on", "critical"])
+    assert passed.exit_code == 0, passed.output
+    assert "1 of 1 findings have no severity" in passed.stdout
+    assert "osv.dev" in passed.stdout
+    gated = cli.invoke(app, ["scan", str(reqs), "--fail-on", "critical",
+                             "--unknown-as", "critical", "--format", "json"])
+    assert gated.exit_code == 1, gated.output
+    assert json.loads(gated.stdout)["summary"]["unknown_severity"] == 1
+    assert "have no severity" in gated.stderr

@@ -80,6 +80,23 @@ def test_plain_text_and_json_events(client: TestClient, keys: dict[str, str]) ->
     assert bad.headers["content-type"].startswith("application/problem+json")
 
 
+def test_far_future_events_are_a_422_and_the_good_events_are_kept(
+        client: TestClient, keys: dict[str, str]) -> None:
+    good = [{"time": f"2026-01-01T00:00:{i:02d}Z", "source_ip": "192.0.2.77", "user": "root",
+             "outcome": "failure"} for i in range(6)]
+    bad = {"time": "9999-12-31T23:59:59Z", "source_ip": "192.0.2.78", "user": "root",
+           "outcome": "failure"}
+    response = client.post("/api/v1/security/logs", headers=auth(keys["operator"]),
+                           json={"events": [*good, bad]})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert [e["path"] for e in body["errors"]] == ["events.6"]
+    assert {t["source_ip"] for t in body["threats"]} == {"192.0.2.77"}
+    listed = client.get("/api/v1/security/threats", headers=auth(keys["viewer"])).json()
+    assert {t["source_ip"] for t in listed["items"]} == {"192.0.2.77"}
+
+
 def test_auth_failure_monitor_flags_api_key_brute_force(db: Database) -> None:
     monitor = service.AuthFailureMonitor(db, ThreatsConfig.model_validate(
         {"api_key_bruteforce": {"threshold": 5, "window": 60}}))
@@ -90,6 +107,25 @@ def test_auth_failure_monitor_flags_api_key_brute_force(db: Database) -> None:
         stored = threats_repo.list_threats(session)
     assert [(s.data["type"], s.data["source_ip"], s.source) for s in stored] == [
         ("api_key_brute_force", "203.0.113.50", "api-auth")]
+
+
+def test_the_stored_api_key_threat_is_built_from_each_failure_and_grows(db: Database) -> None:
+    monitor = service.AuthFailureMonitor(db, ThreatsConfig.model_validate(
+        {"api_key_bruteforce": {"threshold": 10, "window": 60}}))
+    for i in range(14):
+        monitor({"client_ip": "203.0.113.51", "reason": "invalid", "key_prefix": f"vgl_{i:04d}",
+                 "ts": f"2026-01-01T00:00:{i:02d}+00:00"})
+        if i == 9:
+            with db.session() as session:
+                [first] = threats_repo.list_threats(session)
+            assert first.data["count"] == 10
+            assert first.data["details"]["distinct_key_prefixes"] == 10
+            assert len(set(first.data["evidence"])) == 10  # one line per failure, not a copy
+    with db.session() as session:
+        [stored] = threats_repo.list_threats(session)
+    assert stored.data["count"] == 14  # the attack went on: the stored threat follows it
+    assert stored.data["details"]["distinct_key_prefixes"] == 14
+    assert stored.data["targets"][:2] == ["vgl_0000", "vgl_0001"]
 
 
 def test_bootstrap_key_state_for_the_config_audit(db: Database) -> None:

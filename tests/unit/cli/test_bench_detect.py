@@ -185,3 +185,29 @@ def test_bench_nab_cross_validated_by_category(corpus: Path, tmp_path: Path) -> 
     assert "pooled" in table.stdout and "catA" in table.stdout
     bad = runner.invoke(_app(), ["bench", "nab", "--nab-root", str(corpus), "--cv", "file"])
     assert bad.exit_code == 2
+
+
+def test_bench_synth_writes_the_corpus_and_scores_each_detector(tmp_path: Path) -> None:
+    out = tmp_path / "synth"
+    res = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--seed", "1",
+                                 "--detectors", "vigil,zscore", "--format", "json",
+                                 "--results-dir", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.stdout.strip().splitlines()]
+    assert [x["detector"] for x in lines] == ["vigil", "zscore"]
+    assert all(x["files"] == 14 and 0 <= x["standard"] <= 100 for x in lines)
+    assert "cv_standard_mean" in lines[0]
+    assert (out / "labels" / "combined_windows.json").is_file()
+    bad = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--detectors", "nope"])
+    assert bad.exit_code == 2
+
+
+def test_ablations_are_for_benchmarks_not_for_users(corpus: Path, tmp_path: Path) -> None:
+    res = runner.invoke(_app(), ["bench", "nab", "--nab-root", str(corpus), "--detector",
+                                 "vigilnotod", "--results-dir", str(tmp_path / "r"),
+                                 "--format", "json"])
+    assert res.exit_code == 0, res.output
+    p = _series_csv(tmp_path)
+    res = runner.invoke(_app(), ["detect", str(p), "--timestamp-column", "ts",
+                                 "--value-column", "cpu", "--detector", "vigilnotod"])
+    assert res.exit_code == 2

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from vigil.cli.common import DEFAULT_DETECTOR, DETECTOR_NAMES
+from vigil.cli.common import BENCH_NAMES, DEFAULT_DETECTOR, DETECTOR_NAMES
 
 HEAVY = ("numpy", "numba", "sqlalchemy", "alembic", "sigma")
 
@@ -49,6 +49,8 @@ def test_loading_the_config_does_not_load_pysigma() -> None:
 def test_detector_names_of_the_cli_are_the_registry_names() -> None:
     from vigil.detection.registry import DEFAULT_DETECTOR as registry_default
     from vigil.detection.registry import DETECTORS
+    from vigil.evaluation.variants import candidate_names
 
     assert tuple(DETECTORS) == DETECTOR_NAMES
+    assert tuple(candidate_names()) == BENCH_NAMES
     assert registry_default == DEFAULT_DETECTOR

@@ -16,7 +16,7 @@ from vigil.core.types import Severity
 from vigil.detection import NoveltyDetector, make_detector, restore_detector
 from vigil.detection import kernel as K
 from vigil.detection.base import K_SIZE
-from vigil.detection.state import dump_state, load_state
+from vigil.detection.state import STATE_FORMAT, dump_state, load_state
 
 ALERT = (Severity.WARNING, Severity.CRITICAL)
 AT = 600
@@ -118,12 +118,14 @@ def test_a_format_1_state_is_migrated_and_still_alerts() -> None:
     det.update_batch(ts[:AT - 5], vals[:AT - 5])
     kind, meta, arrays, _ = load_state(det.get_state())
     arrays["fs"] = arrays["fs"][:K.F_FIRE_SIZE]  # the 23 floats of format 1
-    config = {k: v for k, v in meta["config"].items() if not k.startswith("size_")}
+    del arrays["out"], arrays["tref"]  # format 3's outage state
+    config = {k: v for k, v in meta["config"].items()
+              if not k.startswith(("size_", "outage_"))}
     old = dump_state(kind, {"config": config}, arrays, fmt=1)
     migrated = restore_detector(old)
     assert isinstance(migrated, NoveltyDetector)
     assert migrated.config == NoveltyDetector().config
-    assert load_state(migrated.get_state()).format == 2
+    assert load_state(migrated.get_state()).format == STATE_FORMAT
     sev = migrated.update_batch(ts[AT - 5:], vals[AT - 5:]).severities()
     assert sev[5] in ALERT
 

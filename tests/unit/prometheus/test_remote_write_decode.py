@@ -288,3 +288,19 @@ def test_fast_path_handles_stale_markers_nan_zero_values_and_limits() -> None:
     with pytest.raises(RemoteWriteError) as info:
         decode_write_request(raw, DecodeLimits(max_samples=1), cache)
     assert info.value.over_limit
+
+
+def test_a_field_number_beyond_protobufs_range_is_refused() -> None:
+    # Found by the fuzz test above: a corrupted timestamp tag became a varint tag whose
+    # field number (> 2**29 - 1) the protobuf runtime refuses; so must Vigil's decoder.
+    series = [({"__name__": "node_load1", "instance": f"host-{i}:9100", "job": "node"},
+               [(1_764_000_000_000 + i, float(i) + 0.5)]) for i in range(4)]
+    raw = bytearray(encode_write_request(series))
+    cache = LabelCache()
+    decode_write_request(bytes(raw), cache=cache)
+    raw[162] = 0
+    raw[157] = 144
+    with pytest.raises(Exception):  # noqa: B017 - the runtime's own error type
+        reference_decode(bytes(raw), minimal=True)
+    with pytest.raises(RemoteWriteError, match=r"field number \d+ is out of range"):
+        decode_write_request(bytes(raw), cache=cache)

@@ -163,3 +163,20 @@ def test_table_report_says_when_ranges_could_not_be_evaluated() -> None:
     extraction = Extraction("t", [Package("org.x:lib", "1.0", "Maven", Location("bom.json", 3))])
     text = RENDERERS["table"](scan("app", extraction, index_advisories([adv])))
     assert "Versions of Maven cannot be ordered" in text
+
+
+def test_findings_without_a_severity_are_announced_and_gated_as_told() -> None:
+    from vigil.security.scanner import ScanReport
+    from vigil.services.vuln_scans.recording import counts_as
+
+    unknown = VulnerabilityFinding("django", "2.2.0", "PyPI", "PYSEC-2", (), "SQL injection",
+                                   "UNKNOWN", None, (), Location("requirements.txt", 1))
+    report = ScanReport("t", 2, [unknown, _finding()])
+    assert not report.fails("critical")  # UNKNOWN ranks below LOW unless told otherwise
+    assert report.fails("critical", unknown_as="CRITICAL")
+    assert not report.fails("critical", unknown_as="HIGH") and report.fails("high", "high")
+    text = RENDERERS["table"](report)
+    assert "1 of 2 findings have no severity" in text and "osv.dev" in text
+    assert json.loads(RENDERERS["json"](report))["summary"]["unknown_severity"] == 1
+    assert counts_as({"UNKNOWN": 3, "CRITICAL": 1}, "critical") == {"CRITICAL": 4}
+    assert counts_as({"UNKNOWN": 3}, "UNKNOWN") == {"UNKNOWN": 3}

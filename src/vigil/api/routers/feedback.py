@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from vigil.api.bodies import json_body, openapi_body
 from vigil.api.deps import Principal, get_database, get_settings, require_role
 from vigil.api.problems import ProblemError
 from vigil.config import Settings
@@ -39,16 +40,17 @@ class MissedIn(BaseModel):
 
 def _when(raw: str | float, field: str) -> datetime:
     try:
-        ts = parse_timestamp(raw)
-    except ValueError as exc:
+        return datetime.fromtimestamp(parse_timestamp(raw), UTC)
+    except (ValueError, OverflowError, OSError) as exc:
         raise ProblemError(422, "invalid-input", "Invalid input", str(exc),
                            [{"in": "body", "path": field, "message": str(exc)}]) from None
-    return datetime.fromtimestamp(ts, UTC)
 
 
-@router.post("/anomalies/{anomaly_id}/feedback", responses={404: {"description": "No anomaly"}})
-def label_anomaly(anomaly_id: IdPath, body: FeedbackIn, db: Database = Depends(get_database),
-                  principal: Principal = Depends(require_role(Role.OPERATOR))) -> dict[str, Any]:
+@router.post("/anomalies/{anomaly_id}/feedback", responses={404: {"description": "No anomaly"}},
+             openapi_extra=openapi_body(FeedbackIn))
+def label_anomaly(anomaly_id: IdPath, db: Database = Depends(get_database),
+                  principal: Principal = Depends(require_role(Role.OPERATOR)),
+                  body: FeedbackIn = Depends(json_body(FeedbackIn))) -> dict[str, Any]:
     """Label an anomaly a true or false positive (again to change it; history in the audit log)."""
     try:
         feedback = svc.label_anomaly(db, anomaly_id, body.true_positive, principal.name,
@@ -59,10 +61,12 @@ def label_anomaly(anomaly_id: IdPath, body: FeedbackIn, db: Database = Depends(g
 
 
 @router.post("/series/{series_id}/missed", status_code=201,
-             responses={404: {"description": "No series"}, 422: {"description": "Bad range"}})
-def report_missed(series_id: IdPath, body: MissedIn, db: Database = Depends(get_database),
+             responses={404: {"description": "No series"}, 422: {"description": "Bad range"}},
+             openapi_extra=openapi_body(MissedIn))
+def report_missed(series_id: IdPath, db: Database = Depends(get_database),
                   settings: Settings = Depends(get_settings),
-                  principal: Principal = Depends(require_role(Role.OPERATOR))) -> dict[str, Any]:
+                  principal: Principal = Depends(require_role(Role.OPERATOR)),
+                  body: MissedIn = Depends(json_body(MissedIn))) -> dict[str, Any]:
     """Record that the detector missed an anomaly of this series between `from` and `to`."""
     start, end = _when(body.start, "from"), _when(body.end, "to")
     try:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from vigil.api.bodies import openapi_body, optional_json_body
 from vigil.api.deps import Principal, get_config, get_database, get_settings, require_role
 from vigil.api.problems import ProblemError
 from vigil.config import OperatorConfig, Settings
@@ -108,12 +109,15 @@ class RetrainIn(BaseModel):
     series: str | None = Field(default=None, max_length=1000)
 
 
-@router.post("/models/retrain", responses={422: {"description": "Selector picks nothing"}})
-def retrain_models(request: Request, body: RetrainIn | None = None,
+@router.post("/models/retrain", responses={422: {"description": "Selector picks nothing"}},
+             openapi_extra=openapi_body(RetrainIn, required=False))
+def retrain_models(request: Request,
                    db: Database = Depends(get_database),
                    config: OperatorConfig = Depends(get_config),
                    settings: Settings = Depends(get_settings),
-                   principal: Principal = Depends(require_role(Role.ADMIN))) -> dict[str, Any]:
+                   principal: Principal = Depends(require_role(Role.ADMIN)),
+                   body: RetrainIn | None = Depends(optional_json_body(RetrainIn)),
+                   ) -> dict[str, Any]:
     """Retrain now (all watched series, or those the selector picks); returns the run."""
     from vigil.services import retraining
 

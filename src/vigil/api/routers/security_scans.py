@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from vigil.api.deps import Principal, get_database, require_role
+from vigil.api.deps import Principal, get_config, get_database, require_role
 from vigil.api.pagination import decode_cursor, encode_cursor, iso
 from vigil.api.problems import ProblemError
+from vigil.config import OperatorConfig
 from vigil.core.types import Role
 from vigil.security.model import ExtractError
 from vigil.security.reporters.json_report import as_dict
@@ -121,6 +122,7 @@ async def create_scan(
         "Name the findings are kept under (default upload:<filename>), e.g. the service"
     ))] = None,
     db: Database = Depends(get_database),
+    config: OperatorConfig = Depends(get_config),
     _p: Principal = Depends(require_role(Role.OPERATOR, "scan")),
 ) -> dict[str, Any]:
     """Scan the request body (a lockfile or SBOM) and record its findings under `upload:<name>`."""
@@ -130,7 +132,8 @@ async def create_scan(
                            [{"in": "body", "path": "", "message": "send the file as the body"}])
     try:
         report = await request.app.state.cpu_pools["scan"].run(
-            vuln_scans.scan_upload, db, filename, content, kind, "api", target)
+            vuln_scans.scan_upload, db, filename, content, kind, "api", target,
+            config.vulnerability_scanning.unknown_as)
     except ExtractError as exc:
         raise ProblemError(422, "invalid-inventory", "Unreadable inventory", str(exc),
                            [{"in": "body", "path": f"line {exc.line}" if exc.line else "",

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vigil.api.deps import Principal, get_config, get_database, require_role
 from vigil.api.pagination import decode_cursor, encode_cursor
-from vigil.api.problems import ProblemError
+from vigil.api.problems import PROBLEM_JSON, ProblemError, problem_body
 from vigil.config import OperatorConfig
 from vigil.core.types import Priority, Role
 from vigil.security.threats import SigmaRuleError
@@ -30,20 +31,25 @@ class LogBatch(BaseModel):
     events: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_EVENTS)
 
 
-@router.post("/logs", responses={413: {"description": "Body too large"},
-                                 422: {"description": "Invalid batch"}},
+@router.post("/logs", response_model=None, responses={
+                 413: {"description": "Body too large"},
+                 422: {"description": "Invalid batch, or events dated in the future (the "
+                                      "valid ones are still analysed and stored)"}},
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": LogBatch.model_json_schema()},
                  "text/plain": {"schema": {"type": "string"}}}}})
 async def submit_logs(request: Request, db: Database = Depends(get_database),
                       config: OperatorConfig = Depends(get_config),
                       _p: Principal = Depends(require_role(Role.OPERATOR, "scan"))
-                      ) -> dict[str, Any]:
+                      ) -> dict[str, Any] | JSONResponse:
     """Analyse a batch: JSON `{"lines": [...], "events": [...]}` or `text/plain` lines.
 
     The whole batch is analysed; unparseable lines and unrecognised events are counted
-    and reported (`stats.unparseable`, `rejected_events`), never fatal. Threats found are
-    stored (merged with earlier ones of the same type, source and start) and returned.
+    and reported (`stats.unparseable`, `rejected_events`), never fatal. Events dated more
+    than a day in the future are invalid: the answer is then a 422 problem naming them
+    (`errors[].path` = `events.N`), while the valid events are still analysed and stored.
+    Threats found are stored (merged with earlier ones of the same type, source and
+    start) and returned.
     """
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     raw = await request.body()
@@ -69,6 +75,15 @@ async def submit_logs(request: Request, db: Database = Depends(get_database),
         raise ProblemError(500, "sigma-rules", "Sigma rules unavailable", str(exc)) from None
     result: dict[str, Any] = await request.app.state.cpu_pools["scan"].run(
         service.ingest_lines, db, batch.lines, config.threats, batch.events, sigma)
+    invalid = [r for r in result["rejected_events"] if r.get("invalid")]
+    if invalid:
+        # The good events were analysed and their threats stored; the bad ones are named.
+        body = problem_body(422, "invalid-events", "Invalid events",
+                            f"{len(invalid)} event(s) rejected; the others were analysed and "
+                            "their threats stored",
+                            [{"path": r["path"], "message": r["reason"]} for r in invalid],
+                            request.url.path)
+        return JSONResponse({**result, **body}, status_code=422, media_type=PROBLEM_JSON)
     return result
 
 

@@ -1,5 +1,10 @@
-"""Audit of Vigil's own deployment settings: authentication, the bootstrap admin key,
-TLS, and secrets written inline in the operator YAML."""
+"""Audit of Vigil's own deployment settings: the bootstrap admin key, TLS, and secrets
+written inline in the operator YAML.
+
+There is no check that API authentication is on: Vigil has no setting to turn it off
+(every `/api/v1` route requires a key), so such a check could never fail. The id CFG001
+it had is retired, not reused.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,6 @@ from vigil.core.types import Severity
 from vigil.security.audit.findings import ComplianceFinding
 
 CONFIG_CHECKS: dict[str, tuple[Severity, str]] = {
-    "CFG001": (Severity.CRITICAL, "API authentication is disabled"),
     "CFG002": (Severity.CRITICAL, "the bootstrap admin key has not been rotated"),
     "CFG003": (Severity.CRITICAL, "no TLS: neither tls_cert_file nor a TLS-terminating proxy"),
     "CFG004": (Severity.CRITICAL, "secret written inline in the operator YAML"),
@@ -31,7 +35,6 @@ _REFERENCE = re.compile(r"^\$\{?[A-Z_][A-Z0-9_]*\}?$|^(env|file|vault|secret)[:/
 class ConfigFacts:
     """Facts about a deployment, gathered by the caller (settings, files, database)."""
 
-    auth_enabled: bool
     tls_proxy: bool
     tls_cert_file: str | None
     tls_files_exist: bool
@@ -45,8 +48,6 @@ class ConfigFacts:
 def audit_config(facts: ConfigFacts) -> list[ComplianceFinding]:
     """Findings for every failed setting check."""
     out: list[ComplianceFinding] = []
-    if not facts.auth_enabled:
-        out.append(_f("CFG001", "settings", "auth"))
     if facts.bootstrap_exists is None:
         out.append(_f("CFG006", "api_keys", "bootstrap"))
     elif facts.bootstrap_exists and not (facts.bootstrap_revoked

@@ -31,6 +31,7 @@ def as_dict(report: ScanReport) -> dict[str, Any]:
         "target": report.target,
         "summary": {
             "packages": report.packages, "findings": len(report.findings),
+            "unknown_severity": report.unknown_severity,
             "suppressed": len(report.suppressed), "unchecked": len(report.unchecked),
             "advisories_considered": report.advisories,
             "git_ranges_skipped": report.stats.git_ranges_skipped,

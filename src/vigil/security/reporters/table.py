@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vigil.core.severity import vuln_rank
-from vigil.security.scanner import ScanReport
+from vigil.security.scanner import ScanReport, unknown_severity_note
 
 
 def render(report: ScanReport) -> str:
@@ -32,6 +32,8 @@ def render(report: ScanReport) -> str:
         f"{len(report.findings)} vulnerabilities in {report.packages} packages"
         f" ({len(report.suppressed)} suppressed, {len(report.unchecked)} not checked)."
     )
+    if report.unknown_severity:
+        console.print(unknown_severity_note(report.unknown_severity, len(report.findings)))
     if report.unchecked:
         console.print("Not checked:")
         for u in report.unchecked:

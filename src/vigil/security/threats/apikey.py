@@ -13,29 +13,27 @@ TECHNIQUE = "T1110"
 
 
 class ApiKeyDetector:
-    """Counts AUTH_FAILED per client; `threshold` within `window` is a brute force."""
+    """Counts AUTH_FAILED per client; `threshold` within `window` is a brute force.
+
+    Each threat is built from its own burst's failures: their count, the distinct key
+    prefixes tried and the first lines as evidence.
+    """
 
     def __init__(self, config: ThreatsConfig) -> None:
         """Use the `api_key_bruteforce` rule of `config`."""
         self.config = config
-        self._times: dict[str, list[float]] = defaultdict(list)
-        self._prefixes: dict[str, set[str]] = defaultdict(set)
-        self._evidence: dict[str, list[str]] = defaultdict(list)
+        self._failures: dict[str, list[tuple[float, str, str]]] = defaultdict(list)
 
     def observe(self, ev: AuthEvent) -> None:
-        """Record one failed API authentication."""
-        self._times[ev.source_ip].append(ev.time.timestamp())
-        if len(self._prefixes[ev.source_ip]) < 1000:
-            self._prefixes[ev.source_ip].add(ev.user)
-        evidence = self._evidence[ev.source_ip]
-        if len(evidence) < self.config.evidence_limit:
-            evidence.extend(ev.lines[:1])
+        """Record one failed API authentication: its time, key prefix and line."""
+        self._failures[ev.source_ip].append((ev.time.timestamp(), ev.user,
+                                             ev.lines[0] if ev.lines else ""))
 
     def prune(self, cutoff: float) -> None:
         """Forget clients whose last failure is older than `cutoff` (Unix seconds)."""
-        for ip in [ip for ip, times in self._times.items() if max(times, default=0.0) < cutoff]:
-            for table in (self._times, self._prefixes, self._evidence):
-                table.pop(ip, None)
+        for ip in [ip for ip, seen in self._failures.items()
+                   if max((f[0] for f in seen), default=0.0) < cutoff]:
+            del self._failures[ip]
 
     def finish(self) -> list[Threat]:
         """Threats for every client over the threshold."""
@@ -43,16 +41,18 @@ class ApiKeyDetector:
         if not rule.enabled:
             return []
         out = []
-        for ip, times in self._times.items():
-            times.sort()
+        for ip, seen in self._failures.items():
+            seen.sort(key=lambda f: f[0])
+            times = [f[0] for f in seen]
             for lo, hi in clusters(times, rule.window):
                 if max_in_window(times, rule.window, lo, hi) < rule.threshold:
                     continue
-                prefixes = sorted(self._prefixes[ip])
+                burst = seen[lo:hi]
+                prefixes = sorted({f[1] for f in burst})
+                evidence = [f[2] for f in burst if f[2]][: self.config.evidence_limit]
                 out.append(Threat("api_key_brute_force", ip,
                                   datetime.fromtimestamp(times[lo], UTC),
                                   datetime.fromtimestamp(times[hi - 1], UTC), hi - lo, TECHNIQUE,
-                                  rule.priority, "api_key_bruteforce", prefixes[:50],
-                                  list(self._evidence[ip]),
+                                  rule.priority, "api_key_bruteforce", prefixes[:50], evidence,
                                   {"distinct_key_prefixes": len(prefixes)}))
         return out

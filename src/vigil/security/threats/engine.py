@@ -4,7 +4,7 @@ returns threats (allowlists applied, most urgent first) with parse statistics.""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from vigil.core.severity import priority_rank
@@ -24,6 +24,10 @@ from vigil.security.threats.ssh import SshDetector
 from vigil.security.threats.syslog import SyslogAuthParser
 from vigil.security.threats.web import WebDetector
 from vigil.security.threats.web_auth import WebAuthErrorParser
+
+# Events later than this cannot be reasoned about (windows and ban ends would pass the
+# year 9999): they are counted as unparseable.
+LATEST_TS = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
 
 
 class ThreatEngine:
@@ -98,8 +102,11 @@ class ThreatEngine:
 
     def observe_auth(self, ev: AuthEvent) -> None:
         """Observe one authentication attempt (parsed elsewhere, e.g. the API)."""
-        self.stats.auth_events += 1
         ts = ev.time.timestamp()
+        if ts > LATEST_TS:
+            self.stats.bad(ev.lines[-1] if ev.lines else ev.time.isoformat())
+            return
+        self.stats.auth_events += 1
         if ts > self.latest:
             self.latest = ts
         if self.keep_events and ev.kind == AUTH_FAILURE:
@@ -113,6 +120,9 @@ class ThreatEngine:
 
     def observe_http(self, ev: HttpEvent) -> None:
         """Observe one HTTP request."""
+        if ev.ts > LATEST_TS:
+            self.stats.bad(ev.line)
+            return
         self.stats.http_events += 1
         self.last_http = ev
         if ev.ts > self.latest:

@@ -64,8 +64,6 @@ _TOO_MANY = re.compile(r"Disconnecting: Too many authentication failures(?: for 
                        r"(?: \[preauth\])?\s*$")
 _RECEIVED_DISCONNECT = re.compile(
     r"Received disconnect from (?:(\S+) port \d+|(\S+)):\s*(\d+): ?(.*)")
-_PAM_FAILURE = re.compile(r"pam_[a-z0-9_]+\(sshd:auth\):\s+authentication failure;"
-                          r".*?\brhost=(\S*)(?:\s+user=(\S*))?")
 _ACCEPTED = re.compile(r"Accepted (\S+) for (.*) from (\S+) port \d+")
 _CLOSED = re.compile(
     r"(?:Connection (?:closed|reset) by|Disconnected from)"
@@ -79,8 +77,8 @@ _NEGOTIATE_WITH = re.compile(r"Unable to negotiate with (\S+) port \d+: no match
 _REPEATED = re.compile(r"message repeated (\d+) times: \[ ?(.*?) ?\]\s*$")
 _SOLARIS_ID = re.compile(r"\[ID \d+ [\w.]+\] ")
 
-# First characters of every message this module reads (a cheap pre-filter).
-_FIRSTS = frozenset("FIUAaPpRDCmBbkfn[e")
+# First characters of every message this module reads (a cheap pre-filter for callers too).
+SSHD_FIRSTS = frozenset("FIUAaPpRDCmBbkfn[e")
 
 
 @dataclass(slots=True)
@@ -110,19 +108,13 @@ class SshdSessions:
         """The events one sshd message (without its syslog header) counts."""
         if not msg:
             return []
-        if msg[0] not in _FIRSTS:
+        first = msg[0]
+        if first not in SSHD_FIRSTS:
             return []
-        if msg.startswith("[ID "):
-            m = _SOLARIS_ID.match(msg)
-            if m is not None:
-                msg = msg[m.end():]
-        if msg.startswith("error: ") or (
-                msg.startswith("fatal: ") and not msg.startswith("fatal: Timeout")):
-            msg = msg[7:]
-        if msg.startswith("PAM: "):
-            msg = msg[5:]
-        if not msg:
-            return []
+        if first in "[efP":
+            msg = _strip_prefixes(msg)
+            if not msg:
+                return []
         session = self._sessions.get(key)
         if session is None:
             session = self._sessions[key] = _Session(when)
@@ -135,10 +127,6 @@ class SshdSessions:
         stale = [k for k, s in self._sessions.items() if s.last.timestamp() < limit]
         for k in stale:
             del self._sessions[k]
-
-    def open_sessions(self) -> int:
-        """How many sessions are being followed (for tests and memory bounds)."""
-        return len(self._sessions)
 
     # --- one message ----------------------------------------------------------------
 
@@ -244,15 +232,19 @@ class SshdSessions:
         return [AuthEvent(when, source, user, AUTH_FAILURE, SERVICE, invalid, [line])]
 
     def _pam(self, when: datetime, s: _Session, msg: str, line: str) -> list[AuthEvent]:
-        if "authentication failure;" not in msg:
+        # `pam_<module>(sshd:auth): authentication failure; ...` of any PAM module.
+        if "(sshd:auth):" not in msg[:48] or "authentication failure;" not in msg:
             return []
-        m = _PAM_FAILURE.match(msg)
-        if m is None:
+        at = msg.find(" rhost=")
+        if at < 0:
             return []
-        rhost = normalise_host(m.group(1))
-        if not s.host and rhost:
-            s.host = rhost
-        user = m.group(2) or s.user
+        rhost, _, rest = msg[at + 7:].partition(" ")
+        if not s.host:
+            s.host = normalise_host(rhost)
+        user = s.user
+        at = rest.find("user=")
+        if at >= 0:
+            user = rest[at + 5:].split(" ", 1)[0] or user
         s.pending.append((when, user, False, line))
         return []
 
@@ -285,6 +277,9 @@ class SshdSessions:
 
     def _received_disconnect(self, when: datetime, key: tuple[str, str], s: _Session, msg: str,
                              line: str) -> list[AuthEvent]:
+        if not s.pending and not self.extra and "Auth fail" not in msg:
+            self._sessions.pop(key, None)  # nothing to count: skip the parse
+            return []
         m = _RECEIVED_DISCONNECT.match(msg)
         if m is None:
             return []
@@ -304,6 +299,9 @@ class SshdSessions:
 
     def _closed(self, when: datetime, key: tuple[str, str], s: _Session, msg: str,
                 line: str) -> list[AuthEvent]:
+        if not s.pending and not self.preauth_noise:
+            self._sessions.pop(key, None)  # nothing to count: skip the parse
+            return []
         m = _CLOSED.match(msg)
         if m is None:
             return []
@@ -357,3 +355,17 @@ class SshdSessions:
         if msg.startswith("Unable to negotiate a ") or msg.startswith("no matching "):
             s.pending.append((when, s.user, False, line))
         return []
+
+
+def _strip_prefixes(msg: str) -> str:
+    """The message without Solaris' `[ID n facility.level]`, `error: `, `fatal: `, `PAM: `."""
+    if msg.startswith("[ID "):
+        m = _SOLARIS_ID.match(msg)
+        if m is not None:
+            msg = msg[m.end():]
+    if msg.startswith("error: ") or (
+            msg.startswith("fatal: ") and not msg.startswith("fatal: Timeout")):
+        msg = msg[7:]
+    if msg.startswith("PAM: "):
+        msg = msg[5:]
+    return msg

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from vigil.security.threats.dropbear import dropbear_events
 from vigil.security.threats.model import AuthEvent
 from vigil.security.threats.pam import PamFailures
-from vigil.security.threats.sshd import Mode, SshdSessions
+from vigil.security.threats.sshd import SSHD_FIRSTS, Mode, SshdSessions
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])}
@@ -70,22 +70,17 @@ class YearInference:
 class SyslogAuthParser:
     """Stateful parser: feed lines, get the authentication events they count back."""
 
-    def __init__(self, reference: datetime | None = None, evidence_lines: int = 5,
-                 mode: Mode = "normal") -> None:
+    def __init__(self, reference: datetime | None = None, mode: Mode = "normal") -> None:
         """Create a parser; `reference` anchors the year inference, `mode` what counts."""
         self.years = YearInference(reference)
-        self.evidence_lines = evidence_lines
         self.sshd = SshdSessions(mode)
         self.pam = PamFailures()
         self._time_cache: dict[tuple[int, str], datetime] = {}
         self._last_sweep: datetime | None = None
         self._last: tuple[datetime | None, str] = (None, "")
         self._last_match: re.Match[str] | None = None
-
-    def is_syslog(self, line: str) -> bool:
-        """True when the line starts like a syslog line."""
-        return (_HEADER.match(line) is not None or _ISO_HEADER.match(line) is not None
-                or _RFC5424.match(line) is not None)
+        self._prev_stamp = ""
+        self._prev_time = datetime.min.replace(tzinfo=UTC)
 
     def feed(self, line: str) -> list[AuthEvent] | None:
         """Parse one line: None when it is not syslog, else the events it counts."""
@@ -93,7 +88,11 @@ class SyslogAuthParser:
         self._last_match = m
         if m is not None:
             host, prog, pid, msg = m.group(6, 7, 8, 9)
-            if not _wanted(prog, msg):
+            if prog == "sshd":
+                if msg[:1] not in SSHD_FIRSTS:
+                    self._last = (None, prog)
+                    return []
+            elif not _wanted(prog, msg):
                 self._last = (None, prog)
                 return []
             when = self._time(m)
@@ -167,6 +166,14 @@ class SyslogAuthParser:
         return cached
 
     def _time(self, m: re.Match[str]) -> datetime:
+        stamp = m.string[:15]
+        if stamp == self._prev_stamp:  # lines of one second share their stamp
+            return self._prev_time
+        value = self._new_time(m)
+        self._prev_stamp, self._prev_time = stamp, value
+        return value
+
+    def _new_time(self, m: re.Match[str]) -> datetime:
         month = _MONTHS.get(m.group(1), 1)
         year = self.years.year_for(month, int(m.group(2)))
         stamp = m.group(0)[:15]

@@ -183,13 +183,9 @@ def scanner_in(lower: str, markers_only: bool = False) -> str | None:
     return None
 
 
-def is_probe(path: str) -> bool:
-    """True for paths scanners request to find exposed files and admin consoles."""
-    return PROBE_PATHS.search(path.lower()) is not None
-
-
 def probe_in(lower_path: str, status: int = 404) -> bool:
-    """Like `is_probe` for a lower-case path: everyday paths only when `status` is an error."""
+    """True for a (lower-case) path scanners request to find exposed files and admin
+    consoles; everyday paths count only when `status` is an error."""
     if PROBE_PATHS.search(lower_path) is None:
         return False
     return status >= 400 or SECRET_PROBES.search(lower_path) is not None

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from vigil.alerting.lifecycle import Alert, Event, new_alert, observe
-from vigil.alerting.rules import SeriesTable
+from vigil.alerting.rules import Observation, SeriesTable
 from vigil.alerting.silences import Silence
 from vigil.core.types import Priority
 from vigil.services.alerting.compiled import CompiledAlerting
@@ -29,6 +29,27 @@ def _log_transitions(alert: Alert, events: Sequence[Event]) -> None:
                       series=alert.labels.get("series", ""), value=alert.value)
 
 
+def _no_data_observation(rt: CompiledAlerting, alert: Alert) -> Observation | None:
+    """What a firing threshold alert whose series sent nothing fresh observes this cycle.
+
+    None resolves it (the old behaviour, and the `resolve` policy); otherwise it stays
+    firing with its last value: `keep_firing` (the default of P1 rules, so a page does not
+    clear itself when the reporter dies with the service) or `alerting`, which also
+    marks it `no_data` in its annotations.
+    """
+    rule = next((r.cfg for r in rt.rules.threshold if r.cfg.name == alert.rule), None)
+    if rule is None or alert.state not in OPEN_FIRING:
+        return None
+    policy = rule.no_data or ("keep_firing" if alert.priority is Priority.P1 else "resolve")
+    if policy == "resolve":
+        return None
+    annotations = dict(alert.annotations)
+    if policy == "alerting":
+        annotations["no_data"] = "the series sent no samples; the condition cannot be checked"
+    return Observation(alert.rule, alert.severity, rule.for_, alert.labels, annotations,
+                       alert.value, 0, alert.fingerprint)
+
+
 def update_lifecycle(db: Database, rt: CompiledAlerting, now: datetime, report: EvaluationReport,
                      ) -> tuple[list[OpenAlert], list[Alert], list[Silence]]:
     """Evaluate the rules and move every alert along its life cycle (one transaction).
@@ -38,14 +59,18 @@ def update_lifecycle(db: Database, rt: CompiledAlerting, now: datetime, report: 
     """
     cfg = rt.cfg
     with db.session() as s:
-        since_ts = now.timestamp() - cfg.stale_after.total_seconds()
+        since_ts = now.timestamp() - max(cfg.stale_after, cfg.no_data_horizon).total_seconds()
         samples = repo.latest_samples(s, rt.rules.metrics, since_ts, rt.series)
         signals = []
         if rt.rules.anomaly:
             lookback = max(r.cfg.lookback for r in rt.rules.anomaly)
             signals = repo.anomaly_signals(s, now - lookback)
         report.series = len(samples)
-        observations = rt.rules.evaluate(SeriesTable(samples), signals, now, cfg.stale_after)
+        table = SeriesTable(samples)
+        observations = rt.rules.evaluate(table, signals, now, cfg.stale_after)
+        if cfg.no_data_horizon > timedelta(0):
+            observations.update(rt.rules.no_data(table, now, cfg.stale_after))
+        reporting = rt.rules.reporting(table, now, cfg.stale_after)
         observations.update(breach_observations(s, now))  # proactive alerts (forecasting)
         report.observations = len(observations)
         current: list[OpenAlert] = []
@@ -53,6 +78,8 @@ def update_lifecycle(db: Database, rt: CompiledAlerting, now: datetime, report: 
         for stored in repo.open_alerts(s):
             old = stored.alert
             obs = observations.pop(old.fingerprint, None)
+            if obs is None and old.fingerprint not in reporting:
+                obs = _no_data_observation(rt, old)
             new, events = observe(old, obs is not None, obs.value if obs else None,
                                   obs.for_ if obs else timedelta(0), now,
                                   obs.annotations if obs else None)

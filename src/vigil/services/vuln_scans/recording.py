@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, date, datetime
 
+from vigil.core.severity import effective_vuln_level
 from vigil.security.ignore import IgnoreRule
 from vigil.security.model import ExtractError, Extraction, VulnerabilityFinding
 from vigil.security.scanner import ScanReport, scan
@@ -42,14 +43,16 @@ def _finding_record(f: VulnerabilityFinding, rule: IgnoreRule | None = None) -> 
 
 
 def record_scan(db: Database, report: ScanReport, trigger: str,
-                now: datetime | None = None) -> list[repo.FindingRecord]:
+                now: datetime | None = None,
+                unknown_as: str = "UNKNOWN") -> list[repo.FindingRecord]:
     """Store a scan's findings (first seen / fixed at), log new ones, update the metrics.
 
     Suppressed findings are stored too, as suppressed: they are present, so never marked
     fixed, and neither logged nor counted as new nor counted in the open-findings gauge.
     New critical findings are counted in `vigil_security_new_critical_findings_total` (the
     NewCriticalVulnerability rule) after the transaction committed. Returns the new
-    findings (first seen, or back after a fix; never suppressed ones).
+    findings (first seen, or back after a fix; never suppressed ones). Findings without a
+    severity count as `unknown_as` in both metrics (`vulnerability_scanning.unknown_as`).
     """
     now = now or datetime.now(UTC)
     records = [_finding_record(f) for f in report.findings]
@@ -65,15 +68,25 @@ def record_scan(db: Database, report: ScanReport, trigger: str,
                   version=rec.version, ecosystem=rec.ecosystem, id=rec.vuln_id,
                   aliases=rec.aliases, severity=rec.severity, fixed=rec.fixed,
                   location=rec.location)
-    count_new_findings(rec.severity for rec in new)
-    set_open_findings(counts)
+    count_new_findings(effective_vuln_level(rec.severity, unknown_as) for rec in new)
+    set_open_findings(counts_as(counts, unknown_as))
     return new
 
 
-def publish_findings_metrics(db: Database) -> None:
+def publish_findings_metrics(db: Database, unknown_as: str = "UNKNOWN") -> None:
     """Set the open-findings gauge from the database (e.g. at start-up)."""
     with db.session() as session:
-        set_open_findings(repo.open_counts_by_severity(session))
+        set_open_findings(counts_as(repo.open_counts_by_severity(session), unknown_as))
+
+
+def counts_as(counts: dict[str, int], unknown_as: str) -> dict[str, int]:
+    """Open findings per severity with the UNKNOWN ones counted as `unknown_as`."""
+    level = unknown_as.upper()
+    if level == "UNKNOWN" or not counts.get("UNKNOWN"):
+        return counts
+    out = dict(counts)
+    out[level] = out.get(level, 0) + out.pop("UNKNOWN")
+    return out
 
 
 def record_failure(db: Database, target: str, trigger: str, error: str) -> None:
@@ -91,7 +104,8 @@ def record_failure(db: Database, target: str, trigger: str, error: str) -> None:
 
 
 def scan_upload(db: Database, filename: str, content: bytes, kind: str | None = None,
-                trigger: str = "api", target: str | None = None) -> ScanReport:
+                trigger: str = "api", target: str | None = None,
+                unknown_as: str = "UNKNOWN") -> ScanReport:
     """Scan an uploaded lockfile or SBOM (named by its file name) and record the findings.
 
     Findings are kept per target (default ``upload:<file name>``): a later upload to the same
@@ -106,5 +120,5 @@ def scan_upload(db: Database, filename: str, content: bytes, kind: str | None = 
     except (ExtractError, ScanInputError) as exc:
         record_failure(db, target, trigger, str(exc))
         raise
-    record_scan(db, report, trigger)
+    record_scan(db, report, trigger, unknown_as=unknown_as)
     return report

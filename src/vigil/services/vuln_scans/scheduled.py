@@ -25,7 +25,8 @@ def run_scheduled_scans(db: Database, settings: Settings, config: OperatorConfig
     section = config.vulnerability_scanning
     summary: dict[str, Any] = {"scanned": 0, "failed": 0, "findings": 0}
     if not section.paths:
-        publish_findings_metrics(db)  # keeps the gauge right after restarts and API uploads
+        # keeps the gauge right after restarts and API uploads
+        publish_findings_metrics(db, section.unknown_as)
         return summary
     try:
         ignores = load_ignore_file(Path(section.ignore_file) if section.ignore_file else None)
@@ -42,7 +43,7 @@ def run_scheduled_scans(db: Database, settings: Settings, config: OperatorConfig
             record_failure(db, str(path), "scheduled", str(exc))
             summary["failed"] += 1
             continue
-        record_scan(db, report, "scheduled")
+        record_scan(db, report, "scheduled", unknown_as=section.unknown_as)
         summary["scanned"] += 1
         summary["findings"] += len(report.findings)
     return summary

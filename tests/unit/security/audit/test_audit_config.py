@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from vigil.security.audit import ConfigFacts, audit_config
-from vigil.security.audit.config_audit import inline_secrets
+from vigil.security.audit.config_audit import CONFIG_CHECKS, inline_secrets
 
 
 def _facts(**over: object) -> ConfigFacts:
-    base: dict[str, object] = dict(auth_enabled=True, tls_proxy=True, tls_cert_file=None,
+    base: dict[str, object] = dict(tls_proxy=True, tls_cert_file=None,
                                    tls_files_exist=False, bootstrap_exists=True,
                                    bootstrap_revoked=True, other_active_admins=1)
     base.update(over)
@@ -27,13 +27,13 @@ def test_bootstrap_key_must_be_revoked_and_replaced() -> None:
     assert [f.check_id for f in audit_config(_facts(bootstrap_exists=None))] == ["CFG006"]
 
 
-def test_tls_and_auth() -> None:
+def test_tls() -> None:
     assert [f.check_id for f in audit_config(_facts(tls_proxy=False))] == ["CFG003"]
     assert [f.check_id for f in audit_config(_facts(tls_proxy=False, tls_cert_file="/c.pem"))] \
         == ["CFG005"]
     assert audit_config(_facts(tls_proxy=False, tls_cert_file="/c.pem",
                                tls_files_exist=True)) == []
-    assert [f.check_id for f in audit_config(_facts(auth_enabled=False))] == ["CFG001"]
+    assert "CFG001" not in CONFIG_CHECKS  # retired: authentication cannot be switched off
 
 
 def test_inline_secrets_are_found_with_their_line() -> None:

@@ -109,3 +109,29 @@ def test_log_text_that_looks_like_rich_markup_is_shown_literally(tmp_path: Path)
     result = runner.invoke(app, ["scan", str(log)])
     assert result.exit_code == 1, result.output
     assert "[/red]x[bold]" in result.stdout
+
+
+def test_mode_decides_whether_pre_auth_noise_counts(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text("".join(f"Mar  1 10:15:{i:02d} srv sshd[{100 + i}]: Did not receive "
+                           f"identification string from 192.0.2.29 port {i}\n"
+                           for i in range(6)))
+    normal = runner.invoke(app, ["scan", str(log), "--format", "json", "--events",
+                                 "--year", "2025"])
+    assert normal.exit_code == 0 and json.loads(normal.stdout)["events"] == []
+    ddos = runner.invoke(app, ["scan", str(log), "--format", "json", "--events",
+                               "--year", "2025", "--mode", "ddos"])
+    assert ddos.exit_code == 1, ddos.output
+    data = json.loads(ddos.stdout)
+    assert len(data["events"]) == 6
+    assert [t["type"] for t in data["threats"]] == ["ssh_brute_force"]
+
+
+def test_score_prints_recall_and_precision_of_an_annotated_log() -> None:
+    result = runner.invoke(app, ["score", str(FIXTURES / "annotated" / "sshd.log"),
+                                 "--year", "2025"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["recall"] == 1.0 and data["precision"] == 1.0 and data["wrong_hosts"] == 0
+    missing = runner.invoke(app, ["score", str(FIXTURES / "no-such.log")])
+    assert missing.exit_code == 2

@@ -1,0 +1,68 @@
+"""The synthetic ops corpus: deterministic for a seed, NAB layout, labelled onsets."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+from vigil.evaluation.corpus import load_corpus
+from vigil.evaluation.synth import generate, windows_of, write_corpus
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.csv"))}
+
+
+def _trace(tmp_path: Path) -> Path:
+    """A small per-minute request trace with daily rhythm and a 2-hour outage."""
+    folder = tmp_path / "traces"
+    folder.mkdir()
+    minutes = np.arange(14 * 1440)
+    rate = 30 + 25 * np.sin(2 * np.pi * minutes / 1440)
+    values = np.random.default_rng(9).poisson(rate)
+    values[8000:8120] = 0
+    with (folder / "nasa_http_1995_per_minute.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["minute_index", "requests"])
+        w.writerows(zip(minutes.tolist(), values.tolist(), strict=True))
+    return folder
+
+
+def test_same_seed_same_corpus_other_seed_other_corpus(tmp_path: Path) -> None:
+    traces = _trace(tmp_path)
+    write_corpus(tmp_path / "a", 7, traces)
+    write_corpus(tmp_path / "b", 7, traces)
+    write_corpus(tmp_path / "c", 8, traces)
+    a, b, c = _files(tmp_path / "a"), _files(tmp_path / "b"), _files(tmp_path / "c")
+    assert a == b
+    assert a.keys() == c.keys() and a != c
+    labels = (tmp_path / "a" / "labels" / "combined_windows.json").read_bytes()
+    assert labels == (tmp_path / "b" / "labels" / "combined_windows.json").read_bytes()
+
+
+def test_corpus_loads_as_nab_with_windows_on_every_onset(tmp_path: Path) -> None:
+    traces = _trace(tmp_path)
+    n = write_corpus(tmp_path / "corpus", 0, traces)
+    files = load_corpus(tmp_path / "corpus")
+    assert len(files) == n
+    cats = {f.name.split("/")[0] for f in files}
+    assert cats == {"synthCounts", "synthGauges", "synthTraces"}
+    assert all(f.windows for f in files)
+    trace = next(f for f in files if f.name.startswith("synthTraces/"))
+    # the trace's own 2-hour outage (minute 8000 = row 1600 at 5 minutes) is labelled
+    assert any(a <= 1600 <= b for a, b in trace.windows)
+    labels = json.loads((tmp_path / "corpus" / "labels" / "combined_windows.json").read_text())
+    assert set(labels) == {f.name for f in files}
+
+
+def test_count_series_are_counts_with_zeros_at_low_levels() -> None:
+    counts = generate(3)["synthCounts"]
+    for s in counts:
+        assert np.all(s.values >= 0) and np.all(s.values == np.round(s.values))
+        wins = windows_of(s)
+        assert len(wins) == len(s.onsets) == 3
+        assert all(a <= o <= b for (a, b), o in zip(wins, s.onsets, strict=True))
+    assert any(np.mean(s.values == 0) > 0.2 for s in counts)
