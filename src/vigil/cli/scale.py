@@ -68,7 +68,7 @@ def simulate_command(
                                      help="hpa, predictive or oracle (repeat for several)"),
     startup: float = typer.Option(5.0, "--startup", help="pod start-up time, minutes"),
     capacity: float | None = typer.Option(None, "--capacity", help="load one pod carries at "
-                                          "100 %% (default: p99.9 needs 40 pods at the target)"),
+                                          "100 % (default: p99.9 needs 40 pods at the target)"),
     target: float = typer.Option(0.7, "--target", help="target utilisation"),
     min_replicas: int = typer.Option(1, "--min"),
     max_replicas: int | None = typer.Option(None, "--max"),
