@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from vigil.storage.models_scaling import ScalingRecommendationRow
@@ -49,3 +49,13 @@ def history(session: Session, target: str, limit: int,
                                       ScalingRecommendationRow.id.desc()).limit(limit))
     return [StoredRecommendation(r.target, r.computed_at, r.replicas, r.proposal, r.winner,
                                  r.fallback, dict(r.details or {})) for r in rows]
+
+
+def delete_before(session: Session, cutoff: float, limit: int) -> int:
+    """Delete at most `limit` recommendations computed before `cutoff`; return how many."""
+    ids = list(session.scalars(select(ScalingRecommendationRow.id).where(
+        ScalingRecommendationRow.computed_at < cutoff).limit(limit)))
+    if ids:
+        session.execute(delete(ScalingRecommendationRow).where(
+            ScalingRecommendationRow.id.in_(ids)))
+    return len(ids)

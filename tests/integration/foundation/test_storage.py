@@ -15,7 +15,7 @@ from vigil.core.ingest import SeriesInput
 from vigil.services.ingest import ingest
 from vigil.services.retention import apply_retention
 from vigil.services.scheduler import Scheduler
-from vigil.storage import series_repo
+from vigil.storage import scaling_repo, series_repo
 from vigil.storage.database import (
     Database,
     DatabaseUnavailable,
@@ -86,6 +86,22 @@ def test_retention_deletes_only_old_samples_in_batches(db: Database, settings: S
     assert apply_retention(db, days=30, batch_size=7, now=now) == 25
     with db.session() as session:
         assert series_repo.count_samples(session) == 5
+
+
+def test_retention_expires_the_scaling_recommendation_history(db: Database) -> None:
+    now = datetime.now(UTC)
+    old = (now - timedelta(days=40)).timestamp()
+    recent = (now - timedelta(days=1)).timestamp()
+    with db.session() as session:
+        for i in range(9):
+            scaling_repo.add(session, scaling_repo.StoredRecommendation(
+                "web", old + i, 3, 3, "hpa", None, {}))
+        scaling_repo.add(session, scaling_repo.StoredRecommendation(
+            "web", recent, 4, 4, "predictive", None, {}))
+    apply_retention(db, days=30, batch_size=4, now=now)
+    with db.session() as session:
+        kept = scaling_repo.history(session, "web", limit=100)
+    assert [rec.computed_at for rec in kept] == [recent]
 
 
 def test_scheduler_runs_jobs_and_records_them(db: Database) -> None:
