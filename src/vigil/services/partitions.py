@@ -1,9 +1,11 @@
 """Claim partitions of the series space with PostgreSQL advisory locks, no coordinator.
 
 Every worker process holds one "slot" lock, so the number of live workers is the number
-of granted slot locks in `pg_locks`. Each worker then holds at most ceil(P / workers)
-partition locks, releasing extras and claiming free ones on every refresh; a worker that
-dies loses its locks with its connection and the others take its partitions over.
+of granted slot locks in `pg_locks` for this database (advisory locks are per database,
+while `pg_locks` shows the whole server: other Vigil databases on it must not count).
+Each worker then holds at most ceil(P / workers) partition locks, releasing extras and
+claiming free ones on every refresh; a worker that dies loses its locks with its
+connection and the others take its partitions over.
 On SQLite there is one process by design, and it owns every partition.
 """
 
@@ -65,7 +67,9 @@ class PartitionClaims:
                 raise RuntimeError("no free worker slot")
         live = int(self._scalar(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND classid = :ns AND objsubid = 2", ns=SLOT_NAMESPACE) or 1)
+            "AND classid = :ns AND objsubid = 2 AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())",
+            ns=SLOT_NAMESPACE) or 1)
         target = math.ceil(self.partitions / max(live, 1))
         for partition in sorted(self.owned, reverse=True)[: max(0, len(self.owned) - target)]:
             self._scalar("SELECT pg_advisory_unlock(:ns, :k)", ns=PARTITION_NAMESPACE,

@@ -154,3 +154,29 @@ def test_replicas_share_partitions_on_postgres(pg_database: str) -> None:
     finally:
         for db in dbs:
             db.dispose()
+
+
+@pytest.mark.postgres
+def test_workers_of_another_database_on_the_same_server_do_not_count(pg_database: str) -> None:
+    from tests.support import create_pg_database, drop_pg_database, pg_url_for
+    from vigil.services.partitions import PartitionClaims
+    from vigil.storage.database import open_database
+    from vigil.storage.migrate import upgrade
+
+    other_name = create_pg_database()
+    other_url = pg_url_for(other_name)
+    upgrade(pg_database)
+    upgrade(other_url)
+    ours_db = open_database(Settings(database_url=pg_database))
+    other_db = open_database(Settings(database_url=other_url))
+    try:
+        other = PartitionClaims(other_db, 8)
+        assert other.refresh() == set(range(8))  # a worker of another Vigil on the server
+        ours = PartitionClaims(ours_db, 8)
+        assert ours.refresh() == set(range(8))  # still the only worker of this database
+        ours.release()
+        other.release()
+    finally:
+        ours_db.dispose()
+        other_db.dispose()
+        drop_pg_database(other_name)
