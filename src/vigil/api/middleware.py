@@ -18,6 +18,33 @@ CLIENT_CLOSED_REQUEST = 499
 """The status counted for a request whose client disconnected before it was answered (nginx)."""
 
 
+async def send_problem(send: Send, status: int, kind: str, title: str, detail: str, *,
+                       close: bool = False, with_body: bool = True) -> None:
+    """Answer with an RFC 9457 problem straight from middleware (before any route runs)."""
+    data = orjson.dumps({"type": TYPE_BASE + kind, "title": title, "status": status,
+                         "detail": detail})
+    headers = [(b"content-type", PROBLEM_JSON.encode()),
+               (b"content-length", str(len(data)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data if with_body else b""})
+
+
+class ResponseTracker:
+    """Wraps `send` and remembers whether the response has started (then no error can)."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def send(self, message: Message) -> None:
+        """Pass the message on, noting the start of the response."""
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
+
+
 def _template_patterns(app: Any) -> list[tuple[re.Pattern[str], str]]:
     """(regex, template) for every path of the app's OpenAPI schema."""
     paths = app.openapi().get("paths", {}) if hasattr(app, "openapi") else {}
@@ -106,7 +133,7 @@ class BodyLimitMiddleware:
                     await self._reject(scope, send)
                     return
         seen = 0
-        started = False
+        tracker = ResponseTracker(send)
 
         async def counting_receive() -> Message:
             nonlocal seen
@@ -117,29 +144,16 @@ class BodyLimitMiddleware:
                     raise BodyTooLarge()
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, tracker.send)
         except BodyTooLarge:
-            if not started:
+            if not tracker.started:
                 await self._reject(scope, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
         status = self.status_by_path.get(scope.get("path", ""), 413)
-        body: dict[str, Any] = {"type": TYPE_BASE + "payload-too-large",
-                                "title": "Payload too large", "status": status,
-                                "detail": f"the request body exceeds {self.max_bytes} bytes"}
-        data = orjson.dumps(body)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                                (b"content-length", str(len(data)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": data})
+        await send_problem(send, status, "payload-too-large", "Payload too large",
+                           f"the request body exceeds {self.max_bytes} bytes", close=True)
 
 
 API_PREFIX = "/api/v1"
@@ -208,7 +222,7 @@ class BodyTimeoutMiddleware:
         import anyio
 
         deadline: float | None = None
-        started = False
+        tracker = ResponseTracker(send)
 
         async def timed_receive() -> Message:
             nonlocal deadline
@@ -221,27 +235,15 @@ class BodyTimeoutMiddleware:
                 raise BodyTimeout()
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
-            await self.app(scope, timed_receive, tracking_send)
+            await self.app(scope, timed_receive, tracker.send)
         except BodyTimeout:
             log_event("http_body_timeout", "INFO", path=scope.get("path", ""),
                       timeout_seconds=self.seconds)
-            if not started:
-                body = orjson.dumps({"type": TYPE_BASE + "request-timeout",
-                                     "title": "Request timeout", "status": 408,
-                                     "detail": f"the request body did not arrive within "
-                                               f"{self.seconds:g} s"})
-                await send({"type": "http.response.start", "status": 408,
-                            "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                                        (b"content-length", str(len(body)).encode()),
-                                        (b"connection", b"close")]})
-                await send({"type": "http.response.body", "body": body})
+            if not tracker.started:
+                await send_problem(send, 408, "request-timeout", "Request timeout",
+                                   f"the request body did not arrive within "
+                                   f"{self.seconds:g} s", close=True)
 
 
 MAX_URL_BYTES = 8192
@@ -267,15 +269,10 @@ class HeadAndUrlMiddleware:
         url_bytes = len(scope.get("raw_path") or scope.get("path", "").encode()) \
             + len(scope.get("query_string", b""))
         if url_bytes > self.max_url_bytes:
-            body = orjson.dumps({"type": TYPE_BASE + "uri-too-long", "title": "URI too long",
-                                 "status": 414,
-                                 "detail": f"the URL is {url_bytes} bytes; at most "
-                                           f"{self.max_url_bytes} are accepted"})
-            await send({"type": "http.response.start", "status": 414,
-                        "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                                    (b"content-length", str(len(body)).encode())]})
-            await send({"type": "http.response.body",
-                        "body": b"" if scope.get("method") == "HEAD" else body})
+            await send_problem(send, 414, "uri-too-long", "URI too long",
+                               f"the URL is {url_bytes} bytes; at most "
+                               f"{self.max_url_bytes} are accepted",
+                               with_body=scope.get("method") != "HEAD")
             return
         if scope.get("method") != "HEAD":
             await self.app(scope, receive, send)
