@@ -4,6 +4,8 @@
 #   prometheus-alertmanager, amtool (Debian package: prometheus-alertmanager)
 #   pg_dump, pg_restore, psql (Debian package: postgresql-client; `vigil db backup|restore`
 #                             on PostgreSQL; its major version must be >= the server's)
+#   chromium, chromedriver    (Debian packages: chromium, chromium-driver; the web console's
+#                             browser tests drive them through Selenium, nothing is downloaded)
 # kubectl (for `kubectl kustomize` in the deploy tests) is not taken from Debian: bookworm's
 # kubernetes-client 1.20 is too old for the kustomize tree; the tests say so when it is absent.
 # Idempotent: does nothing when every binary is already on PATH. Never starts the
@@ -19,9 +21,11 @@ command -v prometheus-alertmanager >/dev/null 2>&1 && command -v amtool >/dev/nu
     || missing="$missing prometheus-alertmanager"
 command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 \
     && command -v psql >/dev/null 2>&1 || missing="$missing postgresql-client"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
 
 if [ -z "$missing" ]; then
-    echo "install-system-deps: prometheus, prometheus-alertmanager and postgresql-client already installed"
+    echo "install-system-deps: prometheus, prometheus-alertmanager, postgresql-client and chromium already installed"
     exit 0
 fi
 
@@ -63,7 +67,7 @@ if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     done
 fi
 
-for bin in prometheus promtool prometheus-alertmanager amtool pg_dump pg_restore psql; do
+for bin in prometheus promtool prometheus-alertmanager amtool pg_dump pg_restore psql chromium chromedriver; do
     command -v "$bin" >/dev/null 2>&1 || { echo "install-system-deps: $bin still missing" >&2; exit 1; }
 done
 echo "install-system-deps: done ($(prometheus --version 2>&1 | head -n 1))"
