@@ -7,10 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vigil.alerting.config import AlertingConfig
+from vigil.analytics.config import AnalyticsConfig
 from vigil.core.remote_write_config import RemoteWriteConfig
 from vigil.detection.config import DetectionConfig
 from vigil.forecasting.config import ForecastingConfig
@@ -117,6 +125,15 @@ class OperatorConfig(BaseModel):
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
     forecasting: ForecastingConfig = Field(default_factory=ForecastingConfig)
     scaling: ScalingConfig = Field(default_factory=ScalingConfig)
+    analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
+
+    @model_validator(mode="after")
+    def _report_receiver_exists(self) -> OperatorConfig:
+        receiver = self.analytics.reports.receiver
+        if receiver is not None and receiver not in self.alerting.receivers:
+            raise ValueError(f"analytics.reports.receiver {receiver!r} is not in "
+                             "alerting.receivers")
+        return self
 
 
 def load_operator_config(path: Path | None) -> OperatorConfig:
