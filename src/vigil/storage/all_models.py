@@ -5,6 +5,7 @@ from vigil.storage import (
     models_alerting,  # noqa: F401
     models_forecasting,  # noqa: F401
     models_lifecycle,  # noqa: F401
+    models_reports,  # noqa: F401
     models_scaling,  # noqa: F401
     models_security,  # noqa: F401
     models_threats,  # noqa: F401
