@@ -133,6 +133,10 @@ class OperatorConfig(BaseModel):
         if receiver is not None and receiver not in self.alerting.receivers:
             raise ValueError(f"analytics.reports.receiver {receiver!r} is not in "
                              "alerting.receivers")
+        if receiver is not None and \
+                self.alerting.receivers[receiver].type not in ("slack", "webhook", "email"):
+            raise ValueError(f"analytics.reports.receiver {receiver!r}: reports go to slack, "
+                             "webhook or email receivers")
         return self
 
 

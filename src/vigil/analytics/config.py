@@ -41,6 +41,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_WORKWEEK: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
 class _Strict(BaseModel):
@@ -63,7 +64,7 @@ class BusinessHoursConfig(_Strict):
     timezone: str = "UTC"
     start: time = time(9, 0)
     end: time = time(17, 0)
-    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    days: list[Weekday] = Field(default_factory=lambda: list(_WORKWEEK))
     holidays: list[date] = Field(default_factory=list)
 
     _parse_start = field_validator("start", "end", mode="before")(_clock)

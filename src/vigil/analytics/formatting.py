@@ -7,7 +7,7 @@ def duration(seconds: float | None) -> str:
     """`3134.6` → `52m 15s`; `None` → `–`."""
     if seconds is None:
         return "–"
-    s = int(round(seconds))
+    s = round(seconds)
     days, rest = divmod(s, 86_400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)

@@ -138,7 +138,8 @@ def _noise(page: _Page, noise: Mapping[str, Any]) -> None:
     for key, caption in (("rules", "Noisiest rules"), ("sources", "Noisiest alert sources")):
         page.table(caption, ("name", "alerts", "per week", "flapping", "flapping share"),
                    [[escape(r["name"]), page.link(number(r["alerts"]), href),
-                     page.link(f"{r['per_week']:.1f}", href), page.link(number(r["flapping"]), href),
+                     page.link(f"{r['per_week']:.1f}", href),
+                     page.link(number(r["flapping"]), href),
                      page.link(percent(r["flapping_share"]), href)] for r in noise[key]])
     page.table("Series over their alert budget", ("series", "anomalies", "budget", "× budget"),
                [[escape(r["series"]), page.link(number(r["anomalies"]), href),

@@ -27,6 +27,7 @@ from vigil.api.routers import (
     limits,
     models,
     prometheus,
+    reports,
     scaling,
     security_scans,
     security_threats,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
         feedback.router,
         models.router,
         scaling.router,
+        reports.router,
     ):
         app.include_router(router)
     install_security_scheme(app)

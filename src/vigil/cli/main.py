@@ -20,6 +20,7 @@ from vigil.cli import (
     limits,
     logs,
     models,
+    report,
     scale,
     scan,
     serve,
@@ -53,6 +54,7 @@ forecast.register(app)  # forecast, predictions, slos
 app.add_typer(anomalies.app, name="anomalies")
 app.add_typer(models.app, name="models")
 app.add_typer(scale.app, name="scale")
+app.command("report")(report.report)
 
 
 def main() -> None:

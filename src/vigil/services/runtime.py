@@ -21,6 +21,7 @@ from vigil.services.ingest import IngestReport, ingest
 from vigil.services.lifecycle_jobs import register_lifecycle_jobs
 from vigil.services.predictions import forecasting_job
 from vigil.services.remote_write import RemoteWriteReport, receive_remote_write
+from vigil.services.reports import JOB_INTERVAL_SECONDS, JOB_NAME, reports_job
 from vigil.services.retention import apply_retention
 from vigil.services.scheduler import Scheduler
 from vigil.services.self_metrics import SelfMetrics
@@ -58,6 +59,10 @@ class Runtime:
         if forecasting.targets or forecasting.slos:
             self.scheduler.register("forecasting", forecasting.interval.total_seconds(),
                                     forecasting_job(self.db, forecasting), delay=20.0)
+        reports = self.config.analytics.reports
+        if reports.daily or reports.weekly:
+            self.scheduler.register(JOB_NAME, JOB_INTERVAL_SECONDS,
+                                    reports_job(self.db, self.settings, self.config), delay=90.0)
         scanning = self.config.vulnerability_scanning
         self.scheduler.register("vulnerability_scans", scanning.interval_minutes * 60.0,
                                 vuln_scans.scheduled_scan_job(self.db, self.settings, self.config),

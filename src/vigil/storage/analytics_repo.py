@@ -52,6 +52,12 @@ def _labels(value: Any) -> dict[str, str]:
     return dict(value or {})
 
 
+def _json_object(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        value = json.loads(value)
+    return dict(value) if isinstance(value, dict) else {}
+
+
 def fired_alerts(session: Session, start: datetime, end: datetime) -> list[FiredAlert]:
     """Alerts that fired in [start, end), oldest first."""
     stmt = (select(AlertRow.id, AlertRow.rule, AlertRow.priority, AlertRow.labels,
@@ -110,7 +116,7 @@ def page_events(session: Session, start: datetime, end: datetime) -> list[PageEv
         rows = session.execute(select(AlertEventRow.id, AlertEventRow.detail)
                                .where(AlertEventRow.id.in_(list(several)))).tuples()
         for eid, raw in rows:
-            d = _labels(raw)
+            d = _json_object(raw)
             people = tuple(str(c.get("user") or c.get("name")) for c in d.get("contacts") or []
                            if isinstance(c, dict) and (c.get("user") or c.get("name")))
             alert_id, ts, level = several[int(eid)]
