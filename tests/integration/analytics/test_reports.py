@@ -1,0 +1,196 @@
+"""Reports end to end on SQLite and PostgreSQL: numbers from a hand-computed history, the
+CLI, the API (problem+json), self-contained HTML, and the scheduled job's delivery."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from tests.integration.analytics.seeding import WEEK, seed_history
+from tests.support import auth
+from vigil.cli.main import app as cli
+from vigil.config import OperatorConfig, Settings
+from vigil.services.reports import generate, render, run_due_reports
+from vigil.services.reports.queries import list_report_runs, stored_report
+from vigil.storage.database import Database
+
+NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
+
+
+def test_weekly_report_numbers_match_the_hand_computed_history(
+        db: Database, settings: Settings) -> None:
+    seed_history(db)
+    report = generate(db, settings, OperatorConfig(), "weekly", week=WEEK, now=NOW)
+    inc = report["incidents"]
+    p1 = inc["by_priority"]["P1"]
+    assert (p1["alerts"], p1["acknowledged"], p1["resolved"]) == (5, 4, 5)
+    assert (p1["mtta_p50"], p1["mtta_p90"]) == (270.0, 528.0)
+    assert (p1["mttr_p50"], p1["mttr_p90"]) == (1200.0, 2880.0)
+    assert (p1["targets_met"], p1["targets_missed"], p1["target_share"]) == (3, 2, 0.6)
+    p4 = inc["by_priority"]["P4"]
+    assert (p4["targets_met"], p4["targets_missed"]) == (1, 0)  # Friday -> Monday's close
+    assert set(inc["by_service"]) == {"api", "db"}
+    assert inc["escalation_levels"] == {"0": 3, "1": 1}
+    assert inc["pages"] == 5  # the failed page is left out
+    assert inc["pages_per_person"] == {"alice": 2, "carol": 2, "bob": 1}
+    assert inc["after_hours"]["pages"] == 1 and inc["after_hours"]["per_person"] == {"carol": 1}
+    assert inc["by_week"][WEEK]["alerts"] == 6 and len(inc["by_week"]) == 8
+    noise = report["noise"]
+    assert (noise["alerts"], noise["flapping"]) == (6, 1)
+    assert noise["rules"][0]["name"] == "HighCpu" and noise["rules"][0]["flapping"] == 1
+    assert noise["anomalies"] == 6
+    assert [(r["series_id"], r["anomalies"]) for r in noise["over_budget"]] == [(1, 5)]
+    quality = report["quality"]["over_time"]
+    assert quality[-1]["period"] == WEEK and quality[-1]["anomalies"] == 6
+    assert quality[-2]["anomalies"] == 1
+    crit = next(f for f in report["security"]["findings"] if f["severity"] == "CRITICAL")
+    assert (crit["new"], crit["fixed"], crit["open"]) == (1, 1, 0)
+    assert crit["mean_time_to_fix"] == 2 * 86400
+    assert report["security"]["threats_by_type"] == {"ssh_brute_force": 1, "web_scanner": 1}
+    assert report["security"]["threats_by_source"] == {"nginx": 1, "sshd": 1}
+
+
+def test_daily_report_is_the_runbook_health_check(db: Database, settings: Settings) -> None:
+    seed_history(db)
+    report = generate(db, settings, OperatorConfig(), "daily", at="2026-11-24", now=NOW)
+    names = {c["name"]: c for c in report["health"]["checks"]}
+    assert names["database reachable, schema current"]["ok"]
+    assert names["no P1 alert firing"]["ok"]  # every seeded alert is resolved
+    assert not names["advisory database loaded (not empty)"]["ok"]  # none imported here
+    assert report["health"]["ok"] is False
+    assert report["incidents"]["total"]["alerts"] == 5  # only Tuesday's alerts
+
+
+def test_html_is_self_contained_with_inline_svg_and_api_links(
+        db: Database, settings: Settings) -> None:
+    seed_history(db)
+    html = render(generate(db, settings, OperatorConfig(), "weekly", week=WEEK, now=NOW), "html")
+    assert html.count("<svg") >= 4
+    assert re.search(r"https?://", html) is None  # nothing to fetch, no external links
+    assert "<script" not in html and "<link" not in html and "<img" not in html
+    assert 'href="/api/v1/analytics/incidents?start=2026-11-23' in html
+    md = render(generate(db, settings, OperatorConfig(), "weekly", week=WEEK, now=NOW), "md")
+    assert "| P1 | [5](/api/v1/analytics/incidents?" in md
+
+
+def test_cli_report_formats_and_bad_input(db_url: str, db: Database, tmp_path: Path) -> None:
+    seed_history(db)
+    runner = CliRunner()
+    env = {"VIGIL_DATABASE_URL": db_url, "VIGIL_DATA_DIR": str(tmp_path)}
+    out = runner.invoke(cli, ["report", "weekly", "--week", WEEK, "--format", "json"], env=env)
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["incidents"]["by_priority"]["P1"]["alerts"] == 5
+    target = tmp_path / "weekly.html"
+    written = runner.invoke(cli, ["report", "weekly", "--week", WEEK, "--format", "html",
+                                  "--out", str(target)], env=env)
+    assert written.exit_code == 0 and "<svg" in target.read_text()
+    for args in (["report", "monthly"], ["report", "weekly", "--week", "2026-W99"],
+                 ["report", "daily", "--at", "yesterday"],
+                 ["report", "weekly", "--format", "pdf"],
+                 ["report", "weekly", "--out", str(tmp_path / "no" / "such" / "dir.html")]):
+        bad = runner.invoke(cli, args, env=env)
+        assert bad.exit_code == 2, (args, bad.output)
+    # daily: the health check fails (no advisories) -> exit 1, report still written
+    daily = runner.invoke(cli, ["report", "daily", "--at", "2026-11-24"], env=env)
+    assert daily.exit_code == 1 and "FAIL" in daily.stdout
+
+
+def test_api_reports_and_analytics(client: TestClient, keys: dict[str, str],
+                                   db: Database) -> None:
+    seed_history(db)
+    viewer = auth(keys["viewer"])
+    got = client.get(f"/api/v1/reports/weekly?format=json&week={WEEK}", headers=viewer)
+    assert got.status_code == 200
+    assert got.json()["incidents"]["by_priority"]["P1"]["mtta_p50"] == 270.0
+    page = client.get(f"/api/v1/reports/weekly?week={WEEK}", headers=viewer)
+    assert page.headers["content-type"].startswith("text/html") and "<svg" in page.text
+    md = client.get("/api/v1/reports/daily?format=md&at=2026-11-24", headers=viewer)
+    assert md.status_code == 200 and md.text.startswith("# Vigil daily report")
+    for url, status in (("/api/v1/reports/monthly", 404),
+                        ("/api/v1/reports/weekly?format=pdf", 422),
+                        ("/api/v1/reports/weekly?week=W48", 422),
+                        ("/api/v1/analytics/nothing", 404),
+                        ("/api/v1/analytics/incidents?start=2026-12-01&end=2026-11-01", 422),
+                        ("/api/v1/analytics/incidents?start=soon", 422)):
+        bad = client.get(url, headers=viewer)
+        assert bad.status_code == status, url
+        assert bad.headers["content-type"].startswith("application/problem+json")
+        assert bad.json()["status"] == status
+    assert client.get("/api/v1/reports/weekly").status_code == 401
+    section = client.get("/api/v1/analytics/incidents?start=2026-11-24T00:00:00Z"
+                         "&end=2026-11-25T00:00:00Z", headers=viewer)
+    assert section.json()["by_priority"]["P1"]["targets_met"] == 3
+    security = client.get("/api/v1/analytics/security?start=2026-11-23T00:00:00Z"
+                          "&end=2026-11-30T00:00:00Z", headers=viewer).json()
+    assert security["threats"] == 2
+
+
+def _config(url: str) -> OperatorConfig:
+    return OperatorConfig.model_validate({
+        "alerting": {"receivers": {"ops-slack": {"type": "slack", "url": url}}},
+        "analytics": {"reports": {"receiver": "ops-slack", "daily_at": "06:00", "keep": 3}}})
+
+
+def test_scheduled_job_writes_reports_once_and_sends_them_to_slack(
+        db: Database, settings: Settings, receiver_factory: Any) -> None:
+    seed_history(db)
+    with receiver_factory() as rx:
+        config = _config(f"{rx.url}/slack")
+        done = run_due_reports(db, settings, config, datetime(2026, 11, 30, 7, tzinfo=UTC))
+        assert [(r.kind, r.delivery) for r in done] == [("daily", "sent"), ("weekly", "sent")]
+        assert run_due_reports(db, settings, config,
+                               datetime(2026, 11, 30, 7, 5, tzinfo=UTC)) == []  # once
+        texts = [body["text"] for path, body in rx.requests if path == "/slack"]
+    assert len(texts) == 2
+    weekly = next(t for t in texts if "weekly" in t)
+    assert "Vigil weekly report, 2026-W48" in weekly
+    assert "Alerts: 6" in weekly and "/api/v1/reports/weekly?format=html&week=2026-W48" in weekly
+    runs = list_report_runs(db)
+    assert {r["kind"] for r in runs} == {"daily", "weekly"}
+    assert all(r["delivery"] == "sent" and r["receiver"] == "ops-slack" for r in runs)
+    stored = stored_report(db, runs[0]["id"])
+    assert stored is not None and "<svg" in stored[1]
+
+
+def test_failed_delivery_is_recorded_and_the_report_kept(
+        db: Database, settings: Settings, receiver_factory: Any) -> None:
+    with receiver_factory([500, 500]) as rx:
+        done = run_due_reports(db, settings, _config(f"{rx.url}/slack"),
+                               datetime(2026, 11, 30, 7, tzinfo=UTC))
+    assert [r.delivery for r in done] == ["failed", "failed"]
+    runs = list_report_runs(db)
+    assert len(runs) == 2 and all("HTTP 500" in (r["delivery_error"] or "") for r in runs)
+
+
+def test_email_delivery_carries_the_html(db: Database, settings: Settings,
+                                         smtp_server: Any) -> None:
+    seed_history(db)
+    config = OperatorConfig.model_validate({
+        "alerting": {"receivers": {"mail": {"type": "email", "to": ["ops@example.org"],
+                                            "smtp_host": smtp_server.host,
+                                            "smtp_port": smtp_server.port}}},
+        "analytics": {"reports": {"receiver": "mail", "daily": False}}})
+    done = run_due_reports(db, settings, config, datetime(2026, 11, 30, 7, tzinfo=UTC))
+    assert [(r.kind, r.delivery) for r in done] == [("weekly", "sent")]
+    _, rcpts, message = smtp_server.messages[0]
+    assert rcpts == ["ops@example.org"]
+    parts = {p.get_content_type(): p.get_payload(decode=True).decode()
+             for p in message.walk() if not p.is_multipart()}
+    assert "Alerts: 6" in parts["text/plain"] and "<svg" in parts["text/html"]
+
+
+def test_config_rejects_an_unknown_or_unsuitable_report_receiver() -> None:
+    with pytest.raises(ValueError, match=r"not in alerting\.receivers"):
+        OperatorConfig.model_validate({"analytics": {"reports": {"receiver": "nope"}}})
+    with pytest.raises(ValueError, match="slack, webhook or email"):
+        OperatorConfig.model_validate({
+            "alerting": {"receivers": {"am": {"type": "alertmanager",
+                                              "url": "http://127.0.0.1:9093"}}},
+            "analytics": {"reports": {"receiver": "am"}}})
