@@ -7,7 +7,7 @@ tens of milliseconds instead of seconds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from vigil.analytics.business_hours import BusinessCalendar
 from vigil.analytics.config import ResponseTargetsConfig
-from vigil.analytics.incidents import PRIORITIES, IncidentStats
+from vigil.analytics.incidents import PRIORITIES, Incident, IncidentStats
 
 _BUCKET = 900.0  # every UTC offset in use is a multiple of 15 minutes
 
@@ -99,3 +99,19 @@ def weekly_stats(t: Timings, weeks: Sequence[tuple[str, float, float]],
     due = deadlines(t, targets, calendar)
     return {label: window_stats(t, due, (t.fired >= start) & (t.fired < end), now)
             for label, start, end in weeks}
+
+
+def grouped_window_stats(incidents: Sequence[Incident], key: Callable[[Incident], str],
+                         targets: ResponseTargetsConfig, calendar: BusinessCalendar,
+                         now: float) -> tuple[IncidentStats, dict[str, IncidentStats]]:
+    """Stats of all incidents and per group (sorted), vectorised: `stats_of` and
+    `grouped_stats` for thousands of incidents at once."""
+    t = Timings.from_rows([(i.fired_at.timestamp(),
+                            None if i.acknowledged_at is None else i.acknowledged_at.timestamp(),
+                            None if i.resolved_at is None else i.resolved_at.timestamp(),
+                            i.priority) for i in incidents])
+    due = deadlines(t, targets, calendar)
+    keys = np.array([key(i) for i in incidents], dtype=object)
+    total = window_stats(t, due, np.ones(len(incidents), dtype=bool), now)
+    groups = {name: window_stats(t, due, keys == name, now) for name in sorted(set(keys))}
+    return total, groups

@@ -164,3 +164,24 @@ def test_vectorised_weekly_stats_equal_the_per_incident_definitions() -> None:
             (slow.targets_met, slow.targets_missed, slow.targets_pending)
         for key in ("mtta_p50", "mtta_p90", "mttr_p50", "mttr_p90"):
             assert getattr(got, key) == pytest.approx(getattr(slow, key), abs=1e-3)
+
+
+def test_grouped_vectorised_stats_equal_grouped_stats() -> None:
+    from vigil.analytics.incidents import grouped_stats
+    from vigil.analytics.trends import grouped_window_stats
+
+    extra = [incident(20, "P4", datetime(2026, 3, 27, 15, tzinfo=UTC),
+                      datetime(2026, 3, 30, 14, 59, tzinfo=UTC), None),
+             incident(21, "P3", NOW - timedelta(hours=1), None, None)]
+    everything = [*P1, *extra]
+    total, groups = grouped_window_stats(everything, lambda i: i.priority, TARGETS, BERLIN,
+                                         NOW.timestamp())
+    slow = grouped_stats(everything, lambda i: i.priority, TARGETS, BERLIN, NOW)
+    assert list(groups) == list(slow) == ["P1", "P3", "P4"]
+    for name, got in groups.items():
+        assert (got.alerts, got.targets_met, got.targets_missed, got.targets_pending) == \
+            (slow[name].alerts, slow[name].targets_met, slow[name].targets_missed,
+             slow[name].targets_pending)
+        assert got.mtta_p90 == pytest.approx(slow[name].mtta_p90)
+    assert (total.alerts, total.targets_met, total.targets_missed, total.targets_pending) == \
+        (7, 4, 2, 1)

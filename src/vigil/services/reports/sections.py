@@ -21,15 +21,13 @@ from vigil.analytics.incidents import (
     PageRecord,
     after_hours_pages,
     escalation_levels,
-    grouped_stats,
     iso_week,
     pages_per_person,
-    stats_of,
 )
 from vigil.analytics.noise import noisiest, over_budget
 from vigil.analytics.security import FindingSpan, finding_trends
 from vigil.analytics.stats import share
-from vigil.analytics.trends import Timings, weekly_stats
+from vigil.analytics.trends import Timings, grouped_window_stats, weekly_stats
 from vigil.config import OperatorConfig
 from vigil.detection.config import DetectionConfig
 from vigil.services.reports.periods import Period
@@ -92,7 +90,10 @@ def incidents_section(db: Database, cfg: AnalyticsConfig, period: Period, now: d
     if incidents is None:
         incidents = _incidents(db, period.start, period.end)
     pages = _pages(db, period.start, period.end)
-    by_priority = grouped_stats(incidents, lambda i: i.priority, targets, calendar, now)
+    total, by_priority = grouped_window_stats(incidents, lambda i: i.priority, targets,
+                                              calendar, now.timestamp())
+    _, by_service = grouped_window_stats(incidents, lambda i: i.service, targets, calendar,
+                                         now.timestamp())
     late = after_hours_pages(pages, calendar)
     weeks: dict[str, Any] = {}
     trend = list(trend)
@@ -106,12 +107,12 @@ def incidents_section(db: Database, cfg: AnalyticsConfig, period: Period, now: d
         "href": section_href("incidents", period),
         "targets": {p: (t if isinstance(t, str) else t.total_seconds())
                     for p in PRIORITIES for t in [targets.of(p)]},
-        "total": _stats(stats_of(incidents, targets, calendar, now)),
+        "total": _stats(total),
         "by_priority": {p: _stats(by_priority[p]) for p in PRIORITIES if p in by_priority},
-        "by_service": {k: _stats(v) for k, v in grouped_stats(
-            incidents, lambda i: i.service, targets, calendar, now).items()},
-        "by_week": weeks or {k: _stats(v) for k, v in grouped_stats(
-            incidents, lambda i: iso_week(i.fired_at), targets, calendar, now).items()},
+        "by_service": {k: _stats(v) for k, v in by_service.items()},
+        "by_week": weeks or {k: _stats(v) for k, v in grouped_window_stats(
+            incidents, lambda i: iso_week(i.fired_at), targets, calendar,
+            now.timestamp())[1].items()},
         "escalation_levels": {str(k): v for k, v in escalation_levels(pages).items()},
         "pages": len(pages),
         "pages_per_person": pages_per_person(pages),
