@@ -106,9 +106,10 @@ def _incidents(page: _Page, inc: Mapping[str, Any]) -> None:
                 for level, n in inc["escalation_levels"].items()])
     after = inc["after_hours"]
     bh = inc["business_hours"]
-    page.add(f"<p>Pages: {page.link(number(inc['pages']), href)}; after hours "
-             f"({escape(bh['start'])}–{escape(bh['end'])} {escape(' '.join(bh['days']))}, "
-             f"{escape(bh['timezone'])}): {page.link(number(after['pages']), href)} "
+    page.add(f"<p>Pages: {page.link(number(inc['pages']), href)}; after hours, i.e. "
+             f"outside {escape(bh['start'])}–{escape(bh['end'])} "
+             f"{escape(' '.join(bh['days']))} ({escape(bh['timezone'])}): "
+             f"{page.link(number(after['pages']), href)} "
              f"({escape(percent(after['share']))}).</p>")
     people = inc["pages_per_person"]
     if people:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Float, String, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from vigil.alerting.lifecycle import AlertState
 from vigil.storage.alerting_repo._utc import required
 from vigil.storage.models import AnomalyRow, SeriesRow
 from vigil.storage.models_alerting import AlertEventRow, AlertRow
@@ -124,6 +125,14 @@ def page_events(session: Session, start: datetime, end: datetime) -> list[PageEv
                                  people or tuple(str(t) for t in d.get("targets") or [])))
     out.sort(key=lambda p: p.at)
     return out
+
+
+def firing_by_priority(session: Session) -> dict[str, int]:
+    """Alerts firing now (not acknowledged, not resolved) per priority."""
+    stmt = (select(AlertRow.priority, func.count())
+            .where(AlertRow.state == AlertState.FIRING)
+            .group_by(AlertRow.priority))
+    return {getattr(p, "value", str(p)): int(n) for p, n in session.execute(stmt).tuples()}
 
 
 def count_anomalies(session: Session, start: datetime, end: datetime) -> int:

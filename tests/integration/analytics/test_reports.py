@@ -194,3 +194,17 @@ def test_config_rejects_an_unknown_or_unsuitable_report_receiver() -> None:
             "alerting": {"receivers": {"am": {"type": "alertmanager",
                                               "url": "http://127.0.0.1:9093"}}},
             "analytics": {"reports": {"receiver": "am"}}})
+
+
+def test_a_firing_p1_fails_the_daily_check(db: Database, settings: Settings) -> None:
+    from sqlalchemy import update
+
+    from vigil.alerting.lifecycle import AlertState
+    from vigil.storage.models_alerting import AlertRow
+
+    seed_history(db)
+    with db.session() as s:
+        s.execute(update(AlertRow).where(AlertRow.id == 2).values(state=AlertState.FIRING))
+    report = generate(db, settings, OperatorConfig(), "daily", at="2026-11-24", now=NOW)
+    check = next(c for c in report["health"]["checks"] if c["name"] == "no P1 alert firing")
+    assert check["ok"] is False and check["detail"].startswith("1 P1")

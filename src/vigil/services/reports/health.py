@@ -16,7 +16,7 @@ from typing import Any
 from vigil.config import Settings
 from vigil.services import vuln_scans
 from vigil.services.readiness import check_readiness
-from vigil.storage import alerting_repo
+from vigil.storage import alerting_repo, analytics_repo
 from vigil.storage.database import Database
 from vigil.storage.jobs_repo import list_runs
 
@@ -38,9 +38,10 @@ def health_section(db: Database, settings: Settings, now: datetime) -> dict[str,
                              redis.get("reason") or "ok", "/ready"))
     with db.session() as s:
         open_by_priority = alerting_repo.count_open_by_priority(s)
-    p1 = open_by_priority.get("P1", 0)
+        firing = analytics_repo.firing_by_priority(s)
+    p1 = firing.get("P1", 0)
     checks.append(_check("no P1 alert firing", p1 == 0,
-                         f"{p1} P1 alert(s) open" if p1 else "none open",
+                         f"{p1} P1 alert(s) firing unacknowledged" if p1 else "none firing",
                          "/api/v1/alerts?state=firing"))
     advisories = vuln_scans.advisory_count(db)
     checks.append(_check("advisory database loaded (not empty)", advisories > 0,
@@ -63,4 +64,5 @@ def health_section(db: Database, settings: Settings, now: datetime) -> dict[str,
                          f"failed: {', '.join(failed)}" if failed else f"{len(jobs)} jobs ok",
                          "/ready"))
     return {"ok": all(c["ok"] for c in checks), "checks": checks, "jobs": jobs,
-            "open_alerts_by_priority": open_by_priority, "checked_at": now.isoformat()}
+            "open_alerts_by_priority": open_by_priority,
+            "firing_by_priority": firing, "checked_at": now.isoformat()}
