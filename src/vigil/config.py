@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vigil.alerting.config import AlertingConfig
@@ -130,13 +131,16 @@ class OperatorConfig(BaseModel):
     @model_validator(mode="after")
     def _report_receiver_exists(self) -> OperatorConfig:
         receiver = self.analytics.reports.receiver
+        problem = None
         if receiver is not None and receiver not in self.alerting.receivers:
-            raise ValueError(f"analytics.reports.receiver {receiver!r} is not in "
-                             "alerting.receivers")
-        if receiver is not None and \
+            problem = f"receiver {receiver!r} is not in alerting.receivers"
+        elif receiver is not None and \
                 self.alerting.receivers[receiver].type not in ("slack", "webhook", "email"):
-            raise ValueError(f"analytics.reports.receiver {receiver!r}: reports go to slack, "
-                             "webhook or email receivers")
+            problem = f"receiver {receiver!r}: reports go to slack, webhook or email receivers"
+        if problem is not None:
+            raise ValidationError.from_exception_data("OperatorConfig", [InitErrorDetails(
+                type=PydanticCustomError("reference", problem),
+                loc=("analytics", "reports", "receiver"), input=receiver)])
         return self
 
 
