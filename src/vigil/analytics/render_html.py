@@ -161,11 +161,14 @@ def _quality(page: _Page, quality: Mapping[str, Any]) -> None:
                                                         else r["false_positive_rate"] * 100
                                                         for r in rows]}))
         page.add(bar_chart("Anomalies per week", {r["period"]: r["anomalies"] for r in rows}))
-    page.table("Feedback on anomalies", ("period", "anomalies", "labelled", "accuracy",
-                                         "false-positive rate"),
-               [[escape(r["period"]), page.link(number(r["anomalies"]), href),
-                 page.link(number(r["labelled"]), href), page.link(percent(r["accuracy"]), href),
-                 page.link(percent(r["false_positive_rate"]), href)] for r in rows])
+    page.table("Feedback on anomalies and retraining", (
+        "period", "anomalies", "labelled", "accuracy", "false-positive rate", "models trained",
+        "promoted"),
+        [[escape(r["period"]), page.link(number(r["anomalies"]), href),
+          page.link(number(r["labelled"]), href), page.link(percent(r["accuracy"]), href),
+          page.link(percent(r["false_positive_rate"]), href),
+          page.link(number(r["models_trained"]), href),
+          page.link(number(r["models_promoted"]), href)] for r in rows])
     dq = quality["data_quality"]
     page.add(f"<p>Data quality (latest scores): {page.link(number(dq['series_scored']), href)}"
              f" series scored, mean {page.link(number(dq['mean_score']), href)}, "

@@ -19,7 +19,7 @@ from vigil.alerting.lifecycle import AlertState
 from vigil.storage.alerting_repo._utc import required
 from vigil.storage.models import AnomalyRow, SeriesRow
 from vigil.storage.models_alerting import AlertEventRow, AlertRow
-from vigil.storage.models_lifecycle import AnomalyFeedbackRow, DataQualityRow
+from vigil.storage.models_lifecycle import AnomalyFeedbackRow, DataQualityRow, ModelVersionRow
 from vigil.storage.models_scaling import ScalingRecommendationRow
 from vigil.storage.models_threats import ThreatRow
 
@@ -191,6 +191,21 @@ def feedback_per_window(session: Session, start: datetime, width_seconds: float,
         if 0 <= b < windows:
             out[b][0 if verdict else 1] += 1
     return [(t, f) for t, f in out]
+
+
+def model_versions_per_window(session: Session, start: datetime, width_seconds: float,
+                              windows: int) -> list[tuple[int, int]]:
+    """(versions trained, versions promoted) in each window (see `anomalies_per_window`)."""
+    end = start + timedelta(seconds=width_seconds * windows)
+    stmt = (select(ModelVersionRow.created_at, ModelVersionRow.promoted)
+            .where(ModelVersionRow.created_at >= start, ModelVersionRow.created_at < end))
+    out = [[0, 0] for _ in range(windows)]
+    for created, promoted in session.execute(stmt).tuples():
+        b = int((required(created) - start).total_seconds() // width_seconds)
+        if 0 <= b < windows:
+            out[b][0] += 1
+            out[b][1] += 1 if promoted else 0
+    return [(t, p) for t, p in out]
 
 
 def feedback_counts(session: Session, start: datetime, end: datetime) -> tuple[int, int]:

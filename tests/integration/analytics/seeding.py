@@ -17,7 +17,8 @@ One P4 alert fired Friday 27 November 16:00 UTC, acknowledged Monday 30 November
 alert 5 level 0 alice (14:00) and level 1 bob (14:05), alert 6 level 0 carol (Friday 16:00
 UTC is in hours; a page at 20:00 is after hours). Anomalies: series 1 gets 5 in the week
 (over the default budget of 3), series 2 gets 1. One CRITICAL finding seen on Monday and
-fixed on Wednesday (2 days); two threats.
+fixed on Wednesday (2 days); two threats; two model versions trained on Tuesday, one
+promoted.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from vigil.core.types import Priority, Severity
 from vigil.storage.database import Database
 from vigil.storage.models import AnomalyRow, SeriesRow
 from vigil.storage.models_alerting import AlertEventRow, AlertRow
+from vigil.storage.models_lifecycle import ModelVersionRow
 from vigil.storage.models_security import FindingRow
 from vigil.storage.models_threats import ThreatRow
 
@@ -95,6 +97,11 @@ def seed_history(db: Database) -> None:
                          severity="CRITICAL", score=9.8, summary="x", fixed=["2.1"],
                          location="requirements.txt", first_seen=t(23, 8), last_seen=t(25, 8),
                          fixed_at=t(25, 8)))
+        for version, promoted in ((1, True), (2, False)):
+            s.add(ModelVersionRow(series_id=1, version=version, detector="vigil",
+                                  detector_version="1", parameters={}, threshold=0.9,
+                                  quality={}, state=b"", promoted=promoted,
+                                  created_at=t(24, 3)))
         for kind, source in (("ssh_brute_force", "sshd"), ("web_scanner", "nginx")):
             s.add(ThreatRow(type=kind, source_ip="203.0.113.5", first_seen=t(25, 1),
                             last_seen=t(25, 2), count=30, technique="T1110",

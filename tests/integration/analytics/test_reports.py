@@ -50,6 +50,7 @@ def test_weekly_report_numbers_match_the_hand_computed_history(
     quality = report["quality"]["over_time"]
     assert quality[-1]["period"] == WEEK and quality[-1]["anomalies"] == 6
     assert quality[-2]["anomalies"] == 1
+    assert (quality[-1]["models_trained"], quality[-1]["models_promoted"]) == (2, 1)
     crit = next(f for f in report["security"]["findings"] if f["severity"] == "CRITICAL")
     assert (crit["new"], crit["fixed"], crit["open"]) == (1, 1, 0)
     assert crit["mean_time_to_fix"] == 2 * 86400
@@ -208,3 +209,33 @@ def test_a_firing_p1_fails_the_daily_check(db: Database, settings: Settings) -> 
     report = generate(db, settings, OperatorConfig(), "daily", at="2026-11-24", now=NOW)
     check = next(c for c in report["health"]["checks"] if c["name"] == "no P1 alert firing")
     assert check["ok"] is False and check["detail"].startswith("1 P1")
+
+
+def test_the_runtime_runs_the_reports_job_and_slack_receives_them(
+        settings: Settings, db: Database, receiver_factory: Any) -> None:
+    from vigil.api.app import create_app
+
+    with receiver_factory() as rx:
+        app = create_app(settings, db=db, config=_config(f"{rx.url}/hook"), background=False)
+        scheduler = app.state.runtime.scheduler
+        assert "reports" in scheduler.jobs
+        assert scheduler.run_now("reports") == "ok"
+        assert scheduler.run_now("reports") == "ok"  # nothing new falls due: nothing sent
+        texts = [body["text"] for _, body in rx.requests]
+    assert len(texts) == 2
+    assert any(t.startswith("Vigil daily report") for t in texts)
+    assert any(t.startswith("Vigil weekly report") for t in texts)
+    assert sorted(r["kind"] for r in list_report_runs(db)) == ["daily", "weekly"]
+    off = OperatorConfig.model_validate({"analytics": {"reports": {"daily": False,
+                                                                   "weekly": False}}})
+    assert "reports" not in create_app(settings, db=db, config=off,
+                                       background=False).state.runtime.scheduler.jobs
+
+
+def test_cli_store_keeps_the_run(db_url: str, db: Database, tmp_path: Path) -> None:
+    seed_history(db)
+    env = {"VIGIL_DATABASE_URL": db_url, "VIGIL_DATA_DIR": str(tmp_path)}
+    out = CliRunner().invoke(cli, ["report", "weekly", "--week", WEEK, "--store"], env=env)
+    assert out.exit_code == 0, out.output
+    runs = list_report_runs(db)
+    assert [(r["kind"], r["period"], r["delivery"]) for r in runs] == [("weekly", WEEK, "none")]

@@ -195,11 +195,15 @@ def quality_section(db: Database, cfg: AnalyticsConfig, period: Period,
         anomalies = analytics_repo.anomalies_per_window(s, windows[0].start, width,
                                                         len(windows))
         verdicts = analytics_repo.feedback_per_window(s, windows[0].start, width, len(windows))
-        for w, n, (true, false) in zip(windows, anomalies, verdicts, strict=True):
+        versions = analytics_repo.model_versions_per_window(s, windows[0].start, width,
+                                                            len(windows))
+        for w, n, (true, false), (trained, promoted) in zip(windows, anomalies, verdicts,
+                                                            versions, strict=True):
             weeks.append({"period": w.label, "anomalies": n, "labelled": true + false,
                           "true_positives": true, "false_positives": false,
                           "accuracy": share(true, true + false),
-                          "false_positive_rate": share(false, true + false)})
+                          "false_positive_rate": share(false, true + false),
+                          "models_trained": trained, "models_promoted": promoted})
         scored, mean_score, low = analytics_repo.data_quality_summary(
             s, cfg.data_quality_threshold)
     return {
