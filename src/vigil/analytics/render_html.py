@@ -183,6 +183,12 @@ def _security(page: _Page, sec: Mapping[str, Any]) -> None:
     page.add(grouped_bar_chart("Findings by severity", [f["severity"] for f in findings], {
         "new": [f["new"] for f in findings], "fixed": [f["fixed"] for f in findings],
         "open": [f["open"] for f in findings]}))
+    by_day = sec.get("by_day") or []
+    if by_day:
+        levels = [f["severity"] for f in findings
+                  if any(d["present"].get(f["severity"]) for d in by_day)]
+        page.add(line_chart("Open findings per day by severity", [d["day"][5:] for d in by_day],
+                            {lv: [d["present"].get(lv, 0) for d in by_day] for lv in levels}))
     page.table("Vulnerability findings", ("severity", "new", "fixed", "open at end",
                                           "mean time to fix"),
                [[escape(f["severity"]), page.link(number(f["new"]), href),

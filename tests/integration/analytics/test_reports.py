@@ -54,6 +54,8 @@ def test_weekly_report_numbers_match_the_hand_computed_history(
     crit = next(f for f in report["security"]["findings"] if f["severity"] == "CRITICAL")
     assert (crit["new"], crit["fixed"], crit["open"]) == (1, 1, 0)
     assert crit["mean_time_to_fix"] == 2 * 86400
+    by_day = report["security"]["by_day"]
+    assert [d["present"].get("CRITICAL", 0) for d in by_day] == [1, 1, 0, 0, 0, 0, 0]
     assert report["security"]["threats_by_type"] == {"ssh_brute_force": 1, "web_scanner": 1}
     assert report["security"]["threats_by_source"] == {"nginx": 1, "sshd": 1}
 

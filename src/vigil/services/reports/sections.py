@@ -30,6 +30,7 @@ from vigil.analytics.stats import share
 from vigil.analytics.trends import Timings, grouped_window_stats, weekly_stats
 from vigil.config import OperatorConfig
 from vigil.detection.config import DetectionConfig
+from vigil.security.trend import finding_trend
 from vigil.services.reports.periods import Period
 from vigil.storage import analytics_repo, predictions_repo, security_repo
 from vigil.storage.database import Database
@@ -225,10 +226,17 @@ def security_section(db: Database, period: Period, top: int) -> dict[str, Any]:
         by_source = analytics_repo.threat_counts(s, period.start, period.end, "source")
         by_ip = analytics_repo.threat_counts(s, period.start, period.end, "source_ip")
     trends = finding_trends(spans, period.start, period.end)
+    days = int(period.days)
+    by_day = []
+    if days >= 2:  # the scanner's own per-day trend (vuln_scans.findings_trend), reused
+        by_day = [d.as_dict() for d in finding_trend(
+            [(f.severity, f.first_seen, f.fixed_at) for f in spans],
+            period.start.astimezone(UTC).date(), days)]
     return {
         "href": section_href("security", period),
         "findings": [{**asdict(t), "mean_time_to_fix": None if t.mean_time_to_fix is None
                       else round(t.mean_time_to_fix, 1)} for t in trends],
+        "by_day": by_day,
         "threats": sum(by_type.values()),
         "threats_by_type": by_type,
         "threats_by_source": by_source,
