@@ -60,13 +60,14 @@ class BudgetRow:
     ratio: float
 
 
-def over_budget(counts: Sequence[tuple[int, str, str, int]], budget: float,
+def over_budget(counts: Sequence[tuple[int, str, str, int, float]],
                 top: int) -> list[BudgetRow]:
-    """Series-weeks with more anomalies than the budget, worst first.
+    """Series-periods with more anomalies than their budget, worst first.
 
-    `counts` holds (series id, series name, ISO week, anomalies) rows.
+    `counts` holds (series id, series name, period, anomalies, budget) rows; the budget is
+    the series' anomalies per week pro-rated to the period.
     """
     rows = [BudgetRow(sid, name, week, n, budget, n / budget if budget > 0 else float("inf"))
-            for sid, name, week, n in counts if n > budget]
+            for sid, name, week, n, budget in counts if n > budget]
     rows.sort(key=lambda r: (-r.anomalies, r.series_id, r.week))
     return rows[:top]

@@ -241,3 +241,15 @@ def test_cli_store_keeps_the_run(db_url: str, db: Database, tmp_path: Path) -> N
     assert out.exit_code == 0, out.output
     runs = list_report_runs(db)
     assert [(r["kind"], r["period"], r["delivery"]) for r in runs] == [("weekly", WEEK, "none")]
+
+
+def test_a_watch_rule_budget_replaces_the_default(db: Database, settings: Settings) -> None:
+    seed_history(db)
+    roomy = OperatorConfig.model_validate({"detection": {"watch": [
+        {"name": "cpu_usage_percent", "labels": {"host": "h1"}, "alert_budget_per_week": 10}]}})
+    assert generate(db, settings, roomy, "weekly", week=WEEK, now=NOW)["noise"][
+        "over_budget"] == []
+    strict = OperatorConfig.model_validate({"analytics": {"default_alert_budget": 0.5}})
+    rows = generate(db, settings, strict, "weekly", week=WEEK, now=NOW)["noise"]["over_budget"]
+    assert [(r["series_id"], r["anomalies"], r["budget"]) for r in rows] == [(1, 5, 0.5),
+                                                                            (2, 1, 0.5)]

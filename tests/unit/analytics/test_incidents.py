@@ -118,8 +118,8 @@ def test_escalation_pages_per_person_and_after_hours() -> None:
 
 
 def test_over_budget_keeps_series_above_their_budget_worst_first() -> None:
-    rows = over_budget([(1, "a", "2026-W48", 3), (2, "b", "2026-W48", 12),
-                        (3, "c", "2026-W48", 7)], budget=3.0, top=10)
+    rows = over_budget([(1, "a", "2026-W48", 3, 3.0), (2, "b", "2026-W48", 12, 3.0),
+                        (3, "c", "2026-W48", 7, 3.0), (4, "d", "2026-W48", 20, 30.0)], top=10)
     assert [(r.series_id, r.anomalies, r.ratio) for r in rows] == \
         [(2, 12, 4.0), (3, 7, pytest.approx(7 / 3))]
 

@@ -6,7 +6,7 @@ produces the same section, so every number of a report links to where it came fr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -126,7 +126,9 @@ def incidents_section(db: Database, cfg: AnalyticsConfig, period: Period, now: d
     }
 
 
-def _budget_of(detection: DetectionConfig, default: float):  # type: ignore[no-untyped-def]
+def _budget_of(detection: DetectionConfig,
+               default: float) -> Callable[[str, dict[str, str]], float]:
+    """Anomalies per week a series may have: its watch rule's budget, else the default."""
     def budget(name: str, labels: dict[str, str]) -> float:
         rule = detection.rule_for(name, labels)
         if rule is not None and rule.alert_budget_per_week is not None:
@@ -151,15 +153,9 @@ def noise_section(db: Database, config: OperatorConfig, period: Period,
         heavy = analytics_repo.anomalies_per_series(s, period.start, period.end, int(lowest))
         total = analytics_repo.count_anomalies(s, period.start, period.end)
         by_severity = analytics_repo.anomalies_by_severity(s, period.start, period.end)
-    counts = []
-    budget_map: dict[int, float] = {}
-    for sid, name, labels, n in heavy:
-        budget_map[sid] = budget_of(name, labels) * weeks
-        counts.append((sid, _series_name(name, labels), period.label, n))
-    rows = []
-    for sid, name, label, n in counts:
-        rows.extend(over_budget([(sid, name, label, n)], budget_map[sid], len(counts)))
-    rows.sort(key=lambda r: (-r.anomalies, r.series_id))
+    rows = over_budget([(sid, _series_name(name, labels), period.label, n,
+                         budget_of(name, labels) * weeks) for sid, name, labels, n in heavy],
+                       len(heavy))
     flapping = sum(1 for i in incidents if i.acknowledged_at is None and i.ttr is not None
                    and i.ttr <= window.total_seconds())
     return {
