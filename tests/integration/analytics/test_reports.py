@@ -121,7 +121,11 @@ def test_api_reports_and_analytics(client: TestClient, keys: dict[str, str],
                         ("/api/v1/reports/weekly?week=W48", 422),
                         ("/api/v1/analytics/nothing", 404),
                         ("/api/v1/analytics/incidents?start=2026-12-01&end=2026-11-01", 422),
-                        ("/api/v1/analytics/incidents?start=soon", 422)):
+                        ("/api/v1/analytics/incidents?start=soon", 422),
+                        ("/api/v1/reports/weekly?week=0001-W01", 422),
+                        ("/api/v1/reports/daily?at=9999-12-31T23:59:59", 422),
+                        ("/api/v1/analytics/noise?end=0001-01-02T00:00:00", 422),
+                        ("/api/v1/reports/runs/4242", 404)):
         bad = client.get(url, headers=viewer)
         assert bad.status_code == status, url
         assert bad.headers["content-type"].startswith("application/problem+json")

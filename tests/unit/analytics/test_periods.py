@@ -42,6 +42,9 @@ def test_daily_is_24_hours_ending_now_or_a_whole_utc_day() -> None:
     ("weekly", "2026-12-01", "2026-W48", "either"),
     ("daily", None, "2026-W48", "--week applies"),
     ("daily", "yesterday", None, "YYYY-MM-DD"),
+    ("weekly", None, "0001-W01", "between 1972"),
+    ("weekly", None, "9999-W52", "between 1972"),
+    ("daily", "9999-12-31T23:59:59", None, "between 1972"),
 ])
 def test_bad_options_raise_period_error(kind: str, at: str | None, week: str | None,
                                         message: str) -> None:

@@ -113,17 +113,26 @@ async def analytics(request: Request, section: str, start: str | None = None,
     from datetime import timedelta
 
     from vigil.services.reports import SECTIONS, Period, PeriodError, build_section
+    from vigil.services.reports.periods import check_range
 
     if section not in (*SECTIONS, "health"):
         raise ProblemError(404, "not-found", "Not found", f"there is no analytics section "
                            f"{section!r}: use {', '.join((*SECTIONS, 'health'))}")
     now = datetime.now(UTC)
     stop = _time(end, "end") or now
-    begin = _time(start, "start") or stop - timedelta(days=7)
+    try:
+        check_range(stop, stop)
+        begin = _time(start, "start") or stop - timedelta(days=7)
+    except PeriodError as exc:
+        raise _bad(str(exc)) from None
     if stop <= begin:
         raise _bad("end must be after start")
     if stop - begin > timedelta(days=366):
         raise _bad("the range may span at most 366 days")
+    try:
+        check_range(begin, stop)
+    except PeriodError as exc:
+        raise _bad(str(exc)) from None
     period = Period("custom", begin, stop, f"{begin.isoformat()} to {stop.isoformat()}")
     db, settings, config = get_database(request), get_settings(request), get_config(request)
     try:

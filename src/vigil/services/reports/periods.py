@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 KINDS = ("daily", "weekly")
+EARLIEST = datetime(1972, 1, 1, tzinfo=UTC)  # weekly trends reach up to two years back
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -29,6 +31,13 @@ class Period:
         return (self.end - self.start).total_seconds() / 86_400
 
 
+def check_range(start: datetime, end: datetime) -> None:
+    """Periods lie between 1972 and the year 9000 (PeriodError otherwise), so trends that
+    reach weeks back and epoch arithmetic stay within the calendar."""
+    if start < EARLIEST or end > LATEST:
+        raise PeriodError("times must lie between 1972-01-01 and 9000-01-01")
+
+
 def check_kind(kind: str) -> str:
     """`daily` or `weekly`; anything else raises PeriodError."""
     if kind not in KINDS:
@@ -42,10 +51,12 @@ def daily_period(at: datetime | date | None = None, now: datetime | None = None)
     if isinstance(at, datetime):
         end = at if at.tzinfo else at.replace(tzinfo=UTC)
         end = end.astimezone(UTC)
+        check_range(end, end)
         return Period("daily", end - timedelta(days=1), end,
                       f"24 h to {end.strftime('%Y-%m-%d %H:%M')} UTC")
     if isinstance(at, date):
         start = datetime(at.year, at.month, at.day, tzinfo=UTC)
+        check_range(start, start)
         return Period("daily", start, start + timedelta(days=1), at.isoformat())
     return daily_period(now, now)
 
@@ -66,6 +77,7 @@ def weekly_period(week: str | None = None, now: datetime | None = None) -> Perio
     except ValueError as exc:
         raise PeriodError(f"invalid week {week!r}: {exc}") from None
     start = datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
+    check_range(start, start)
     return Period("weekly", start, start + timedelta(days=7), week.strip())
 
 
@@ -89,7 +101,9 @@ def period_for(kind: str, at: str | None = None, week: str | None = None,
     if kind == "daily":
         if week is not None:
             raise PeriodError("--week applies to the weekly report; use --at for daily")
-        return daily_period(parse_at(at) if at else None, now)
+        period = daily_period(parse_at(at) if at else None, now)
+        check_range(period.start, period.end)
+        return period
     if at is not None:
         point = parse_at(at)
         day = point.date() if isinstance(point, datetime) else point
@@ -97,4 +111,6 @@ def period_for(kind: str, at: str | None = None, week: str | None = None,
         if week is not None:
             raise PeriodError("give either --week or --at, not both")
         week = f"{year}-W{number:02d}"
-    return weekly_period(week, now)
+    period = weekly_period(week, now)
+    check_range(period.start, period.end)
+    return period
