@@ -81,6 +81,9 @@ class BusinessHoursConfig(_Strict):
 
     @model_validator(mode="after")
     def _sane(self) -> BusinessHoursConfig:
+        if self.start.minute % 15 or self.end.minute % 15:
+            raise ValueError("business_hours.start and end fall on the quarter-hour "
+                             "(e.g. 09:00, 17:30): pages are counted per quarter-hour")
         if self.start >= self.end:
             raise ValueError("business_hours.start must be before business_hours.end")
         if not self.days:

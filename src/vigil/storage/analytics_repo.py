@@ -8,11 +8,12 @@ anomalies) is read in well under a second on PostgreSQL. The same SQL runs on SQ
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, String, and_, case, cast, func, select
+from sqlalchemy import Float, Integer, String, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from vigil.alerting.lifecycle import AlertState
@@ -35,16 +36,6 @@ class FiredAlert:
     fired_at: datetime
     acknowledged_at: datetime | None
     resolved_at: datetime | None
-
-
-@dataclass(frozen=True)
-class PageEvent:
-    """A page from an alert's timeline: when, which level, whom (user names)."""
-
-    alert_id: int
-    at: datetime
-    level: int
-    people: tuple[str, ...]
 
 
 def _labels(value: Any) -> dict[str, str]:
@@ -91,28 +82,51 @@ def alert_timings(session: Session, start: datetime, end: datetime
     return [(float(f), a, r, p) for f, a, r, p in session.execute(stmt).tuples()]
 
 
-def page_events(session: Session, start: datetime, end: datetime) -> list[PageEvent]:
-    """Pages recorded in [start, end) (failed deliveries excluded).
+PAGE_BUCKET_SECONDS = 900
+"""Pages are counted per quarter-hour: business hours start and end on quarter-hours and
+every UTC offset in use is a multiple of 15 minutes, so a bucket is wholly in or out."""
 
-    Level, status and the first contact are read with JSON paths in SQL; the whole detail
-    is parsed only for the rare page that went to several people.
+
+@dataclass(frozen=True)
+class PageCount:
+    """`count` pages of one level to the same people in the quarter-hour from `bucket`."""
+
+    bucket: datetime
+    level: int
+    people: tuple[str, ...]
+    count: int
+
+
+def page_counts(session: Session, start: datetime, end: datetime
+                ) -> tuple[list[PageCount], dict[int, int]]:
+    """Pages recorded in [start, end) (failed deliveries excluded), counted per quarter-hour,
+    level and paged person; and how many alerts were paged at each escalation level.
+
+    One pass over the page events: level, status and the first contact are read by JSON
+    path in SQL (the quarter-hour as an integer, not a timestamp); the detail of the rare
+    page to several people (or none) is then read whole by id.
     """
     detail = AlertEventRow.detail
-    stmt = (select(AlertEventRow.id, AlertEventRow.alert_id, AlertEventRow.ts,
+    # epochs after 1970 are positive: truncating is flooring, on every SQLite build too
+    bucket = cast(_epoch(session, AlertEventRow.ts) / PAGE_BUCKET_SECONDS, Integer)
+    stmt = (select(AlertEventRow.id, AlertEventRow.alert_id, bucket,
                    detail["level"].as_integer(), detail["status"].as_string(),
                    detail[("contacts", 0, "user")].as_string(),
                    func.json_array_length(detail["contacts"]))
             .where(AlertEventRow.kind == "page", AlertEventRow.ts >= start,
                    AlertEventRow.ts < end))
-    out = []
-    several: dict[int, tuple[int, datetime, int]] = {}
-    for eid, alert_id, ts, level, status, first, n in session.execute(stmt).tuples():
+    counts: dict[tuple[int, int, tuple[str, ...]], int] = defaultdict(int)
+    reached: dict[int, set[int]] = defaultdict(set)
+    several: dict[int, tuple[int, int]] = {}
+    for eid, alert_id, b, level, status, first, n in session.execute(stmt).tuples():
         if status == "failed":
             continue
+        lv = int(level or 0)
+        reached[lv].add(int(alert_id))
         if n is not None and int(n) == 1 and first:
-            out.append(PageEvent(int(alert_id), required(ts), int(level or 0), (first,)))
+            counts[(int(b), lv, (str(first),))] += 1
         else:
-            several[int(eid)] = (int(alert_id), required(ts), int(level or 0))
+            several[int(eid)] = (int(b), lv)
     if several:
         rows = session.execute(select(AlertEventRow.id, AlertEventRow.detail)
                                .where(AlertEventRow.id.in_(list(several)))).tuples()
@@ -120,11 +134,11 @@ def page_events(session: Session, start: datetime, end: datetime) -> list[PageEv
             d = _json_object(raw)
             people = tuple(str(c.get("user") or c.get("name")) for c in d.get("contacts") or []
                            if isinstance(c, dict) and (c.get("user") or c.get("name")))
-            alert_id, ts, level = several[int(eid)]
-            out.append(PageEvent(alert_id, ts, level,
-                                 people or tuple(str(t) for t in d.get("targets") or [])))
-    out.sort(key=lambda p: p.at)
-    return out
+            b, lv = several[int(eid)]
+            counts[(b, lv, people or tuple(str(t) for t in d.get("targets") or []))] += 1
+    pages = [PageCount(datetime.fromtimestamp(b * PAGE_BUCKET_SECONDS, UTC), lv, people, n)
+             for (b, lv, people), n in counts.items()]
+    return pages, {lv: len(ids) for lv, ids in sorted(reached.items())}
 
 
 def firing_by_priority(session: Session) -> dict[str, int]:

@@ -72,3 +72,6 @@ def test_config_rejects_bad_values() -> None:
         BusinessHoursConfig(start="17:00", end="09:00")
     with pytest.raises(ValueError, match="HH:MM"):
         BusinessHoursConfig(start="9am")
+    with pytest.raises(ValueError, match="quarter-hour"):
+        BusinessHoursConfig(start="09:10")
+    assert BusinessHoursConfig(start="08:45", end="17:30").start.minute == 45

@@ -115,6 +115,12 @@ def test_escalation_pages_per_person_and_after_hours() -> None:
     late = after_hours_pages(pages, BERLIN)
     assert (late.pages, late.total) == (3, 5)
     assert late.per_person == {"alice": 2, "bob": 1, "carol": 1}
+    # pages counted per quarter-hour weigh as many pages
+    counted = [PageRecord(0, datetime(2026, 11, 24, 8, 30, tzinfo=UTC), 0, ("alice",), 4),
+               PageRecord(0, datetime(2026, 11, 24, 18, 0, tzinfo=UTC), 0, ("alice",), 3)]
+    assert pages_per_person(counted) == {"alice": 7}
+    weighted = after_hours_pages(counted, BERLIN)
+    assert (weighted.pages, weighted.total, weighted.per_person) == (3, 7, {"alice": 3})
 
 
 def test_over_budget_keeps_series_above_their_budget_worst_first() -> None:

@@ -20,7 +20,6 @@ from vigil.analytics.incidents import (
     IncidentStats,
     PageRecord,
     after_hours_pages,
-    escalation_levels,
     iso_week,
     pages_per_person,
 )
@@ -65,10 +64,13 @@ def _incidents(db: Database, start: datetime, end: datetime) -> list[Incident]:
             for r in rows]
 
 
-def _pages(db: Database, start: datetime, end: datetime) -> list[PageRecord]:
+def _pages(db: Database, start: datetime, end: datetime
+           ) -> tuple[list[PageRecord], dict[int, int]]:
+    """Pages of a period, counted per quarter-hour, level and person; and the alerts that
+    reached each escalation level."""
     with db.session() as s:
-        rows = analytics_repo.page_events(s, start, end)
-    return [PageRecord(p.alert_id, p.at, p.level, p.people) for p in rows]
+        counts, levels = analytics_repo.page_counts(s, start, end)
+    return [PageRecord(0, c.bucket, c.level, c.people, c.count) for c in counts], levels
 
 
 def _stats(stats: IncidentStats) -> dict[str, Any]:
@@ -90,7 +92,7 @@ def incidents_section(db: Database, cfg: AnalyticsConfig, period: Period, now: d
     targets = cfg.response_targets
     if incidents is None:
         incidents = _incidents(db, period.start, period.end)
-    pages = _pages(db, period.start, period.end)
+    pages, levels = _pages(db, period.start, period.end)
     total, by_priority = grouped_window_stats(incidents, lambda i: i.priority, targets,
                                               calendar, now.timestamp())
     _, by_service = grouped_window_stats(incidents, lambda i: i.service, targets, calendar,
@@ -114,8 +116,8 @@ def incidents_section(db: Database, cfg: AnalyticsConfig, period: Period, now: d
         "by_week": weeks or {k: _stats(v) for k, v in grouped_window_stats(
             incidents, lambda i: iso_week(i.fired_at), targets, calendar,
             now.timestamp())[1].items()},
-        "escalation_levels": {str(k): v for k, v in escalation_levels(pages).items()},
-        "pages": len(pages),
+        "escalation_levels": {str(k): levels[k] for k in sorted(levels)},
+        "pages": late.total,
         "pages_per_person": pages_per_person(pages),
         "after_hours": {"pages": late.pages, "share": share(late.pages, late.total),
                         "per_person": late.per_person},
