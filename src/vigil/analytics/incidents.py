@@ -148,14 +148,6 @@ def iso_week(at: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def escalation_levels(pages: Iterable[PageRecord]) -> dict[int, int]:
-    """How many alerts reached each escalation level (an alert counts once per level)."""
-    reached: dict[int, set[int]] = defaultdict(set)
-    for page in pages:
-        reached[page.level].add(page.alert_id)
-    return {level: len(reached[level]) for level in sorted(reached)}
-
-
 def pages_per_person(pages: Iterable[PageRecord]) -> dict[str, int]:
     """Pages received per on-call person, most paged first."""
     counts: dict[str, int] = defaultdict(int)

@@ -222,16 +222,6 @@ def model_versions_per_window(session: Session, start: datetime, width_seconds: 
     return [(t, p) for t, p in out]
 
 
-def feedback_counts(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
-    """(true, false) verdicts on anomalies with a timestamp in [start, end)."""
-    stmt = (select(AnomalyFeedbackRow.verdict, func.count())
-            .join(AnomalyRow, AnomalyRow.id == AnomalyFeedbackRow.anomaly_id)
-            .where(AnomalyRow.timestamp >= start, AnomalyRow.timestamp < end)
-            .group_by(AnomalyFeedbackRow.verdict))
-    counts = {bool(v): int(n) for v, n in session.execute(stmt).tuples()}
-    return counts.get(True, 0), counts.get(False, 0)
-
-
 def data_quality_summary(session: Session, below: float) -> tuple[int, float | None, int]:
     """(series scored, mean score, series scoring below `below`) from the latest scores."""
     stmt = select(func.count(), func.avg(DataQualityRow.score),

@@ -14,7 +14,6 @@ from vigil.analytics.incidents import (
     PageRecord,
     after_hours_pages,
     deadline,
-    escalation_levels,
     pages_per_person,
     stats_of,
     target_outcome,
@@ -100,7 +99,7 @@ def test_flapping_is_resolved_within_the_window_without_ack() -> None:
     assert rows[0].flapping_share == pytest.approx(0.2)
 
 
-def test_escalation_pages_per_person_and_after_hours() -> None:
+def test_pages_per_person_and_after_hours() -> None:
     # Berlin: Tuesday 24 Nov 08:30 UTC = 09:30 CET (in hours); 18:00 UTC = 19:00 (after);
     # Saturday 28 Nov noon (weekend)
     pages = [
@@ -110,7 +109,6 @@ def test_escalation_pages_per_person_and_after_hours() -> None:
         PageRecord(2, datetime(2026, 11, 24, 18, 5, tzinfo=UTC), 0, ("alice",)),  # repeat
         PageRecord(3, datetime(2026, 11, 28, 12, 0, tzinfo=UTC), 0, ("carol", "bob")),
     ]
-    assert escalation_levels(pages) == {0: 3, 1: 1}
     assert pages_per_person(pages) == {"alice": 3, "bob": 2, "carol": 1}
     late = after_hours_pages(pages, BERLIN)
     assert (late.pages, late.total) == (3, 5)

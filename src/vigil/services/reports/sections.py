@@ -23,7 +23,7 @@ from vigil.analytics.incidents import (
     iso_week,
     pages_per_person,
 )
-from vigil.analytics.noise import noisiest, over_budget
+from vigil.analytics.noise import is_flapping, noisiest, over_budget
 from vigil.analytics.security import FindingSpan, finding_trends
 from vigil.analytics.stats import share
 from vigil.analytics.trends import Timings, grouped_window_stats, weekly_stats
@@ -158,8 +158,7 @@ def noise_section(db: Database, config: OperatorConfig, period: Period,
     rows = over_budget([(sid, _series_name(name, labels), period.label, n,
                          budget_of(name, labels) * weeks) for sid, name, labels, n in heavy],
                        len(heavy))
-    flapping = sum(1 for i in incidents if i.acknowledged_at is None and i.ttr is not None
-                   and i.ttr <= window.total_seconds())
+    flapping = sum(1 for i in incidents if is_flapping(i, window))
     return {
         "href": section_href("noise", period),
         "alerts": len(incidents),
