@@ -60,9 +60,10 @@ def health_section(db: Database, settings: Settings, now: datetime) -> dict[str,
                      if run.last_finished_at else None, "detail": run.last_detail})
         if run.last_status == "error":
             failed.append(run.name)
+    ok_detail = f"{len(jobs)} jobs ok" if jobs else "no job has run yet"
     checks.append(_check("every scheduled job's last run succeeded", not failed,
-                         f"failed: {', '.join(failed)}" if failed else f"{len(jobs)} jobs ok",
-                         "/ready"))
+                         f"failed: {', '.join(failed)}" if failed else ok_detail,
+                         "/api/v1/analytics/health"))
     return {"ok": all(c["ok"] for c in checks), "checks": checks, "jobs": jobs,
             "open_alerts_by_priority": open_by_priority,
             "firing_by_priority": firing, "checked_at": now.isoformat()}
