@@ -257,3 +257,15 @@ def test_a_watch_rule_budget_replaces_the_default(db: Database, settings: Settin
     rows = generate(db, settings, strict, "weekly", week=WEEK, now=NOW)["noise"]["over_budget"]
     assert [(r["series_id"], r["anomalies"], r["budget"]) for r in rows] == [(1, 5, 0.5),
                                                                             (2, 1, 0.5)]
+
+
+def test_a_failed_job_fails_the_daily_check(db: Database, settings: Settings) -> None:
+    from vigil.storage.jobs_repo import record_finish
+
+    record_finish(db, "retention", NOW, "ok", "deleted 0 samples")
+    record_finish(db, "vulnerability_scans", NOW, "error", "OSError: boom")
+    health = generate(db, settings, OperatorConfig(), "daily", now=NOW)["health"]
+    check = next(c for c in health["checks"] if c["name"].startswith("every scheduled job"))
+    assert check["ok"] is False and check["detail"] == "failed: vulnerability_scans"
+    assert {j["name"]: j["status"] for j in health["jobs"]} == {
+        "retention": "ok", "vulnerability_scans": "error"}
