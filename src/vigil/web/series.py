@@ -69,7 +69,8 @@ def series_page(request: Request, series_id: int = Path(ge=1, le=MAX_ID),
         raise PageNotFound(f"there is no series {series_id}")
     return render(request, "series_detail.html",
                   {"chart": chart, "chart_json": _chart_json(chart), "windows": list(WINDOWS),
-                   "window": window if window in WINDOWS else "24h", "done": done}, session)
+                   "window": window if window in WINDOWS else "24h", "done": done,
+                   "error": ""}, session)
 
 
 @router.post("/anomalies/{anomaly_id}/feedback")
