@@ -56,12 +56,15 @@ def seed_series(db: Database, settings: Settings, name: str = "cpu_usage_percent
     return SeededSeries(sid, int(anomaly_id), spike_ts, values[spike_index])
 
 
-def fire_alert(db: Database, settings: Settings) -> int:
+def fire_alert(db: Database, settings: Settings, labels: dict[str, str] | None = None) -> int:
     """A firing P1 alert (security_threats_detected > 0 with the default rules); its id."""
     now = datetime.now(UTC)
-    ingest(db, settings, [SeriesInput("security_threats_detected", {},
+    labels = labels or {}
+    ingest(db, settings, [SeriesInput("security_threats_detected", labels,
                                       [(now.timestamp(), 2.0)])])
     alerting_svc.evaluate_alerts(db, Settings(), AlertingConfig(), now)
-    [alert] = alerting_svc.list_alerts(db, ["firing"])
-    assert alert.id is not None
+    [alert] = [a for a in alerting_svc.list_alerts(db, ["firing"])
+               if all(a.labels.get(k) == v for k, v in labels.items())
+               and set(labels) <= set(a.labels)][:1] or [None]
+    assert alert is not None and alert.id is not None
     return alert.id

@@ -19,7 +19,7 @@
       { label: "expected high", stroke: "#6c8ead", width: 1, dash: [4, 4] },
       { label: "anomaly", stroke: ANOMALY, fill: ANOMALY, width: 0,
         paths: function () { return null; },
-        points: { show: true, size: 12, width: 2, stroke: "#7f0000", fill: ANOMALY } }
+        points: { show: true, space: 0, size: 12, width: 2, stroke: "#7f0000", fill: ANOMALY } }
     ],
     bands: [{ series: [3, 2], fill: "rgba(11, 79, 138, 0.12)" }],
     axes: [{}, { size: 60 }],
