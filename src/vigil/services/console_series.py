@@ -79,8 +79,8 @@ def series_chart(db: Database, series_id: int, window: timedelta,
     timestamps = [t for t, _ in points]
     values = [v for _, v in points]
     scored = score_series(timestamps, values, detector)
-    lower = [_num(r["lower"]) for r in scored.records]
-    upper = [_num(r["upper"]) for r in scored.records]
+    lower = [None if r["warming_up"] else _num(r["lower"]) for r in scored.records]
+    upper = [None if r["warming_up"] else _num(r["upper"]) for r in scored.records]
     start = datetime.fromtimestamp(timestamps[0], UTC)
     end = datetime.fromtimestamp(timestamps[-1], UTC)
     with db.session() as session:
