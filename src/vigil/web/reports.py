@@ -20,9 +20,9 @@ REPORTS_PATH = "/api/v1/reports"
 
 
 def _reports_available(request: Request) -> bool:
-    """Whether this build serves the reports API."""
-    return any(str(getattr(route, "path", "")).startswith(REPORTS_PATH + "/")
-               for route in request.app.routes)
+    """Whether this build serves the reports API (asked of the app's OpenAPI paths)."""
+    paths = request.app.openapi().get("paths", {})
+    return any(str(path).startswith(REPORTS_PATH + "/") for path in paths)
 
 
 @router.get("/reports", response_class=HTMLResponse)
