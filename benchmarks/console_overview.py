@@ -100,7 +100,7 @@ def main() -> int:
                 times.append(elapsed)
     db.dispose()
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     notes = f"{scale}; {args.repeats} requests after 3 warm-up; target <= {TARGET_MS:g} ms"
     emit("console_overview_median", statistics.median(times), "ms", notes)
     emit("console_overview_p95", p95, "ms", notes)

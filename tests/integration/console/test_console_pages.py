@@ -129,7 +129,8 @@ def test_every_page_loads_only_from_this_server(console: TestClient, keys: dict[
         assert not EXTERNAL.search(page.text), (path, EXTERNAL.findall(page.text))
         for ref in re.findall(r'''(?:src|href)="(/static/[^"]+)"''', page.text):
             assert console.get(ref).status_code == 200, ref  # every asset is really served
-    frame = re.search(r'id="report-frame" class="report" src="([^"]+)"', console.get("/reports").text)
+    frame = re.search(r'id="report-frame" class="report" src="([^"]+)"',
+                      console.get("/reports").text)
     if frame is not None:  # the reports API is there (analytics): the report is offline too
         report = console.get(frame.group(1).replace("&amp;", "&"))
         assert report.status_code == 200 and "<svg" in report.text
