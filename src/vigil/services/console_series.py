@@ -70,8 +70,8 @@ def series_chart(db: Database, series_id: int, window: timedelta,
         points: list[tuple[float, float]] = []
         if newest is not None:
             start_ts = newest - window.total_seconds()
-            points = series_repo.read_points(session, series_id, start_ts, newest, None,
-                                             MAX_CHART_POINTS * 4)[-MAX_CHART_POINTS:]
+            points = console_repo.newest_points(session, series_id, start_ts,
+                                                MAX_CHART_POINTS)
     rule = detection.rule_for(record.name, record.labels)
     detector = rule.detector if rule is not None else DEFAULT_DETECTOR
     if not points:

@@ -78,3 +78,14 @@ def latest_point_ts(session: Session, series_id: int) -> float | None:
     """The timestamp of a series' newest point (None without points)."""
     value = session.scalar(select(func.max(SampleRow.ts)).where(SampleRow.series_id == series_id))
     return None if value is None else float(value)
+
+
+def newest_points(session: Session, series_id: int, start: float,
+                  limit: int) -> list[tuple[float, float]]:
+    """The newest `limit` points of a series at or after `start`, oldest first."""
+    stmt = (select(SampleRow.ts, SampleRow.value)
+            .where(SampleRow.series_id == series_id, SampleRow.ts >= start)
+            .order_by(SampleRow.ts.desc()).limit(limit))
+    rows = [(float(t), float(v)) for t, v in session.execute(stmt)]
+    rows.reverse()
+    return rows

@@ -82,18 +82,19 @@ def login(request: Request, api_key: str = Form(""), login_csrf: str = Form(""),
                         "reload it and try again")
     limiter: Limiter | None = getattr(request.app.state, "limiter", None)
     address = request.client.host if request.client else "unknown"
-    if limiter is not None:
-        locked = limiter.auth_locked(address)
-        if locked is not None:
-            AUTH_FAILURES.labels(reason="locked_out").inc()
-            return _login_form(request, next_path, "Too many failed logins from this address; "
-                               f"try again in {math.ceil(locked)} s.", 429)
     settings: Settings = request.app.state.settings
     try:
         token, session = start_session(database(request), api_key,
                                        timedelta(hours=settings.console_session_hours),
                                        datetime.now(UTC))
     except AuthError as exc:
+        # As on the API: a lockout refuses an address's failed attempts, never a valid key.
+        locked = limiter.auth_locked(address) if limiter is not None else None
+        if locked is not None:
+            AUTH_FAILURES.labels(reason="locked_out").inc()
+            AUTH_WINDOW.record(True)
+            return _login_form(request, next_path, "Too many failed logins from this "
+                               f"address; try again in {math.ceil(locked)} s.", 429)
         if limiter is not None:
             limiter.auth_failed(address)
         _auth_failed(request, exc.reason)

@@ -32,13 +32,14 @@ class SeededSeries:
 
 def seed_series(db: Database, settings: Settings, name: str = "cpu_usage_percent",
                 labels: dict[str, str] | None = None, points: int = 240,
-                spike_index: int = 200) -> SeededSeries:
-    """Ingest a smooth daily-ish wave with one spike, and store the spike as an anomaly."""
-    end = math.floor(datetime.now(UTC).timestamp() / STEP) * STEP
-    start = end - (points - 1) * STEP
+                spike_index: int = 200, step: float = STEP) -> SeededSeries:
+    """Ingest a smooth wave (one point a `step` s, ending now) with one spike, and store the
+    spike as an anomaly."""
+    end = math.floor(datetime.now(UTC).timestamp() / step) * step
+    start = end - (points - 1) * step
     values = [50.0 + 5.0 * math.sin(i / 15.0) for i in range(points)]
     values[spike_index] = 97.0
-    stamps = [start + i * STEP for i in range(points)]
+    stamps = [start + i * step for i in range(points)]
     report = ingest(db, settings, [SeriesInput(name, labels or {"host": "web-1"},
                                                list(zip(stamps, values, strict=True)))])
     sid = report.series_ids[0]

@@ -131,3 +131,20 @@ def test_the_api_takes_the_cookie_for_reads_only(make_client: Callable[[], TestC
     # A cookie never authorises an API write: those need the bearer key.
     assert browser.post(f"/api/v1/alerts/{alert_id}/ack").status_code == 401
     assert alerting_svc.alert_detail(db, alert_id).alert.state.value == "firing"
+
+
+def test_failed_logins_lock_the_address_out_but_never_a_valid_key(
+        console: TestClient, keys: dict[str, str], settings: Settings) -> None:
+    import re
+
+    token = login_csrf(console)
+    for _ in range(settings.auth_failure_limit):
+        answer = console.post("/login", data={"api_key": "vgl_wrong", "login_csrf": token})
+        assert answer.status_code == 401
+        token = re.search(r'name="login_csrf" value="([^"]+)"', answer.text).group(1)  # type: ignore[union-attr]
+    locked = console.post("/login", data={"api_key": "vgl_wrong", "login_csrf": token})
+    assert locked.status_code == 429 and "Too many failed logins" in locked.text
+    token = re.search(r'name="login_csrf" value="([^"]+)"', locked.text).group(1)  # type: ignore[union-attr]
+    fine = console.post("/login", data={"api_key": keys["viewer"], "login_csrf": token},
+                        follow_redirects=False)
+    assert fine.status_code == 303 and "vigil_session" in console.cookies

@@ -67,6 +67,24 @@ def test_series_search_and_chart_data(console: TestClient, keys: dict[str, str],
     assert console.get("/series/999999").status_code == 404
 
 
+def test_a_long_series_charts_its_newest_points(console: TestClient, keys: dict[str, str],
+                                               db: Database, settings: Settings) -> None:
+    from vigil.services.console_series import MAX_CHART_POINTS
+
+    total = MAX_CHART_POINTS + 700
+    seeded = seed_series(db, settings, points=total, spike_index=total - 10, step=10.0)
+    log_in(console, keys["viewer"])
+    page = console.get(f"/series/{seeded.series_id}")
+    data = re.search(r'id="chart-data">(.*?)</script>', page.text, re.S)
+    assert data is not None
+    import json
+
+    chart = json.loads(data.group(1))
+    assert len(chart["ts"]) == MAX_CHART_POINTS
+    assert chart["ts"][-1] == seeded.spike_ts + 9 * 10.0  # ends at the newest point
+    assert chart["anomaly_count"] == 1
+
+
 def test_feedback_buttons_label_the_anomaly(console: TestClient, keys: dict[str, str],
                                             db: Database, settings: Settings) -> None:
     seeded = seed_series(db, settings)
