@@ -58,6 +58,12 @@ def test_log_in_see_every_page_and_the_anomaly_on_the_chart(
         assert driver.find_element(By.TAG_NAME, "main").is_displayed()
         assert "Forbidden" not in driver.title and "Not found" not in driver.title
         _shot(driver, tmp_path, name)
+    driver.get(console_server.url + "/docs")  # Swagger UI from Vigil's own files
+    WebDriverWait(driver, WAIT_SECONDS).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, ".swagger-ui .info .title")))
+    assert "Vigil" in driver.find_element(By.CSS_SELECTOR, ".swagger-ui .info .title").text
+    assert driver.find_elements(By.CSS_SELECTOR, ".opblock-tag")  # the API's groups rendered
+    _shot(driver, tmp_path, "docs")
     driver.get(f"{console_server.url}/series/{console_server.series.series_id}")
     WebDriverWait(driver, WAIT_SECONDS).until(
         ec.presence_of_element_located((By.CSS_SELECTOR, "#chart[data-ready='true'] canvas")))
