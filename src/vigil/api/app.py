@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app = FastAPI(title="Vigil", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None,  # /docs: the console serves Swagger UI locally
                   description="Self-hosted operations intelligence. Every /api/v1 route needs "
-                              "'Authorization: Bearer <API key>'. Errors are RFC 9457 "
+                              "`Authorization: Bearer <API key>`. Errors are RFC 9457 "
                               "application/problem+json.")
     app.state.settings = settings
     app.state.db = db
