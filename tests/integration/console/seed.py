@@ -69,3 +69,25 @@ def fire_alert(db: Database, settings: Settings, labels: dict[str, str] | None =
                and set(labels) <= set(a.labels)][:1] or [None]
     assert alert is not None and alert.id is not None
     return alert.id
+
+
+def seed_security(db: Database) -> None:
+    """Two findings (CRITICAL django, LOW jinja2) from one scan of `shop`, and two threats."""
+    from vigil.storage import security_repo, threats_repo
+    from vigil.storage.security_repo import FindingRecord
+
+    now = datetime.now(UTC)
+    with db.session() as session:
+        scan = security_repo.start_scan(session, "shop", "scheduled", now)
+        security_repo.sync_findings(session, "shop", [
+            FindingRecord("django", "2.2.5", "PyPI", "PYSEC-2099-1", [], "CRITICAL", 9.8,
+                          "SQL injection in QuerySet", ["2.2.28"], "requirements.txt:1"),
+            FindingRecord("jinja2", "3.0.0", "PyPI", "PYSEC-2099-2", [], "LOW", 3.1,
+                          "Attribute injection", ["3.1.3"], "requirements.txt:2")], scan, now)
+        security_repo.finish_scan(session, scan, now, "ok", packages=12, findings=2)
+        for ip, priority in (("203.0.113.7", "P1"), ("198.51.100.9", "P3")):
+            threats_repo.upsert_threats(session, [{
+                "type": "ssh_brute_force", "source_ip": ip, "first_seen": now.isoformat(),
+                "last_seen": now.isoformat(), "count": 40, "technique": "T1110",
+                "priority": priority, "rule": "ssh_bruteforce", "targets": ["root"],
+                "evidence": ["Failed password for root"], "details": {}}], "api", now)

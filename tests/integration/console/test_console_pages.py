@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from tests.integration.console.conftest import csrf_of, log_in
-from tests.integration.console.seed import fire_alert, seed_series
+from tests.integration.console.seed import fire_alert, seed_security, seed_series
 from vigil.config import Settings
 from vigil.services import alerting as alerting_svc
 from vigil.services.feedback import feedback_of
@@ -132,6 +132,25 @@ def test_alert_detail_acknowledge_resolve_and_silence(console: TestClient,
                          follow_redirects=False)
     assert "error=" in again.headers["location"]  # already resolved: said, not a crash
     assert console.get("/alerts/424242").status_code == 404
+
+
+def test_security_page_filters_findings_and_threats(console: TestClient, keys: dict[str, str],
+                                                    db: Database) -> None:
+    seed_security(db)
+    log_in(console, keys["viewer"])
+    page = console.get("/security")
+    assert "PYSEC-2099-1" in page.text and "PYSEC-2099-2" in page.text
+    assert "203.0.113.7" in page.text and "198.51.100.9" in page.text
+    assert re.search(r"<td>shop</td><td>scheduled</td>\s*<td[^>]*>ok", page.text)
+    critical = console.get("/security", params={"severity": "critical"}).text
+    assert "PYSEC-2099-1" in critical and "PYSEC-2099-2" not in critical
+    assert "No findings match" in console.get("/security",
+                                              params={"target": "elsewhere"}).text
+    urgent = console.get("/security", params={"priority": "P1"}).text
+    assert "203.0.113.7" in urgent and "198.51.100.9" not in urgent
+    overview = console.get("/").text
+    assert re.search(r'sev-critical">CRITICAL</span> 1', overview)
+    assert re.search(r'prio-P1">P1</span> 1', overview)  # threats of the last 24 h
 
 
 def test_every_page_loads_only_from_this_server(console: TestClient, keys: dict[str, str],
