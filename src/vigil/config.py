@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     tls_proxy: bool = False
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
+    console_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
 
     @field_validator("database_url")
     @classmethod

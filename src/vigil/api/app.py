@@ -38,6 +38,7 @@ from vigil.services.cpu_pool import CpuPool
 from vigil.services.limits import Limiter, policy_from
 from vigil.services.runtime import Runtime
 from vigil.storage.database import Database, open_database
+from vigil.web import mount_console
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None,
@@ -64,8 +65,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
                 pool.shutdown()
 
     app = FastAPI(title="Vigil", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # /docs: the console serves Swagger UI locally
                   description="Self-hosted operations intelligence. Every /api/v1 route needs "
-                              "'Authorization: Bearer <API key>'. Errors are RFC 9457 "
+                              "`Authorization: Bearer <API key>`. Errors are RFC 9457 "
                               "application/problem+json.")
     app.state.settings = settings
     app.state.db = db
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
         reports.router,
     ):
         app.include_router(router)
+    mount_console(app)
     install_security_scheme(app)
     return app
 

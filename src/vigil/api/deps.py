@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from fastapi import Request
 
 from vigil.api.problems import ProblemError
 from vigil.config import OperatorConfig, Settings
 from vigil.core.types import Role
+from vigil.services.console_sessions import SESSION_COOKIE, ConsoleSession, session_of
 from vigil.services.keys import AuthError, Principal, authenticate
 from vigil.services.runtime import Runtime
 from vigil.storage.database import Database
@@ -73,6 +75,21 @@ def _fail(request: Request, reason: str, status: int, detail: str,
     return ProblemError(status, slug, title, detail, headers=headers)
 
 
+def _console_session(request: Request) -> ConsoleSession | None:
+    """A read (GET/HEAD) without a bearer key may use the web console's session cookie.
+
+    So a logged-in browser can open the API links the console and the reports show
+    (e.g. `/api/v1/reports/daily?format=html`). Writes always need the bearer key: a
+    cookie never authorises a state change on the API, so the API needs no CSRF token.
+    """
+    if request.method not in ("GET", "HEAD") or "authorization" in request.headers:
+        return None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    return session_of(get_database(request), cookie, datetime.now(UTC))
+
+
 def client_address(request: Request) -> str:
     """The caller's address, as the limits count it."""
     return request.client.host if request.client else "unknown"
@@ -87,6 +104,9 @@ def authenticate_request(request: Request) -> Principal:
     keep working.
     """
     limiter = getattr(request.app.state, "limiter", None)
+    session = _console_session(request)
+    if session is not None:
+        return session.principal
     try:
         return authenticate(get_database(request), _bearer(request))
     except AuthError as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from vigil.config import Settings
 from vigil.core.types import Role
-from vigil.storage import keys_repo
+from vigil.storage import console_sessions_repo, keys_repo
 from vigil.storage.database import Database
 from vigil.storage.keys_repo import ApiKeyRecord
 from vigil.telemetry.logging import log_event
@@ -100,6 +100,7 @@ def revoke_key(db: Database, key_id: int, actor: str,
                                  "admin key before revoking it")
         record = keys_repo.revoke(session, key_id)
         if record is not None:
+            console_sessions_repo.delete_sessions_of_key(session, key_id)
             keys_repo.record_audit(session, actor, "api_key.revoke", f"api_key:{key_id}",
                                    {"name": record.name})
     return record

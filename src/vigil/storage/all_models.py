@@ -3,6 +3,7 @@
 from vigil.storage import (
     models,  # noqa: F401
     models_alerting,  # noqa: F401
+    models_console,  # noqa: F401
     models_forecasting,  # noqa: F401
     models_lifecycle,  # noqa: F401
     models_reports,  # noqa: F401

@@ -66,3 +66,27 @@ def test_findings_stored_before_0006_stay_open_and_unsuppressed(db_url: str) -> 
             assert open_counts_by_severity(session) == {"CRITICAL": 1}
     finally:
         engine.dispose()
+
+
+def test_console_sessions_migration_goes_down_and_up(db_url: str) -> None:
+    cfg = alembic_config(db_url)
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert "console_sessions" in inspect(conn).get_table_names()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0009_scaling_recommendations")
+        with engine.connect() as conn:
+            assert "console_sessions" not in inspect(conn).get_table_names()
+            assert "api_keys" in inspect(conn).get_table_names()
+    finally:
+        engine.dispose()
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("console_sessions")}
+            assert columns == {"token_hash", "key_id", "csrf_token", "created_at", "expires_at"}
+    finally:
+        engine.dispose()
