@@ -17,6 +17,7 @@ from vigil.forecasting.config import ForecastingConfig
 from vigil.scaling.config import ScalingConfig
 from vigil.security.config import VulnerabilityScanningConfig
 from vigil.security.threats.config import ThreatsConfig
+from vigil.sources.config import SourcesConfig
 
 
 class Settings(BaseSettings):
@@ -117,6 +118,7 @@ class OperatorConfig(BaseModel):
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
     forecasting: ForecastingConfig = Field(default_factory=ForecastingConfig)
     scaling: ScalingConfig = Field(default_factory=ScalingConfig)
+    sources: SourcesConfig = Field(default_factory=list)
 
 
 def load_operator_config(path: Path | None) -> OperatorConfig:

@@ -7,5 +7,6 @@ from vigil.storage import (
     models_lifecycle,  # noqa: F401
     models_scaling,  # noqa: F401
     models_security,  # noqa: F401
+    models_sources,  # noqa: F401
     models_threats,  # noqa: F401
 )
