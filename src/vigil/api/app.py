@@ -30,6 +30,7 @@ from vigil.api.routers import (
     scaling,
     security_scans,
     security_threats,
+    sources,
     system,
 )
 from vigil.config import OperatorConfig, Settings, load_operator_config
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
         feedback.router,
         models.router,
         scaling.router,
+        sources.router,
     ):
         app.include_router(router)
     install_security_scheme(app)

@@ -23,6 +23,7 @@ from vigil.cli import (
     scale,
     scan,
     serve,
+    sources,
     threats,
 )
 
@@ -53,6 +54,7 @@ forecast.register(app)  # forecast, predictions, slos
 app.add_typer(anomalies.app, name="anomalies")
 app.add_typer(models.app, name="models")
 app.add_typer(scale.app, name="scale")
+app.add_typer(sources.app, name="sources")
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from vigil.sources.writeback import ANOMALY, LOWER, SCORE, UPPER
 
@@ -32,7 +32,7 @@ def format_value(value: float) -> str:
     return repr(float(value))
 
 
-def render(latest: dict[str, Iterable[LatestValue]]) -> str:
+def render(latest: Mapping[str, Iterable[LatestValue]]) -> str:
     """Text exposition of the latest values per metric name, with HELP and TYPE lines."""
     lines: list[str] = []
     for metric in (SCORE, LOWER, UPPER, ANOMALY):

@@ -29,7 +29,7 @@ class TimeRange:
 
 def align_down(ts: float, step: int) -> int:
     """The last grid timestamp at or before `ts`."""
-    return int(math.floor(ts / step)) * step
+    return math.floor(ts / step) * step
 
 
 def due_range(cursor: int | None, now: float, step: int, lookback: float,

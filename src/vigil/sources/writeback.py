@@ -52,7 +52,7 @@ def writeback_labels(labels: dict[str, str], query_key: str, metric: str) -> dic
 
 def samples_for(scored: ScoredPoints) -> list[WriteSeries]:
     """The four write-back series of one source series (bands skip points without one)."""
-    ms = [int(round(t * 1000)) for t in scored.ts]
+    ms = np.rint(scored.ts * 1000.0).astype(np.int64).tolist()
     out: list[WriteSeries] = []
     columns = ((SCORE, scored.scores), (LOWER, scored.lower), (UPPER, scored.upper),
                (ANOMALY, scored.anomaly.astype(np.float64)))

@@ -105,3 +105,15 @@ def newest_ts(session: Session, series_id: int) -> float | None:
     """The newest sample timestamp of one series (an index lookup), if it has samples."""
     found = session.scalar(select(func.max(SampleRow.ts)).where(SampleRow.series_id == series_id))
     return None if found is None else float(found)
+
+
+def load_states(session: Session, series_ids: list[int], detector: str) -> dict[int, StoredState]:
+    """The stored states of many series' detectors (one query per 1,000 series)."""
+    out: dict[int, StoredState] = {}
+    for start in range(0, len(series_ids), 1000):
+        chunk = series_ids[start:start + 1000]
+        rows = session.scalars(select(DetectorStateRow).where(
+            DetectorStateRow.series_id.in_(chunk), DetectorStateRow.detector == detector))
+        for r in rows:
+            out[r.series_id] = StoredState(r.detector, r.model_version, r.state, r.last_ts)
+    return out

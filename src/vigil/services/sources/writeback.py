@@ -1,0 +1,101 @@
+"""Write-back of the scores: pushed with remote_write 1.0, and kept for scraping.
+
+`RemoteWritePusher.push` posts snappy-compressed `WriteRequest`s (at most
+`max_samples_per_request` samples each) and raises `WriteBackError` when the endpoint
+refuses or stays unreachable after the retries; the poller then keeps the chunk
+uncommitted, so it is scored again (identically) and pushed on a later cycle.
+`LatestScores` holds each series' newest values for `GET /api/v1/sources/metrics`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import httpx
+
+from vigil.core.remote_write import encode_body
+from vigil.services.sources.http import make_client
+from vigil.sources.config import RemoteWriteTarget
+from vigil.sources.exposition import LatestValue, render
+from vigil.sources.writeback import METRICS, ScoredPoints, batches, samples_for
+
+RETRIES = 2
+RETRY_BASE_SECONDS = 0.5
+HEADERS = {"Content-Encoding": "snappy", "Content-Type": "application/x-protobuf",
+           "X-Prometheus-Remote-Write-Version": "0.1.0"}
+
+
+class WriteBackError(RuntimeError):
+    """The write-back endpoint refused the scores or could not be reached."""
+
+
+class RemoteWritePusher:
+    """Pushes scored points to one remote_write endpoint."""
+
+    def __init__(self, target: RemoteWriteTarget,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.target = target
+        self._client = make_client(target.auth, target.timeout)
+        self._sleep = sleep
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def push(self, scored: list[ScoredPoints]) -> int:
+        """Send every write-back sample of these series; returns how many were sent."""
+        series = [s for points in scored for s in samples_for(points)]
+        sent = 0
+        for batch in batches(series, self.target.max_samples_per_request):
+            self._post(encode_body(batch))
+            sent += sum(len(points) for _labels, points in batch)
+        return sent
+
+    def _post(self, body: bytes) -> None:
+        last = ""
+        for attempt in range(RETRIES + 1):
+            if attempt:
+                self._sleep(RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+            try:
+                response = self._client.post(self.target.url, content=body, headers=HEADERS)
+            except httpx.HTTPError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+                continue
+            if response.status_code < 300:
+                return
+            last = f"HTTP {response.status_code}: {response.text[:300].strip()}"
+            if response.status_code < 500 and response.status_code != 429:
+                break  # the protocol: 4xx will never succeed
+        raise WriteBackError(f"remote_write to {self.target.url}: {last}")
+
+
+class LatestScores:
+    """The newest write-back values of every series this process scores (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._latest: dict[tuple[str, tuple[tuple[str, str], ...]], LatestValue] = {}
+        self._lock = threading.Lock()
+
+    def update(self, scored: list[ScoredPoints]) -> None:
+        """Keep the last point of each series' write-back samples."""
+        with self._lock:
+            for points in scored:
+                for labels, samples in samples_for(points):
+                    own = {k: v for k, v in labels.items() if k != "__name__"}
+                    key = (labels["__name__"], tuple(sorted(own.items())))
+                    ts_ms, value = samples[-1]
+                    self._latest[key] = (own, ts_ms, value)
+
+    def render(self) -> str:
+        """Text exposition of the latest values."""
+        with self._lock:
+            items = list(self._latest.items())
+        grouped: dict[str, list[LatestValue]] = {m: [] for m in METRICS}
+        for (metric, _labels), value in items:
+            grouped[metric].append(value)
+        return render(grouped)
+
+    def __len__(self) -> int:
+        return len(self._latest)
