@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -49,7 +51,7 @@ def test_chunks_cover_each_timestamp_once(start: int, n: int, step: int, per: in
     assert parts[0].start == span.start and parts[-1].end == span.end
     assert all(p.points <= per for p in parts)
     assert sum(p.points for p in parts) == span.points
-    for before, after in zip(parts, parts[1:], strict=False):
+    for before, after in itertools.pairwise(parts):
         assert after.start == before.end + step
 
 

@@ -102,7 +102,7 @@ class SourcePoller:
         self.sources = sources
         self._partitions = partitions
         self._claims = PartitionClaims(db, partitions, SLOT_NAMESPACE, PARTITION_NAMESPACE)
-        self._clock = clock
+        self.clock = clock
         self._clients = {s.name: PrometheusClient(s) for s in sources}
         self._pushers = {s.name: RemoteWritePusher(s.write_back.remote_write)
                          for s in sources if s.write_back.remote_write is not None}
@@ -158,7 +158,7 @@ class SourcePoller:
             health = self.health[source.name]
             for key, query in source.queries.items():
                 qh = health.queries[key]
-                if self._clock() < qh.next_attempt:
+                if self.clock() < qh.next_attempt:
                     continue
                 outcome = self._poll_query(source, key, query, owned, qh)
                 if outcome is not None:
@@ -173,7 +173,7 @@ class SourcePoller:
             SOURCE_LAST_SUCCESS.labels(source.name).set(health.last_success)
         cursors = [q.cursor for q in health.queries.values() if q.cursor is not None]
         if cursors:
-            SOURCE_LAG.labels(source.name).set(max(0.0, self._clock() - min(cursors)))
+            SOURCE_LAG.labels(source.name).set(max(0.0, self.clock() - min(cursors)))
         SOURCE_SERIES.labels(source.name).set(sum(q.series for q in health.queries.values()))
 
     def _poll_query(self, source: SourceConfig, key: str, query: str, owned: list[int],
@@ -184,7 +184,7 @@ class SourcePoller:
             cursors = sources_repo.query_cursors(session, source.name, key, owned)
         known = [c for c in cursors.values() if c is not None]
         start = min(known) if len(known) == len(cursors) else None
-        now = self._clock()
+        now = self.clock()
         span = due_range(start, now, source.step_seconds, source.lookback_on_start.total_seconds(),
                          source.delay.total_seconds())
         if span is None:
@@ -207,7 +207,9 @@ class SourcePoller:
                                           self._partitions, self._cache)
                     pusher = self._pushers.get(source.name)
                     if pusher is not None and outcome.scored:
-                        written += pusher.push(outcome.scored)
+                        sent, refused = pusher.push(outcome.scored)
+                        written += sent
+                        self._refused(source, key, refused)
                     sources_repo.advance(session, source.name, key, owned, piece.end,
                                          outcome.series_by_partition, datetime.now(UTC))
                 cursors = {p: piece.end for p in cursors}
@@ -223,8 +225,15 @@ class SourcePoller:
                                             str(exc)))
         SOURCE_POINTS.labels(source.name).inc(points)
         SOURCE_WRITEBACK.labels(source.name).inc(written)
-        self._succeeded(source, qh, span.end, self._clock())
+        self._succeeded(source, qh, span.end, self.clock())
         return PollOutcome(source.name, key, points, learned, anomalies, written)
+
+    def _refused(self, source: SourceConfig, key: str, refused: list[str]) -> None:
+        """Write-back requests refused for good: counted and logged, scoring goes on."""
+        if refused:
+            SOURCE_ERRORS.labels(source.name, key).inc(len(refused))
+            log_event("source_writeback_refused", "WARNING", source=source.name, query=key,
+                      requests=len(refused), error=refused[0][:500])
 
     def _succeeded(self, source: SourceConfig, qh: QueryHealth, cursor: int | None,
                    polled_at: float | None) -> None:
@@ -233,13 +242,13 @@ class SourcePoller:
         qh.ok, qh.error, qh.failures, qh.next_attempt = True, None, 0, 0.0
         if cursor is not None:
             qh.cursor = cursor
-        self.health[source.name].last_success = polled_at or self._clock()
+        self.health[source.name].last_success = polled_at or self.clock()
 
     def _failed(self, source: SourceConfig, key: str, owned: list[int], qh: QueryHealth,
                 error: str, outcome: PollOutcome) -> PollOutcome:
         qh.ok, qh.error = False, error
         qh.failures += 1
-        qh.next_attempt = self._clock() + min(MAX_BACKOFF_SECONDS, 2.0 ** (qh.failures - 1))
+        qh.next_attempt = self.clock() + min(MAX_BACKOFF_SECONDS, 2.0 ** (qh.failures - 1))
         SOURCE_ERRORS.labels(source.name, key).inc()
         log_event("source_query_failed", "WARNING", source=source.name, query=key,
                   error=error[:500], failures=qh.failures)

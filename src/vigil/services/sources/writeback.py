@@ -28,7 +28,12 @@ HEADERS = {"Content-Encoding": "snappy", "Content-Type": "application/x-protobuf
 
 
 class WriteBackError(RuntimeError):
-    """The write-back endpoint refused the scores or could not be reached."""
+    """The write-back endpoint could not be reached or failed (5xx, 429): retry later."""
+
+
+class WriteBackRefused(WriteBackError):
+    """The endpoint refused a request for good (4xx, e.g. out-of-order samples): retrying
+    the same samples can never succeed, so they are dropped and the scoring goes on."""
 
 
 class RemoteWritePusher:
@@ -44,14 +49,20 @@ class RemoteWritePusher:
         """Close the connection pool."""
         self._client.close()
 
-    def push(self, scored: list[ScoredPoints]) -> int:
-        """Send every write-back sample of these series; returns how many were sent."""
+    def push(self, scored: list[ScoredPoints]) -> tuple[int, list[str]]:
+        """Send every write-back sample of these series: (samples accepted, the reasons of
+        requests refused for good). Raises WriteBackError when the endpoint is down."""
         series = [s for points in scored for s in samples_for(points)]
         sent = 0
+        refused: list[str] = []
         for batch in batches(series, self.target.max_samples_per_request):
-            self._post(encode_body(batch))
+            try:
+                self._post(encode_body(batch))
+            except WriteBackRefused as exc:
+                refused.append(str(exc))
+                continue
             sent += sum(len(points) for _labels, points in batch)
-        return sent
+        return sent, refused
 
     def _post(self, body: bytes) -> None:
         last = ""
@@ -67,7 +78,7 @@ class RemoteWritePusher:
                 return
             last = f"HTTP {response.status_code}: {response.text[:300].strip()}"
             if response.status_code < 500 and response.status_code != 429:
-                break  # the protocol: 4xx will never succeed
+                raise WriteBackRefused(f"remote_write to {self.target.url}: {last}")
         raise WriteBackError(f"remote_write to {self.target.url}: {last}")
 
 
