@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from vigil.storage.models import DetectorStateRow, SampleRow, SeriesRow
@@ -117,3 +119,20 @@ def load_states(session: Session, series_ids: list[int], detector: str) -> dict[
         for r in rows:
             out[r.series_id] = StoredState(r.detector, r.model_version, r.state, r.last_ts)
     return out
+
+
+def save_states(session: Session, states: list[tuple[int, str, str, bytes, float]]) -> None:
+    """Insert or replace many detector states, (series_id, detector, model_version, state,
+    last_ts) each, in one executemany (the bulk form of `save_state`)."""
+    if not states:
+        return
+    now = datetime.now(UTC)
+    rows = [{"series_id": sid, "detector": det, "model_version": version, "state": state,
+             "last_ts": last_ts, "updated_at": now} for sid, det, version, state, last_ts in states]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(DetectorStateRow)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["series_id", "detector"],
+        set_={c: getattr(stmt.excluded, c)
+              for c in ("model_version", "state", "last_ts", "updated_at")})
+    session.connection().execute(stmt, rows)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from vigil.storage.models_sources import SourceCursorRow, SourceSeriesRow
@@ -115,6 +117,23 @@ def save_source_series(session: Session, record: SourceSeriesRecord, now: dateti
     row.last_ts = record.last_ts
     row.ring = record.ring
     row.updated_at = now
+
+
+def save_source_series_many(session: Session, records: list[SourceSeriesRecord],
+                            now: datetime) -> None:
+    """Insert or replace many source series' states (one executemany)."""
+    if not records:
+        return
+    rows = [{"series_id": r.series_id, "source": r.source, "query_key": r.query_key,
+             "points_scored": r.points_scored, "last_ts": r.last_ts, "ring": r.ring,
+             "updated_at": now} for r in records]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(SourceSeriesRow)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["series_id"],
+        set_={c: getattr(stmt.excluded, c)
+              for c in ("points_scored", "last_ts", "ring", "updated_at")})
+    session.connection().execute(stmt, rows)
 
 
 def series_of_source(session: Session, source: str, query_key: str | None = None,

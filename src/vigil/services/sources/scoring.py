@@ -30,7 +30,7 @@ from vigil.sources.naming import SeriesIdentity, partition_of, series_identity
 from vigil.sources.response import FetchedSeries, finite_points
 from vigil.sources.ring import append_ring
 from vigil.sources.writeback import ScoredPoints
-from vigil.storage import detection_repo, sources_repo
+from vigil.storage import detection_repo, lifecycle_repo, sources_repo
 from vigil.storage.anomalies_repo import insert_anomalies
 from vigil.storage.series_repo import SeriesIdCache, append_samples, resolve_series_ids
 from vigil.storage.sources_repo import SourceSeriesRecord
@@ -77,7 +77,10 @@ def score_chunk(session: Session, source: SourceConfig, query_key: str,
     version = model_version(rule.detector)
     states = detection_repo.load_states(session, ids, rule.detector)
     known = sources_repo.source_series(session, ids)
+    promoted = lifecycle_repo.series_with_active_model(session, ids)
     now = datetime.now(UTC)
+    new_states: list[tuple[int, str, str, bytes, float]] = []
+    new_records: list[SourceSeriesRecord] = []
     sample_ids: list[int] = []
     sample_ts: list[float] = []
     sample_values: list[float] = []
@@ -96,7 +99,8 @@ def score_chunk(session: Session, source: SourceConfig, query_key: str,
                               else make_detector(rule.detector))
         warm_up = cursors[partition] is None
         scored_to = stored.last_ts if stored is not None else None
-        adoption = adopt(session, series_id, rule.detector, version, scored_to)
+        adoption = (adopt(session, series_id, rule.detector, version, scored_to)
+                    if series_id in promoted else None)
         if adoption is not None and adoption.detector is not None:
             detector = adoption.detector
         started = time.perf_counter()
@@ -115,17 +119,19 @@ def score_chunk(session: Session, source: SourceConfig, query_key: str,
             outcome.scored.append(ScoredPoints(identity.source_labels, query_key, ts,
                                                batch.scores, batch.lower, batch.upper, flags))
             outcome.points += len(ts)
-        detection_repo.save_state(session, series_id, rule.detector, version,
-                                  detector.get_state(), float(ts[-1]))
-        sources_repo.save_source_series(session, SourceSeriesRecord(
+        new_states.append((series_id, rule.detector, version, detector.get_state(),
+                           float(ts[-1])))
+        new_records.append(SourceSeriesRecord(
             series_id, source.name, query_key,
             (record.points_scored if record else 0) + (0 if warm_up else len(ts)),
             float(ts[-1]), append_ring(record.ring if record else b"", ts, values,
-                                       source.ring_points)), now)
+                                       source.ring_points)))
         if source.store is StoreMode.SAMPLES:
             sample_ids.extend([series_id] * len(ts))
             sample_ts.extend(ts.tolist())
             sample_values.extend(values.tolist())
+    detection_repo.save_states(session, new_states)
+    sources_repo.save_source_series_many(session, new_records, now)
     append_samples(session, sample_ids, sample_ts, sample_values)
     if outcome.points:
         POINTS_SCORED.labels(rule.detector).inc(outcome.points)
