@@ -51,7 +51,7 @@ from vigil.config import Settings
 from vigil.core.remote_write import encode_body
 from vigil.services.sources.poller import SourcePoller
 from vigil.sources.config import SourceConfig
-from vigil.storage.database import open_database
+from vigil.storage.database import Database, open_database
 from vigil.storage.migrate import upgrade
 from vigil.storage.models import DetectorStateRow
 from vigil.storage.models_sources import SourceSeriesRow
@@ -79,8 +79,8 @@ def labels(i: int) -> dict[str, str]:
 
 
 @contextmanager
-def exporter(series: int) -> Iterator[str]:
-    """Serve `bench_load` for `series` series; yields host:port."""
+def exporter(series: int, port: int) -> Iterator[str]:
+    """Serve `bench_load` for `series` series on 127.0.0.1:port; yields host:port."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -96,7 +96,7 @@ def exporter(series: int) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -178,58 +178,72 @@ def main() -> None:
         url_db = args.database_url or f"sqlite:///{tmp / 'vigil.db'}"
         upgrade(url_db)
         db = open_database(Settings(database_url=url_db, data_dir=tmp))
-        with exporter(args.series) as target, prometheus(tmp, target) as prom:
+        with socket_port() as port:
+            target = f"127.0.0.1:{port}"
+        with prometheus(tmp, target) as prom:
+            # the history goes in before the exporter first answers a scrape (in order)
             now = int(time.time()) // STEP * STEP
             started = time.perf_counter()
             seed(prom, args.series, now - args.history * STEP, args.history, target)
             emit("seed_history", time.perf_counter() - started, "s",
                  samples=args.series * args.history)
-            source = SourceConfig.model_validate({
-                "name": "bench", "url": prom, "queries": {"load": "bench_load"}, "step": "1m",
-                "lookback_on_start": f"{args.history * STEP}s", "store": "none",
-                "max_series": args.series * 2,
-                "write_back": {"remote_write": {"url": prom + "/api/v1/write"}}})
-            clock = [float(now)]
-            poller = SourcePoller(db, [source], 16, clock=lambda: clock[0])
-            for cycle in range(args.cycles + 1):
-                profile = cProfile.Profile() if args.profile and cycle == 1 else None
-                t0, c0 = time.perf_counter(), time.process_time()
-                if profile is not None:
-                    profile.enable()
-                (outcome,) = poller.run_once()
-                if profile is not None:
-                    profile.disable()
-                    pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative") \
-                        .print_stats(30)
-                wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-                if outcome.error:
-                    sys.exit(f"cycle {cycle}: {outcome.error}")
-                kind = "backfill" if cycle == 0 else "step"
-                emit(f"cycle_{cycle}_{kind}_seconds", wall, "s", cpu_seconds=round(cpu, 2),
-                     points=outcome.points, learned=outcome.learned,
-                     written=outcome.written, anomalies=outcome.anomalies)
-                emit(f"cycle_{cycle}_{kind}_series_per_second", args.series / wall,
-                     "series/s/replica", share_of_step=round(wall / STEP, 3))
-                clock[0] += STEP
-            # memory: one more step cycle under tracemalloc (slower; not timed)
-            tracemalloc.start()
-            before, _ = tracemalloc.get_traced_memory()
-            (outcome,) = poller.run_once()
-            held, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-            emit("step_heap_peak_per_series", (peak - before) / args.series, "bytes",
-                 note="transient Python heap during one step cycle")
-            with db.session() as session:
-                state = session.scalar(select(func.sum(func.length(DetectorStateRow.state))))
-                ring = session.scalar(select(func.sum(func.length(SourceSeriesRow.ring))))
-                count = session.scalar(select(func.count()).select_from(SourceSeriesRow))
-            emit("db_state_bytes_per_series", (state or 0) / max(count or 1, 1), "bytes",
-                 series=count)
-            emit("db_ring_bytes_per_series", (ring or 0) / max(count or 1, 1), "bytes")
-            emit("held_python_bytes_per_series", len(poller.latest) and held / args.series,
-                 "bytes", note="Python heap allocated since tracing began and still held")
-            poller.stop()
+            run(args, db, prom, now, port)
         db.dispose()
+
+
+def run(args: argparse.Namespace, db: Database, prom: str, now: int, port: int) -> None:
+    """Start the exporter, then poll: the backfill cycle and the step cycles."""
+    with exporter(args.series, port):
+        source = SourceConfig.model_validate({
+            "name": "bench", "url": prom, "queries": {"load": "bench_load"}, "step": "1m",
+            "lookback_on_start": f"{args.history * STEP}s", "store": "none",
+            "max_series": args.series * 2,
+            "write_back": {"remote_write": {"url": prom + "/api/v1/write"}}})
+        clock = [float(now)]
+        poller = SourcePoller(db, [source], 16, clock=lambda: clock[0])
+        for cycle in range(args.cycles + 1):
+            profile = cProfile.Profile() if args.profile and cycle == 1 else None
+            t0, c0 = time.perf_counter(), time.process_time()
+            if profile is not None:
+                profile.enable()
+            (outcome,) = poller.run_once()
+            if profile is not None:
+                profile.disable()
+                pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative") \
+                    .print_stats(30)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            if outcome.error:
+                sys.exit(f"cycle {cycle}: {outcome.error}")
+            kind = "backfill" if cycle == 0 else "step"
+            emit(f"cycle_{cycle}_{kind}_seconds", wall, "s", cpu_seconds=round(cpu, 2),
+                 points=outcome.points, learned=outcome.learned,
+                 written=outcome.written, anomalies=outcome.anomalies)
+            emit(f"cycle_{cycle}_{kind}_series_per_second", args.series / wall,
+                 "series/s/replica", share_of_step=round(wall / STEP, 3))
+            clock[0] += STEP
+        poller.stop()
+        # memory: a restarted replica (a fresh poller) runs one more step cycle under
+        # tracemalloc (slower; not timed): what it holds afterwards is what a replica
+        # keeps between cycles; the peak is the transient cost of a cycle
+        tracemalloc.start()
+        before, _ = tracemalloc.get_traced_memory()
+        poller = SourcePoller(db, [source], 16, clock=lambda: clock[0])
+        (outcome,) = poller.run_once()
+        held, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        emit("replica_held_bytes_per_series", (held - before) / args.series, "bytes",
+             note="kept between cycles: latest scores for /api/v1/sources/metrics, id cache",
+             points=outcome.points)
+        emit("cycle_peak_bytes_per_series", (peak - before) / args.series, "bytes",
+             note="transient Python heap during one step cycle")
+        with db.session() as session:
+            state = session.scalar(select(func.sum(func.length(DetectorStateRow.state))))
+            ring = session.scalar(select(func.sum(func.length(SourceSeriesRow.ring))))
+            count = session.scalar(select(func.count()).select_from(SourceSeriesRow))
+        emit("db_state_bytes_per_series", (state or 0) / max(count or 1, 1), "bytes",
+             series=count)
+        emit("db_ring_bytes_per_series", (ring or 0) / max(count or 1, 1), "bytes")
+        poller.stop()
 
 
 if __name__ == "__main__":
