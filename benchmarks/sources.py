@@ -217,7 +217,8 @@ def run(args: argparse.Namespace, db: Database, prom: str, now: int, port: int) 
             kind = "backfill" if cycle == 0 else "step"
             emit(f"cycle_{cycle}_{kind}_seconds", wall, "s", cpu_seconds=round(cpu, 2),
                  points=outcome.points, learned=outcome.learned,
-                 written=outcome.written, anomalies=outcome.anomalies)
+                 written=outcome.written, anomalies=outcome.anomalies,
+                 phases=outcome.seconds)
             emit(f"cycle_{cycle}_{kind}_series_per_second", args.series / wall,
                  "series/s/replica", share_of_step=round(wall / STEP, 3))
             clock[0] += STEP

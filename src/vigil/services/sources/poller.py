@@ -91,6 +91,8 @@ class PollOutcome:
     anomalies: int = 0
     written: int = 0
     error: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time by phase: fetch, score, write_back, commit."""
 
 
 class SourcePoller:
@@ -192,26 +194,35 @@ class SourcePoller:
             return None
         warm_up = {p for p, c in cursors.items() if c is None}
         points = learned = anomalies = written = 0
+        phases = dict.fromkeys(("fetch", "score", "write_back", "commit"), 0.0)
         try:
             estimate = self._estimates.get((source.name, key), 1)
             per_chunk = chunk_points(estimate, source.max_points_per_request,
                                      source.max_samples_per_request)
             for piece in chunks(span, per_chunk):
+                mark = time.perf_counter()
                 fetched = self._clients[source.name].query_range(query, piece)
+                phases["fetch"] += time.perf_counter() - mark
                 check_series_cap(len(fetched.series), source.max_series)
                 self._estimates[(source.name, key)] = max(1, len(fetched.series))
                 qh.latency_seconds = fetched.seconds
                 current = {p: (None if p in warm_up else c) for p, c in cursors.items()}
                 with self._db.session() as session:
+                    mark = time.perf_counter()
                     outcome = score_chunk(session, source, key, fetched.series, current,
                                           self._partitions, self._cache)
+                    phases["score"] += time.perf_counter() - mark
                     pusher = self._pushers.get(source.name)
                     if pusher is not None and outcome.scored:
+                        mark = time.perf_counter()
                         sent, refused = pusher.push(outcome.scored)
+                        phases["write_back"] += time.perf_counter() - mark
                         written += sent
                         self._refused(source, key, refused)
                     sources_repo.advance(session, source.name, key, owned, piece.end,
                                          outcome.series_by_partition, datetime.now(UTC))
+                    mark = time.perf_counter()
+                phases["commit"] += time.perf_counter() - mark
                 cursors = {p: piece.end for p in cursors}
                 if source.write_back.expose:
                     self.latest.update(outcome.scored)
@@ -226,7 +237,8 @@ class SourcePoller:
         SOURCE_POINTS.labels(source.name).inc(points)
         SOURCE_WRITEBACK.labels(source.name).inc(written)
         self._succeeded(source, qh, span.end, self.clock())
-        return PollOutcome(source.name, key, points, learned, anomalies, written)
+        return PollOutcome(source.name, key, points, learned, anomalies, written, None,
+                           {k: round(v, 3) for k, v in phases.items()})
 
     def _refused(self, source: SourceConfig, key: str, refused: list[str]) -> None:
         """Write-back requests refused for good: counted and logged, scoring goes on."""
