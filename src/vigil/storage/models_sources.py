@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.storage.models import Base, BigId
@@ -39,6 +39,6 @@ class SourceSeriesRow(Base):
     source: Mapped[str] = mapped_column(String(100))
     query_key: Mapped[str] = mapped_column(String(128))
     points_scored: Mapped[int] = mapped_column(BigInteger, default=0)
-    last_ts: Mapped[float | None] = mapped_column(nullable=True)
+    last_ts: Mapped[float | None] = mapped_column(Float, nullable=True)
     ring: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

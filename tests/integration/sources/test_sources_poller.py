@@ -190,3 +190,25 @@ def test_scores_are_finite_numbers(seeded: tuple[str, int]) -> None:
     url, end = seeded
     values = instant(url, "seeded_load", end)
     assert len(values) == 3 and all(np.isfinite(float(v["value"][1])) for v in values)
+
+
+def test_the_detection_worker_leaves_source_series_alone(
+        db: Database, seeded: tuple[str, int]) -> None:
+    from vigil.detection.config import DetectionConfig, WatchRule
+    from vigil.services.detection_worker import DetectionWorker
+
+    url, end = seeded
+    key = f"watched_{db.dialect}"
+    cfg = source(url, name="watched", store="samples", queries={key: "seeded_load"},
+                 lookback_on_start="200s")
+    poll_at(db, cfg, end - 20)
+    poll_at(db, cfg, end)
+    worker = DetectionWorker(db, DetectionConfig(watch=[WatchRule(name=".*")]))
+    outcomes = worker.run_once(poll=True)
+    with db.session() as session:
+        ids = set(session.scalars(select(SourceSeriesRow.series_id)
+                                  .where(SourceSeriesRow.source == "watched")))
+        scored = session.scalars(select(SourceSeriesRow.points_scored)
+                                 .where(SourceSeriesRow.source == "watched")).all()
+    assert len(ids) == 3 and not ids & set(outcomes)
+    assert list(scored) == [20, 20, 20]
