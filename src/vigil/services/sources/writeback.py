@@ -9,6 +9,7 @@ uncommitted, so it is scored again (identically) and pushed on a later cycle.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,17 @@ from vigil.core.remote_write import encode_body
 from vigil.services.sources.http import make_client
 from vigil.sources.config import RemoteWriteTarget
 from vigil.sources.exposition import LatestValue, render
-from vigil.sources.writeback import METRICS, ScoredPoints, batches, samples_for
+from vigil.sources.writeback import (
+    ANOMALY,
+    FOR_LABEL,
+    LOWER,
+    METRICS,
+    SCORE,
+    UPPER,
+    ScoredPoints,
+    batches,
+    samples_for,
+)
 
 RETRIES = 2
 RETRY_BASE_SECONDS = 0.5
@@ -83,29 +94,40 @@ class RemoteWritePusher:
 
 
 class LatestScores:
-    """The newest write-back values of every series this process scores (thread-safe)."""
+    """The newest write-back values of every series this process scores (thread-safe).
+
+    One entry per series: its labels (with `for`) as a tuple, and the newest timestamp,
+    score, band and flag, about 1 kB a series with a few labels.
+    """
 
     def __init__(self) -> None:
-        self._latest: dict[tuple[str, tuple[tuple[str, str], ...]], LatestValue] = {}
+        self._latest: dict[tuple[tuple[str, str], ...], tuple[int, float, float, float, float]] \
+            = {}
         self._lock = threading.Lock()
 
     def update(self, scored: list[ScoredPoints]) -> None:
-        """Keep the last point of each series' write-back samples."""
+        """Keep the last point of each series."""
         with self._lock:
             for points in scored:
-                for labels, samples in samples_for(points):
-                    own = {k: v for k, v in labels.items() if k != "__name__"}
-                    key = (labels["__name__"], tuple(sorted(own.items())))
-                    ts_ms, value = samples[-1]
-                    self._latest[key] = (own, ts_ms, value)
+                if not len(points.ts):
+                    continue
+                labels = tuple(sorted({**points.labels, FOR_LABEL: points.query_key}.items()))
+                self._latest[labels] = (
+                    round(float(points.ts[-1]) * 1000), float(points.scores[-1]),
+                    float(points.lower[-1]), float(points.upper[-1]),
+                    1.0 if points.anomaly[-1] else 0.0)
 
     def render(self) -> str:
-        """Text exposition of the latest values."""
+        """Text exposition of the latest values (bands left out while unknown)."""
         with self._lock:
             items = list(self._latest.items())
         grouped: dict[str, list[LatestValue]] = {m: [] for m in METRICS}
-        for (metric, _labels), value in items:
-            grouped[metric].append(value)
+        for labels, (ts_ms, score, lower, upper, anomaly) in items:
+            own = dict(labels)
+            for metric, value in ((SCORE, score), (LOWER, lower), (UPPER, upper),
+                                  (ANOMALY, anomaly)):
+                if math.isfinite(value):
+                    grouped[metric].append((own, ts_ms, value))
         return render(grouped)
 
     def __len__(self) -> int:
