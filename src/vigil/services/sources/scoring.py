@@ -40,6 +40,9 @@ from vigil.telemetry.detection_metrics import (
     POINTS_SCORED,
 )
 
+BATCH_SERIES = 2000
+"""Series whose states are held in memory at once (bounds a cycle's memory)."""
+
 
 @dataclass(slots=True)
 class ChunkOutcome:
@@ -70,10 +73,21 @@ def score_chunk(session: Session, source: SourceConfig, query_key: str,
             mine.append((identity, partition, finite_points(series)))
             outcome.series_by_partition[partition] = \
                 outcome.series_by_partition.get(partition, 0) + 1
-    if not mine:
-        return outcome
-    ids = resolve_series_ids(session, [(i.name, i.key, i.labels) for i, _p, _s in mine], cache)
     rule = watch_rule(source)
+    for start in range(0, len(mine), BATCH_SERIES):
+        _score_batch(session, source, query_key, mine[start:start + BATCH_SERIES], cursors,
+                     cache, rule, outcome)
+    if outcome.points:
+        POINTS_SCORED.labels(rule.detector).inc(outcome.points)
+    return outcome
+
+
+def _score_batch(session: Session, source: SourceConfig, query_key: str,
+                 mine: list[tuple[SeriesIdentity, int, FetchedSeries]],
+                 cursors: dict[int, int | None], cache: SeriesIdCache, rule: WatchRule,
+                 outcome: ChunkOutcome) -> None:
+    """Score a batch of series: their states are loaded and saved together."""
+    ids = resolve_series_ids(session, [(i.name, i.key, i.labels) for i, _p, _s in mine], cache)
     version = model_version(rule.detector)
     states = detection_repo.load_states(session, ids, rule.detector)
     known = sources_repo.source_series(session, ids)
@@ -133,6 +147,3 @@ def score_chunk(session: Session, source: SourceConfig, query_key: str,
     detection_repo.save_states(session, new_states)
     sources_repo.save_source_series_many(session, new_records, now)
     append_samples(session, sample_ids, sample_ts, sample_values)
-    if outcome.points:
-        POINTS_SCORED.labels(rule.detector).inc(outcome.points)
-    return outcome
