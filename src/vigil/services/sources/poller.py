@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from vigil.services.partitions import PartitionClaims
 from vigil.services.sources.client import PrometheusClient, SourceUnavailable
+from vigil.services.sources.http import SourceConfigError
 from vigil.services.sources.scoring import score_chunk
 from vigil.services.sources.writeback import LatestScores, RemoteWritePusher, WriteBackError
 from vigil.sources.config import SourceConfig
@@ -105,9 +106,8 @@ class SourcePoller:
         self._partitions = partitions
         self._claims = PartitionClaims(db, partitions, SLOT_NAMESPACE, PARTITION_NAMESPACE)
         self.clock = clock
-        self._clients = {s.name: PrometheusClient(s) for s in sources}
-        self._pushers = {s.name: RemoteWritePusher(s.write_back.remote_write)
-                         for s in sources if s.write_back.remote_write is not None}
+        self._clients: dict[str, PrometheusClient] = {}
+        self._pushers: dict[str, RemoteWritePusher] = {}
         self._cache = SeriesIdCache()
         self._estimates: dict[tuple[str, str], int] = {}
         self.latest = LatestScores()
@@ -139,6 +139,20 @@ class SourcePoller:
             client.close()
         for pusher in self._pushers.values():
             pusher.close()
+        self._clients.clear()
+        self._pushers.clear()
+
+    def _connect(self, source: SourceConfig) -> tuple[PrometheusClient, RemoteWritePusher | None]:
+        """The source's HTTP clients, made on first use (a token file that cannot be read
+        is a failed poll, retried with backoff, not a crash at start-up)."""
+        client = self._clients.get(source.name)
+        if client is None:
+            client = self._clients[source.name] = PrometheusClient(source)
+        target = source.write_back.remote_write
+        pusher = self._pushers.get(source.name)
+        if target is not None and pusher is None:
+            pusher = self._pushers[source.name] = RemoteWritePusher(target)
+        return client, pusher
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -196,12 +210,13 @@ class SourcePoller:
         points = learned = anomalies = written = 0
         phases = dict.fromkeys(("fetch", "score", "write_back", "commit"), 0.0)
         try:
+            client, pusher = self._connect(source)
             estimate = self._estimates.get((source.name, key), 1)
             per_chunk = chunk_points(estimate, source.max_points_per_request,
                                      source.max_samples_per_request)
             for piece in chunks(span, per_chunk):
                 mark = time.perf_counter()
-                fetched = self._clients[source.name].query_range(query, piece)
+                fetched = client.query_range(query, piece)
                 phases["fetch"] += time.perf_counter() - mark
                 check_series_cap(len(fetched.series), source.max_series)
                 self._estimates[(source.name, key)] = max(1, len(fetched.series))
@@ -212,7 +227,6 @@ class SourcePoller:
                     outcome = score_chunk(session, source, key, fetched.series, current,
                                           self._partitions, self._cache)
                     phases["score"] += time.perf_counter() - mark
-                    pusher = self._pushers.get(source.name)
                     if pusher is not None and outcome.scored:
                         mark = time.perf_counter()
                         sent, refused = pusher.push(outcome.scored)
@@ -230,7 +244,7 @@ class SourcePoller:
                 points += outcome.points
                 learned += outcome.learned
                 anomalies += outcome.anomalies
-        except (QueryError, SourceUnavailable, WriteBackError) as exc:
+        except (QueryError, SourceUnavailable, WriteBackError, SourceConfigError) as exc:
             return self._failed(source, key, owned, qh, str(exc),
                                 PollOutcome(source.name, key, points, learned, anomalies, written,
                                             str(exc)))
