@@ -129,7 +129,7 @@ class SourceConfig(BaseModel):
     max_points_per_request: int = Field(default=PROMETHEUS_MAX_POINTS - 1, ge=1,
                                         le=PROMETHEUS_MAX_POINTS)
     max_samples_per_request: int = Field(default=5_000_000, ge=1)
-    ring_points: int = Field(default=360, ge=0, le=100_000)
+    ring_points: int = Field(default=120, ge=0, le=100_000)
     timeout: Duration = timedelta(seconds=30)
     retries: int = Field(default=2, ge=0, le=10)
     write_back: WriteBack = Field(default_factory=WriteBack)

@@ -102,7 +102,7 @@ def test_warm_up_then_score_incrementally_across_restarts(
     spike = [a for a in anomalies if end - 20 <= a.timestamp.timestamp() <= end - 17]
     assert spike and spike[0].value == 400.0
     recent = recent_points(db, ids[0])
-    assert recent is not None and len(recent["points"]) == 360
+    assert recent is not None and len(recent["points"]) == 120
     assert recent["points"][-1][0] == float(end)
     # the scores went back into Prometheus: every step once, and the anomaly at the spike
     counts = instant(url, f'count_over_time(vigil_anomaly_score{{for="{key}"}}[100s])', end)
