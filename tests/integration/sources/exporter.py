@@ -1,5 +1,5 @@
 """A small exporter process for the sources tests: `demo_load{app="shop"|"cart"}`, a noisy
-one-minute wave computed from the clock, with an injected anomaly (400 for three
+one-minute wave computed from the clock, with an injected anomaly (400 for five
 seconds) on app="shop" from the Unix time written in the control file, when there is one.
 
     python exporter.py PORT CONTROL_FILE
@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-SPIKE_SECONDS = 3.0
+SPIKE_SECONDS = 5.0
 
 
 def load(t: float, app: str, spike_at: float | None) -> float:

@@ -60,12 +60,20 @@ def written_steps(prom: str, at: float) -> list[float]:
     return [float(t) for t, _v in found["values"]]
 
 
+def source_steps(prom: str, start: float, end: float) -> list[float]:
+    """The steps at which the source query had a value for app=shop (a failed scrape under
+    load leaves a stale marker, and then the store has nothing to score)."""
+    found = series_range(prom, 'demo_load{app="shop"}', start, end)
+    return [float(t) for t, _v in found[0]["values"]] if found else []
+
+
 def assert_no_gap_and_no_double(vigil: VigilServer, prom: str) -> float:
-    """Every step from the first scored to the newest was scored exactly once."""
+    """Every step the store had data for, from the first scored to the newest, was scored
+    and written back exactly once."""
     state = shop_state(vigil)
     steps = written_steps(prom, state["last_ts"])
-    assert steps == [steps[0] + i for i in range(len(steps))], "a gap in the write-back"
     assert steps[-1] == state["last_ts"]
+    assert steps == source_steps(prom, steps[0], steps[-1]), "a gap in the write-back"
     assert state["points_scored"] == len(steps), "a step was scored twice (or not written)"
     return float(state["last_ts"])
 
@@ -103,7 +111,7 @@ def test_scores_flow_back_through_restarts_and_outages(tmp_path: Path,
         (flags,) = series_range(prom, 'vigil_anomaly{for="load",app="shop"}',
                                 spike_at - 30, spike_at + 10)
         ones = [float(t) for t, v in flags["values"] if v == "1"]
-        assert spike_at <= ones[0] <= spike_at + 4, (spike_at, ones)
+        assert spike_at <= ones[0] <= spike_at + 6, (spike_at, ones)
         assert all(v == "0" for t, v in flags["values"] if float(t) < spike_at)
         assert len([t for t, v in flags["values"] if v == "0"]) >= 5
         (band,) = instant(prom, 'vigil_expected_upper{for="load",app="shop"}', spike_at + 1)
@@ -136,8 +144,9 @@ def test_scores_flow_back_through_restarts_and_outages(tmp_path: Path,
         prom = prom_stack.enter_context(prometheus(tmp_path, [target], prom_port,
                                                    tmp_path / "prom-data"))
         outer.callback(prom_stack.close)
+        back_at = time.time()
         wait_for(lambda: source_status(vigil)["healthy"] is True
-                 and shop_state(vigil)["last_ts"] > time.time() - 4, 60,
+                 and shop_state(vigil)["last_ts"] >= back_at, 60,
                  "the source to recover and catch up", log=vigil.log)
         newest = assert_no_gap_and_no_double(vigil, prom)
-        assert newest > down_at + 3
+        assert newest >= back_at > down_at + 3
