@@ -26,6 +26,7 @@ from vigil.forecasting.config import ForecastingConfig
 from vigil.scaling.config import ScalingConfig
 from vigil.security.config import VulnerabilityScanningConfig
 from vigil.security.threats.config import ThreatsConfig
+from vigil.sources.config import SourcesConfig
 
 
 class Settings(BaseSettings):
@@ -128,6 +129,7 @@ class OperatorConfig(BaseModel):
     forecasting: ForecastingConfig = Field(default_factory=ForecastingConfig)
     scaling: ScalingConfig = Field(default_factory=ScalingConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
+    sources: SourcesConfig = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _report_receiver_exists(self) -> OperatorConfig:

@@ -31,6 +31,7 @@ from vigil.api.routers import (
     scaling,
     security_scans,
     security_threats,
+    sources,
     system,
 )
 from vigil.config import OperatorConfig, Settings, load_operator_config
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
         models.router,
         scaling.router,
         reports.router,
+        sources.router,
     ):
         app.include_router(router)
     mount_console(app)

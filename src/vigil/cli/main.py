@@ -24,6 +24,7 @@ from vigil.cli import (
     scale,
     scan,
     serve,
+    sources,
     threats,
 )
 
@@ -55,6 +56,7 @@ app.add_typer(anomalies.app, name="anomalies")
 app.add_typer(models.app, name="models")
 app.add_typer(scale.app, name="scale")
 app.command("report")(report.report)
+app.add_typer(sources.app, name="sources")
 
 
 def main() -> None:

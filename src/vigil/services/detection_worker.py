@@ -26,6 +26,7 @@ from vigil.detection.training import firing_scores
 from vigil.services.data_quality import DataQualityMonitor
 from vigil.services.model_adoption import Adoption, adopt
 from vigil.services.partitions import PartitionClaims
+from vigil.sources.naming import is_source_series
 from vigil.storage import detection_repo
 from vigil.storage.anomalies_repo import insert_anomalies
 from vigil.storage.database import Database
@@ -164,6 +165,8 @@ class DetectionWorker:
                 if not batch:
                     break
                 for info in batch:
+                    if is_source_series(info.labels):
+                        continue  # scored by its source's poller (vigil.services.sources)
                     rule = self._config.rule_for(info.name, info.labels)
                     if rule is not None:
                         self._watched[info.id] = Watched(info, rule)
@@ -194,7 +197,7 @@ class DetectionWorker:
                 started = time.perf_counter()
                 batch = detector.update_batch(np.asarray(ts), np.asarray(values))
                 MODEL_INFERENCE_TIME.labels(rule.detector).observe(time.perf_counter() - started)
-                rows = _anomaly_rows(detector, batch, info.id, rule, version, adoption)
+                rows = anomaly_rows(detector, batch, info.id, rule, version, adoption)
                 anomalies += insert_anomalies(session, rows)
                 for row in rows:
                     ANOMALIES_DETECTED.labels(info.name, str(row["severity"])).inc()
@@ -229,7 +232,7 @@ class DetectionWorker:
         return ts[-1], len(ts)
 
 
-def _firing(batch: BatchResult, rule: WatchRule,
+def firing_points(batch: BatchResult, rule: WatchRule,
             adoption: Adoption | None) -> list[tuple[int, Severity]]:
     """(index, severity) of the points to store: at or above the rule's minimum severity,
     or, once a retrained model is active, at or above its calibrated threshold."""
@@ -241,13 +244,13 @@ def _firing(batch: BatchResult, rule: WatchRule,
             if sev is not None and sev.rank >= Severity(rule.min_severity).rank]
 
 
-def _anomaly_rows(detector: Detector, batch: BatchResult, series_id: int, rule: WatchRule,
+def anomaly_rows(detector: Detector, batch: BatchResult, series_id: int, rule: WatchRule,
                   version: str, adoption: Adoption | None = None) -> list[dict[str, object]]:
-    """Rows for the points of a batch that fire (see `_firing`)."""
+    """Rows for the points of a batch that fire (see `firing_points`)."""
     rows: list[dict[str, object]] = []
     created = datetime.now(UTC)
     label = adoption.label if adoption is not None else version
-    for i, severity in _firing(batch, rule, adoption):
+    for i, severity in firing_points(batch, rule, adoption):
         rows.append({
             "series_id": series_id,
             "timestamp": datetime.fromtimestamp(float(batch.timestamps[i]), UTC),

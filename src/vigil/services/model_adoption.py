@@ -1,6 +1,7 @@
 """How the detection worker takes up a promoted (or rolled-back) model version.
 
-The worker stays the only writer of `detector_state`. When a series' active version
+The scorers (the worker, and the source poller for series read from a PromQL source) stay
+the only writers of `detector_state`. When a series' active version
 is not yet adopted, the worker restores that version's exact state bytes and, if it
 has already scored beyond the version's last trained point, replays those points into
 it silently (they were scored once already: nothing is scored twice, nothing skipped).

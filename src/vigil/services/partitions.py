@@ -21,15 +21,20 @@ from vigil.telemetry.logging import log_event
 
 SLOT_NAMESPACE = 0x56494731  # "VIG1"
 PARTITION_NAMESPACE = 0x56494732  # "VIG2"
+# Other users of the claims (the PromQL sources) pass namespaces of their own, so their
+# slots and partitions are counted and claimed apart from the detection worker's.
 MAX_SLOTS = 1024
 
 
 class PartitionClaims:
     """The partitions this process owns, kept fair across live workers."""
 
-    def __init__(self, db: Database, partitions: int) -> None:
+    def __init__(self, db: Database, partitions: int, slot_namespace: int = SLOT_NAMESPACE,
+                 partition_namespace: int = PARTITION_NAMESPACE) -> None:
         self._db = db
         self.partitions = partitions
+        self._slot_ns = slot_namespace
+        self._partition_ns = partition_namespace
         self.owned: set[int] = set(range(partitions)) if db.dialect != "postgresql" else set()
         self._conn: Connection | None = None
         self._slot: int | None = None
@@ -37,6 +42,10 @@ class PartitionClaims:
     def owns(self, series_id: int) -> bool:
         """True when this process scores the series."""
         return series_id % self.partitions in self.owned
+
+    def owns_partition(self, partition: int) -> bool:
+        """True when this process owns the partition."""
+        return partition in self.owned
 
     def refresh(self) -> set[int]:
         """Rebalance: keep a fair share of partitions, claim free ones, release extras."""
@@ -60,7 +69,7 @@ class PartitionClaims:
             self._conn = self._db.engine.connect()
         if self._slot is None:
             for slot in range(MAX_SLOTS):
-                if self._scalar("SELECT pg_try_advisory_lock(:ns, :k)", ns=SLOT_NAMESPACE, k=slot):
+                if self._scalar("SELECT pg_try_advisory_lock(:ns, :k)", ns=self._slot_ns, k=slot):
                     self._slot = slot
                     break
             else:
@@ -69,17 +78,17 @@ class PartitionClaims:
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
             "AND classid = :ns AND objsubid = 2 AND database = "
             "(SELECT oid FROM pg_database WHERE datname = current_database())",
-            ns=SLOT_NAMESPACE) or 1)
+            ns=self._slot_ns) or 1)
         target = math.ceil(self.partitions / max(live, 1))
         for partition in sorted(self.owned, reverse=True)[: max(0, len(self.owned) - target)]:
-            self._scalar("SELECT pg_advisory_unlock(:ns, :k)", ns=PARTITION_NAMESPACE,
+            self._scalar("SELECT pg_advisory_unlock(:ns, :k)", ns=self._partition_ns,
                          k=partition)
             self.owned.discard(partition)
         for partition in range(self.partitions):
             if len(self.owned) >= target:
                 break
             if partition not in self.owned and self._scalar(
-                    "SELECT pg_try_advisory_lock(:ns, :k)", ns=PARTITION_NAMESPACE, k=partition):
+                    "SELECT pg_try_advisory_lock(:ns, :k)", ns=self._partition_ns, k=partition):
                 self.owned.add(partition)
 
     def _reset(self) -> None:

@@ -1,6 +1,6 @@
 """Everything that runs beside the API in one process: the scheduler, its jobs, and the
 hand-offs between services (new points to the detection worker, auth failures to the
-threat monitor).
+threat monitor), and the PromQL source poller's thread.
 
 Later services register their jobs in `register_jobs`; adapters call `ingest`,
 `remote_write` and `auth_failed` instead of wiring services together themselves.
@@ -25,6 +25,7 @@ from vigil.services.reports import JOB_INTERVAL_SECONDS, JOB_NAME, reports_job
 from vigil.services.retention import apply_retention
 from vigil.services.scheduler import Scheduler
 from vigil.services.self_metrics import SelfMetrics
+from vigil.services.sources.poller import SourcePoller
 from vigil.services.threats import AuthFailureMonitor
 from vigil.storage.database import Database
 from vigil.telemetry.metrics import INGEST_POINTS, RETENTION_DELETED
@@ -39,6 +40,7 @@ class Runtime:
         self.config = config
         self.scheduler = Scheduler(db)
         self.detection = DetectionWorker(db, config.detection)
+        self.sources = SourcePoller(db, config.sources, config.detection.partitions)
         self.self_metrics = SelfMetrics()
         self.auth_monitor = AuthFailureMonitor(db, config.threats)
         self.register_jobs()
@@ -119,8 +121,10 @@ class Runtime:
         if self.settings.scheduler_enabled:
             self.scheduler.start()
         self.detection.start()
+        self.sources.start()
 
     def stop(self) -> None:
         """Stop background work."""
         self.scheduler.stop()
         self.detection.stop()
+        self.sources.stop()

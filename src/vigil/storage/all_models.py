@@ -9,5 +9,6 @@ from vigil.storage import (
     models_reports,  # noqa: F401
     models_scaling,  # noqa: F401
     models_security,  # noqa: F401
+    models_sources,  # noqa: F401
     models_threats,  # noqa: F401
 )

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from vigil.storage.models import DetectorStateRow, SampleRow, SeriesRow
@@ -105,3 +107,32 @@ def newest_ts(session: Session, series_id: int) -> float | None:
     """The newest sample timestamp of one series (an index lookup), if it has samples."""
     found = session.scalar(select(func.max(SampleRow.ts)).where(SampleRow.series_id == series_id))
     return None if found is None else float(found)
+
+
+def load_states(session: Session, series_ids: list[int], detector: str) -> dict[int, StoredState]:
+    """The stored states of many series' detectors (one query per 1,000 series)."""
+    out: dict[int, StoredState] = {}
+    for start in range(0, len(series_ids), 1000):
+        chunk = series_ids[start:start + 1000]
+        rows = session.scalars(select(DetectorStateRow).where(
+            DetectorStateRow.series_id.in_(chunk), DetectorStateRow.detector == detector))
+        for r in rows:
+            out[r.series_id] = StoredState(r.detector, r.model_version, r.state, r.last_ts)
+    return out
+
+
+def save_states(session: Session, states: list[tuple[int, str, str, bytes, float]]) -> None:
+    """Insert or replace many detector states, (series_id, detector, model_version, state,
+    last_ts) each, in one executemany (the bulk form of `save_state`)."""
+    if not states:
+        return
+    now = datetime.now(UTC)
+    rows = [{"series_id": sid, "detector": det, "model_version": version, "state": state,
+             "last_ts": last_ts, "updated_at": now} for sid, det, version, state, last_ts in states]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(DetectorStateRow)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["series_id", "detector"],
+        set_={c: getattr(stmt.excluded, c)
+              for c in ("model_version", "state", "last_ts", "updated_at")})
+    session.connection().execute(stmt, rows)

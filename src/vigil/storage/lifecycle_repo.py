@@ -342,3 +342,13 @@ def recent_quality(session: Session, since: datetime) -> list[tuple[int, str, fl
         .join(SeriesRow, SeriesRow.id == DataQualityRow.series_id)
         .where(DataQualityRow.computed_at >= since))
     return [(int(s), str(n), float(v)) for s, n, v in rows]
+
+
+def series_with_active_model(session: Session, series_ids: list[int]) -> set[int]:
+    """Which of these series run a promoted model (one query per 1,000 series)."""
+    found: set[int] = set()
+    for start in range(0, len(series_ids), 1000):
+        chunk = series_ids[start:start + 1000]
+        found.update(session.scalars(select(ActiveModelRow.series_id)
+                                     .where(ActiveModelRow.series_id.in_(chunk))))
+    return found

@@ -76,7 +76,7 @@ def test_console_sessions_migration_goes_down_and_up(db_url: str) -> None:
             assert "console_sessions" in inspect(conn).get_table_names()
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0009_scaling_recommendations")
+            command.downgrade(cfg, "0010_analytics_reports")
         with engine.connect() as conn:
             assert "console_sessions" not in inspect(conn).get_table_names()
             assert "api_keys" in inspect(conn).get_table_names()

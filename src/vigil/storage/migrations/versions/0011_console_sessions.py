@@ -1,7 +1,7 @@
 """console sessions: the web console's logged-in browsers
 
 Revision ID: 0011_console_sessions
-Revises: 0009_scaling_recommendations
+Revises: 0010_analytics_reports
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_console_sessions"
-down_revision = "0009_scaling_recommendations"
+down_revision = "0010_analytics_reports"
 branch_labels = None
 depends_on = None
 
