@@ -90,6 +90,12 @@ class DefaultConfig:
     # outages: a never-negative series whose recent mean (half an hour) stays below
     # this share of its usual level for the time of day is reported hourly (0: off)
     outage_share: float = 0.1
+    # count series (every value of the warm-up a non-negative integer) are modelled
+    # in a space where their noise does not grow with the level: 1 = 2 sqrt(x + 3/8)
+    # (Anscombe), 2 = log(1 + x); 0: off
+    count_model: int = 0
+    shift_weight: float = 0.0       # level-shift onset (0: off)
+    shift_usual: float = 4.0        # ... at this many times its usual size on the series
     # input handling
     gap_steps: float = 12.0           # a gap of this many typical steps resets the context
     counters: bool = True             # score the rate of monotone counters
@@ -162,6 +168,9 @@ PARAM_TABLE: tuple[tuple[int, str, Callable[[Any], float]], ...] = (
     (K.P_SIZE_AT, "size_at", _at_least(0.0)),
     (K.P_SIZE_ESC, "size_escalate", _same),
     (K.P_OUTAGE, "outage_share", _at_least(0.0)),
+    (K.P_WSHIFT, "shift_weight", _same),
+    (K.P_ZSHIFT, "shift_usual", _at_least(_TINY)),
+    (K.P_COUNTS, "count_model", lambda x: float(min(max(int(x), 0), 2))),
 )
 
 

@@ -115,7 +115,10 @@ P_MATURE = 34      # scores of a young series are damped by 1 - exp(-n / mature)
 P_SIZE_AT = 35     # band half-widths beyond the band that make a glaring point (0: off)
 P_SIZE_ESC = 36    # a glaring point breaks through a rest at this many times the resting size
 P_OUTAGE = 37     # a time-of-day reference this many times the recent mean is an outage (0: off)
-N_PARAMS = 38
+P_COUNTS = 38     # count model: 0 off, 1 square root (Anscombe), 2 log(1 + x) of count series
+P_WSHIFT = 39     # weight of the level-shift onset (0: off)
+P_ZSHIFT = 40     # shift onset: EW mean residual beyond this many times its own usual size
+N_PARAMS = 41
 
 # Float state indices.
 F_LO = 0
@@ -143,7 +146,10 @@ F_LWEEK = 21     # level of the weekly model (F_LEVEL is the daily model's)
 F_LSLOWW = 22    # slow level of the weekly model (drift reference in weekly context)
 F_FIRE_SIZE = 23  # size (band half-widths beyond the band) of the event that started the rest
 F_SIZE_MAX = 24  # largest size seen so far (after warm-up)
-N_FLOAT = 25  # state layout 2 (layout 1 had 23 floats; default.py migrates it)
+F_MEW = 25       # EW mean of the signed residual (span P_ZSPAN)
+F_MABS = 26      # slow EW mean of |F_MEW|: how far it usually strays on this series
+F_MUP = 27       # 1 while the shift statistic is above its threshold
+N_FLOAT = 28  # state layout 4 (layout 1 had 23 floats, 2-3 had 25; default.py migrates)
 
 # Outage state ("out" array, floats) and the time-of-day reference ("tref", rows x bins).
 O_BIN = 0        # half-hour bin of the current visit (-1: none yet)
@@ -170,7 +176,8 @@ I_COUNTER = 6    # -1 undecided, 0 plain, 1 counter
 I_NDEC = 7
 I_NINC = 8
 I_NSEEN = 9      # points seen in total (valid)
-N_INT = 10
+I_COUNTS = 10    # -1 counts so far (undecided, transformed), 0 plain, 1 a count series
+N_INT = 11  # state layout 4 (layouts 1-3 had 10 ints: no count model, default.py migrates)
 
 # ---- sizes of the state tables -------------------------------------------------
 TABLE_BITS = 16
@@ -199,6 +206,11 @@ COUNTER_SHARE_DEN = 10
 COUNTER_UNDECIDED = -1
 COUNTER_NO = 0
 COUNTER_YES = 1
+COUNTS_MAYBE = -1      # every value so far a non-negative integer (still warming up)
+COUNTS_NO = 0
+COUNTS_YES = 1
+COUNT_INTEGER = 1e15   # integers beyond this are not told apart from reals in float64
+ANSCOMBE = 0.375       # 2 sqrt(x + 3/8): unit variance for Poisson counts at any level
 
 # ---- contextual novelty: hashing a context of levels into the table -----------------
 HASH_SEED = 1469598103   # start value of a context's hash (per grid: + HASH_GRID_STEP * grid)
@@ -274,6 +286,7 @@ def new_state(k: int) -> dict[str, Any]:
     ist = np.zeros(N_INT, dtype=np.int64)
     ist[I_LAST_FIRE] = NEVER
     ist[I_COUNTER] = COUNTER_UNDECIDED
+    ist[I_COUNTS] = COUNTS_MAYBE
     return {
         "fs": fs,
         "ist": ist,
@@ -385,6 +398,7 @@ def _counter_value(t: float, raw_v: float, learn: int,
             ist[I_COUNTER] = COUNTER_NO
         elif seen >= learn and ist[I_NINC] * COUNTER_SHARE_DEN >= seen * COUNTER_SHARE_NUM:
             ist[I_COUNTER] = COUNTER_YES
+            ist[I_COUNTS] = COUNTS_MAYBE  # its rates are judged afresh
             _reset_learning(fs, ist, table, ttab, tdays, tlastday, dprof, dcnt, wprof, wcnt)
     if ist[I_COUNTER] != COUNTER_YES:
         return raw_v
@@ -393,6 +407,67 @@ def _counter_value(t: float, raw_v: float, learn: int,
     dtc = t - prev_t
     inc = raw_v - prev if raw_v >= prev else raw_v  # a drop is a reset
     return inc / dtc if dtc > 0 else np.nan
+
+
+@_helper
+def _is_count(v: float) -> bool:
+    """A non-negative integer (a count), representable exactly."""
+    return 0.0 <= v <= COUNT_INTEGER and v == math.floor(v)
+
+
+@_helper
+def _count_space(v: float, mode: int) -> float:
+    """A count in the model's space: 2 sqrt(v + 3/8) (mode 1) or log(1 + v) (mode 2).
+
+    Both make the noise of a count roughly as wide at level 1 as at level 1000
+    (variance grows with the level in counts), and 0 stays a value like any
+    other. Below 0 (not a count, but possible once a series was judged one)
+    the map continues as a straight line, so it stays monotone and invertible.
+    """
+    if mode == 2:
+        return math.log1p(v) if v >= 0.0 else v
+    if v >= 0.0:
+        return 2.0 * math.sqrt(v + ANSCOMBE)
+    return 2.0 * math.sqrt(ANSCOMBE) + v / math.sqrt(ANSCOMBE)
+
+
+@_helper
+def _count_value(y: float, mode: int) -> float:
+    """Inverse of `_count_space`: bands are reported in counts."""
+    if mode == 2:
+        return math.expm1(min(y, 700.0)) if y >= 0.0 else y
+    y0 = 2.0 * math.sqrt(ANSCOMBE)
+    if y >= y0:
+        h = y * 0.5
+        return h * h - ANSCOMBE
+    return (y - y0) * math.sqrt(ANSCOMBE)
+
+
+@_helper
+def _count_check(v: float, learn: int, fs: npt.NDArray[np.float64],
+                 ist: npt.NDArray[np.int64], table: npt.NDArray[np.uint8],
+                 ttab: npt.NDArray[np.uint8], tdays: npt.NDArray[np.int64],
+                 tlastday: npt.NDArray[np.int64], dprof: npt.NDArray[np.float64],
+                 dcnt: npt.NDArray[np.float64], wprof: npt.NDArray[np.float64],
+                 wcnt: npt.NDArray[np.float64]) -> bool:
+    """Whether v is modelled as a count (decided once, at the end of the warm-up).
+
+    A series is a count series while every value is a non-negative integer; a
+    value that is not during the warm-up makes it plain (what was learned in
+    count space is forgotten, so the warm-up starts again); after the warm-up
+    the decision stands.
+    """
+    state = ist[I_COUNTS]
+    if state == COUNTS_MAYBE:
+        if not _is_count(v):
+            ist[I_COUNTS] = COUNTS_NO
+            _reset_learning(fs, ist, table, ttab, tdays, tlastday, dprof, dcnt, wprof, wcnt)
+            fs[F_PREV_V] = np.nan
+            return False
+        if ist[I_N] >= learn:
+            ist[I_COUNTS] = COUNTS_YES
+        return True
+    return state == COUNTS_YES
 
 
 @_helper
@@ -627,6 +702,33 @@ def _residual_onset(resid: float, scale: float, ctx: int, n: int, learn: int, re
     zew = fs[F_ZEW] + zalpha * (z - fs[F_ZEW])
     fs[F_ZEW] = zew
     return _onset(zew, zres, wres, ctx != CTX_FLAT, F_ZUP, n, rest, fs, ist)
+
+
+@_helper
+def _shift_onset(resid: float, scale: float, n: int, learn: int, rest: int, zalpha: float,
+                 zshift: float, wshift: float, fs: npt.NDArray[np.float64],
+                 ist: npt.NDArray[np.int64]) -> float:
+    """Onset of a level shift: the EW mean of the signed residual strays `zshift`
+    times further than it usually does on this series.
+
+    Calibrated per series against its own history: the usual size is a slow EW
+    mean of |EW mean|, learned from values clipped to HUBER_CLIP times it, so a
+    noisy or autocorrelated series needs a larger shift than a clean one, and a
+    shift does not become the usual size within hours.
+    """
+    if not scale > 0.0:
+        return 0.0
+    r = max(min(resid, HUBER_CLIP * SIGMA_PER_MEAN_ABS * scale),
+            -HUBER_CLIP * SIGMA_PER_MEAN_ABS * scale)
+    m = fs[F_MEW] + zalpha * (r - fs[F_MEW])
+    fs[F_MEW] = m
+    usual = fs[F_MABS]
+    a = max(SELECT_RATE, 1.0 / (n + 1.0))
+    fs[F_MABS] = usual + a * (min(abs(m), HUBER_CLIP * usual if usual > 0.0 else abs(m))
+                              - usual)
+    if n < DRIFT_AFTER_LEARNS * learn or not usual > 0.0:
+        return 0.0
+    return _onset(abs(m) / usual, zshift, wshift, True, F_MUP, n, rest, fs, ist)
 
 
 @_helper
@@ -930,6 +1032,9 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
     size_at = p[P_SIZE_AT]
     size_esc = p[P_SIZE_ESC]
     outage_share = p[P_OUTAGE]
+    count_mode = int(p[P_COUNTS])
+    wshift = p[P_WSHIFT]
+    zshift = p[P_ZSHIFT]
     for j in range(len(xs)):
         t = ts[j]
         if not math.isfinite(t):
@@ -940,6 +1045,15 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                                dprof, dcnt, wprof, wcnt)
         if math.isfinite(v):
             v = min(max(v, -VMAX), VMAX)
+        raw_v = v  # the value as reported (a counter's rate), for outages and output
+        counts = False
+        if count_mode > 0 and math.isfinite(v):
+            counts = _count_check(v, learn, fs, ist, table, ttab, tdays, tlastday,
+                                  dprof, dcnt, wprof, wcnt)
+            if counts:
+                v = _count_space(v, count_mode)
+        elif count_mode > 0:
+            counts = ist[I_COUNTS] == COUNTS_YES
         n = ist[I_N]
         # ---- expected value and band in the seasonal context --------------
         day_b = _half_hour_of_day(t, DAY_BINS)
@@ -952,10 +1066,15 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         # a series that has never been negative gets no negative band (a tighter
         # floor, the lowest value seen, would turn new lows just past it into alerts)
         floor = 0.0 if fs[F_LO] >= 0.0 else -math.inf
-        out_exp[j] = max(expected, floor)
-        out_obs[j] = v
-        out_lo[j] = max(expected - width, floor)
-        out_hi[j] = max(expected + width, floor)
+        if counts:  # bands in counts: asymmetric, wider above a high level
+            out_exp[j] = max(_count_value(expected, count_mode), floor)
+            out_lo[j] = max(_count_value(expected - width, count_mode), floor)
+            out_hi[j] = max(_count_value(expected + width, count_mode), floor)
+        else:
+            out_exp[j] = max(expected, floor)
+            out_lo[j] = max(expected - width, floor)
+            out_hi[j] = max(expected + width, floor)
+        out_obs[j] = raw_v
         out_warm[j] = warm
         if not math.isfinite(v):
             out_score[j] = 0.0
@@ -976,6 +1095,9 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                                  zres, wres, fs, ist)
         dscore = _drift_onset(ctx, span_days, n, learn, rest, zdrift, wdrift,
                               fs, ist)
+        if wshift > 0.0:
+            dscore = max(dscore, _shift_onset(v - expected, scale, n, learn, rest, zalpha,
+                                              zshift, wshift, fs, ist))
         # ---- combine, rest, glaring points -----------------------------------------
         raw, kind = _combine(newrange, cnov * novelty, tscore, rscore, dscore, kind,
                              agree, mature, n)
@@ -995,7 +1117,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                 quiet = QUIET_RARITY
             else:
                 quiet = QUIET_SEEN
-        olevel = _outage(t, v, n, learn, lo, outage_share, day_b, fs[F_EWDT], out, tref)
+        olevel = _outage(t, raw_v, n, learn, lo, outage_share, day_b, fs[F_EWDT], out, tref)
         if out[O_ALARM] > 0.0:
             # one event: while it lasts only its (hourly) reports score, and the
             # expectation is the time-of-day reference
