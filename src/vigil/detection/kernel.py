@@ -75,6 +75,7 @@ K_RESIDUAL = 6
 K_DRIFT = 7
 K_SIZE = 8  # far outside the expected band: overrides rest and rarity
 K_OUTAGE = 9  # far below the usual level for this time of day for a while (repeats hourly)
+K_SHIFT = 10  # the recent mean strays from the expectation far more than it usually does
 
 # Parameter indices (float64 vector).
 P_LEARN = 0      # points before scores are emitted (warming up)
@@ -754,7 +755,8 @@ def _drift_onset(ctx: int, span_days: float, n: int, learn: int, rest: int, zdri
 
 @_helper
 def _combine(newrange: float, pattern: float, tscore: float, rscore: float, dscore: float,
-             kind: int, agree: float, mature: float, n: int) -> tuple[float, int]:
+             sscore: float, kind: int, agree: float, mature: float,
+             n: int) -> tuple[float, int]:
     """Raw score: the strongest component plus `agree` of the noisy-or of all of them."""
     raw = newrange
     if pattern > raw:
@@ -769,10 +771,13 @@ def _combine(newrange: float, pattern: float, tscore: float, rscore: float, dsco
     if dscore > raw:
         raw = dscore
         kind = K_DRIFT
+    if sscore > raw:
+        raw = sscore
+        kind = K_SHIFT
     if agree > 0.0 and raw > 0.0:
         # evidence from several components at once: noisy-or of all of them
         rest_or = 1.0 - ((1.0 - newrange) * (1.0 - pattern) * (1.0 - tscore)
-                         * (1.0 - rscore) * (1.0 - dscore))
+                         * (1.0 - rscore) * (1.0 - dscore) * (1.0 - sscore))
         raw = raw + agree * max(rest_or - raw, 0.0)
     if mature > 0.0:
         raw *= 1.0 - math.exp(-n / mature)
@@ -792,7 +797,7 @@ def _rest_and_fire(raw: float, kind: int, n: int, learn: int, rest: int, escalat
     """
     score = 0.0
     resting = n - ist[I_LAST_FIRE] <= rest
-    onset = kind in (K_RESIDUAL, K_DRIFT)
+    onset = kind in (K_RESIDUAL, K_DRIFT, K_SHIFT)
     if resting and escalate and raw > esc_factor * fs[F_FIRE_RAW] and not onset:
         resting = False
     fired = False
@@ -1095,11 +1100,12 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                                  zres, wres, fs, ist)
         dscore = _drift_onset(ctx, span_days, n, learn, rest, zdrift, wdrift,
                               fs, ist)
+        sscore = 0.0
         if wshift > 0.0:
-            dscore = max(dscore, _shift_onset(v - expected, scale, n, learn, rest, zalpha,
-                                              zshift, wshift, fs, ist))
+            sscore = _shift_onset(v - expected, scale, n, learn, rest, zalpha, zshift, wshift,
+                                  fs, ist)
         # ---- combine, rest, glaring points -----------------------------------------
-        raw, kind = _combine(newrange, cnov * novelty, tscore, rscore, dscore, kind,
+        raw, kind = _combine(newrange, cnov * novelty, tscore, rscore, dscore, sscore, kind,
                              agree, mature, n)
         score, raw, fired, resting = _rest_and_fire(raw, kind, n, learn, rest, escalate,
                                            esc_factor, soft_rest, cal,

@@ -9,6 +9,7 @@ import pytest
 
 from vigil.core.types import Severity
 from vigil.detection import NoveltyDetector, restore_detector
+from vigil.detection import kernel as K
 from vigil.detection.state import dump_state, load_state
 
 STEP = 300.0
@@ -97,7 +98,10 @@ def test_a_format_2_state_loads_with_a_fresh_outage_state(
     det.update_batch(ts[:4 * DAY], vals[:4 * DAY])
     kind, meta, arrays, _ = load_state(det.get_state())
     del arrays["out"], arrays["tref"]
-    meta["config"].pop("outage_share")
+    arrays["fs"] = arrays["fs"][:K.F_MEW]  # format 4 added the level-shift floats ...
+    arrays["ist"] = arrays["ist"][:K.I_COUNTS]  # ... and the count-model flag
+    for knob in ("outage_share", "shift_weight", "shift_usual", "count_model"):
+        meta["config"].pop(knob)
     with caplog.at_level(logging.INFO):
         restored = restore_detector(dump_state(kind, meta, arrays, fmt=2))
     assert "re-learns" in caplog.text
