@@ -99,7 +99,7 @@ class DefaultConfig:
     # beyond `shift_usual` times its own usual size on this series; its weight is
     # calibration x ln 2, so it scores 0.5 (warning), like a glaring point (0: off)
     shift_weight: float = 0.0936
-    shift_usual: float = 4.0
+    shift_usual: float = 5.0
     # input handling
     gap_steps: float = 12.0           # a gap of this many typical steps resets the context
     counters: bool = True             # score the rate of monotone counters
