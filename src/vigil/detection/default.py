@@ -25,6 +25,7 @@ from vigil.detection.base import (
     K_PATTERN,
     K_RESIDUAL,
     K_SHIFT,
+    K_SILENCE,
     K_SIZE,
     K_TIME_OF_DAY,
     BatchResult,
@@ -100,6 +101,10 @@ class DefaultConfig:
     # calibration x ln 2, so it scores 0.5 (warning), like a glaring point (0: off)
     shift_weight: float = 0.0936
     shift_usual: float = 5.0
+    # off: report a count series at 0 for a run less likely than one in a million
+    # under its own per-half-hour zero rates and deeper than any run before
+    # (better plain scores on the synthetic corpus, worse cross-validated ones)
+    silences: bool = False
     # input handling
     gap_steps: float = 12.0           # a gap of this many typical steps resets the context
     counters: bool = True             # score the rate of monotone counters
@@ -174,6 +179,7 @@ PARAM_TABLE: tuple[tuple[int, str, Callable[[Any], float]], ...] = (
     (K.P_OUTAGE, "outage_share", _at_least(0.0)),
     (K.P_WSHIFT, "shift_weight", _same),
     (K.P_ZSHIFT, "shift_usual", _at_least(_TINY)),
+    (K.P_SILENCE, "silences", _flag),
     (K.P_COUNTS, "count_model", lambda x: float(min(max(int(x), 0), 2))),
 )
 
@@ -186,6 +192,8 @@ _REASONS = {
     K_RESIDUAL: "far from the seasonal expectation",
     K_DRIFT: "the level has drifted far from its usual value",
     K_SIZE: "far outside the expected band",
+    K_SILENCE: "no events for longer than ever before, although some were expected "
+               "at this time of day (less likely than one in a million)",
     K_SHIFT: "the recent level has shifted away from the expected one, further than "
              "this series usually strays",
     K_OUTAGE: "far below the usual level for this time of day for a while (an outage?); "
@@ -231,8 +239,9 @@ def _migrate(fmt: int, arrays: dict[str, npt.NDArray[np.generic]],
     Format 1 lacked the glaring-point floats (F_FIRE_SIZE, F_SIZE_MAX: 0, so the
     next glaring point is a record); formats 1-2 the outage state (fresh: the
     time-of-day reference re-learns); formats 1-3 the level-shift floats (0: the
-    statistic re-learns its usual size) and the count-model flag (plain: what
-    was learned is in the series' own units, never read as a count space).
+    statistic re-learns its usual size), the count-model flag (plain: what was
+    learned is in the series' own units, never read as a count space; this also
+    keeps the silence rule off) and the silence state (fresh).
     """
     out = dict(arrays)
     fs = out.get("fs")
@@ -240,6 +249,13 @@ def _migrate(fmt: int, arrays: dict[str, npt.NDArray[np.generic]],
         fs = _grow(fs, fresh["fs"][:K.F_MEW], K.F_FIRE_SIZE, 0.0)
     if fmt in (1, 2):
         out["out"], out["tref"] = fresh["out"], fresh["tref"]
+    else:
+        grown_out = _grow(out.get("out"), fresh["out"], K.O_SIL, 0.0)
+        if grown_out is not None:
+            out["out"] = grown_out
+        tref = out.get("tref")
+        if tref is not None and tref.shape == (K.R_ZEROS, K.DAY_BINS) and tref.dtype == np.float64:
+            out["tref"] = np.vstack([tref, fresh["tref"][K.R_ZEROS:]])
     grown = _grow(fs, fresh["fs"], K.F_MEW, 0.0)
     ist = _grow(out.get("ist"), fresh["ist"], K.I_COUNTS, float(K.COUNTS_NO))
     for key, value in (("fs", grown), ("ist", ist)):

@@ -76,6 +76,7 @@ K_DRIFT = 7
 K_SIZE = 8  # far outside the expected band: overrides rest and rarity
 K_OUTAGE = 9  # far below the usual level for this time of day for a while (repeats hourly)
 K_SHIFT = 10  # the recent mean strays from the expectation far more than it usually does
+K_SILENCE = 11  # a count series silent (all zeros) for longer than it ever was, p < 1e-6
 
 # Parameter indices (float64 vector).
 P_LEARN = 0      # points before scores are emitted (warming up)
@@ -119,7 +120,8 @@ P_OUTAGE = 37     # a time-of-day reference this many times the recent mean is a
 P_COUNTS = 38     # count model: 0 off, 1 square root (Anscombe), 2 log(1 + x) of count series
 P_WSHIFT = 39     # weight of the level-shift onset (0: off)
 P_ZSHIFT = 40     # shift onset: EW mean residual beyond this many times its own usual size
-N_PARAMS = 41
+P_SILENCE = 41    # 1: report silences of count series (runs of zeros deeper than ever)
+N_PARAMS = 42
 
 # Float state indices.
 F_LO = 0
@@ -160,11 +162,16 @@ O_MEAN = 3       # EW mean of recent values (time constant OUTAGE_SPAN_S)
 O_LAST_T = 4     # time of the last outage report
 O_ALARM = 5      # 1 while the series is far below its reference (the reference is frozen)
 O_LAST_SEEN = 6  # time of the previous point (for the EW mean's time step)
-N_OUT = 7
+O_SIL = 7        # log-probability of the current run of zeros (count series; 0: none)
+O_SIL_MIN = 8    # the lowest such log-probability of any run before (the record)
+O_SIL_UP = 9     # 1 once the current run of zeros was reported
+N_OUT = 10  # state layout 4 (layouts 1-3 had 7; default.py migrates)
 R_MEAN = 0       # per half-hour of day: EW mean of the visits' means
 R_DEV = 1        # ... EW mean absolute deviation of the visits' means from it
 R_DAYS = 2       # ... visits learned
-N_REF = 3
+R_ZEROS = 3      # ... points that were 0 (count series)
+R_POINTS = 4     # ... points seen
+N_REF = 5  # state layout 4 (layouts 1-3 had 3 rows; default.py migrates)
 
 # Int state indices.
 I_N = 0          # valid points learned (since the last reset)
@@ -256,6 +263,10 @@ OUTAGE_DEV_SIGMAS = 2.0    # the drop must also exceed this many day-to-day devi
 OUTAGE_MIN_MASS = 20.0     # reference x points per span: a drop from less is not significant
 OUTAGE_LEVEL = 2.0         # the first report of an outage scores 1 - 2^-2 = 0.75 (warning)
 OUTAGE_REPEAT_LEVEL = 1.0  # hourly reminders while it lasts score 1 - 2^-1 = 0.5 (warning)
+
+# ---- silences: a count series at 0 for longer than its own zero rates make likely ------
+SILENCE_LOG_P = math.log(1e-6)  # a run of zeros this unlikely (one in a million) ...
+SILENCE_LEVEL = 1.0            # ... and deeper than any before scores 1 - 2^-1 = 0.5
 
 # Seasonal contexts (kinds >> CTX_SHIFT).
 CTX_FLAT = 0
@@ -445,7 +456,7 @@ def _count_value(y: float, mode: int) -> float:
 
 
 @_helper
-def _count_check(v: float, learn: int, fs: npt.NDArray[np.float64],
+def _count_check(v: float, learn: int, relearn: bool, fs: npt.NDArray[np.float64],
                  ist: npt.NDArray[np.int64], table: npt.NDArray[np.uint8],
                  ttab: npt.NDArray[np.uint8], tdays: npt.NDArray[np.int64],
                  tlastday: npt.NDArray[np.int64], dprof: npt.NDArray[np.float64],
@@ -454,21 +465,23 @@ def _count_check(v: float, learn: int, fs: npt.NDArray[np.float64],
     """Whether v is modelled as a count (decided once, at the end of the warm-up).
 
     A series is a count series while every value is a non-negative integer; a
-    value that is not during the warm-up makes it plain (what was learned in
-    count space is forgotten, so the warm-up starts again); after the warm-up
-    the decision stands.
+    value that is not during the warm-up makes it plain (with `relearn`, what
+    was learned in count space is forgotten and the warm-up starts again);
+    after the warm-up the decision stands.
     """
     state = ist[I_COUNTS]
     if state == COUNTS_MAYBE:
         if not _is_count(v):
             ist[I_COUNTS] = COUNTS_NO
-            _reset_learning(fs, ist, table, ttab, tdays, tlastday, dprof, dcnt, wprof, wcnt)
-            fs[F_PREV_V] = np.nan
+            if relearn:
+                _reset_learning(fs, ist, table, ttab, tdays, tlastday, dprof, dcnt,
+                                wprof, wcnt)
+                fs[F_PREV_V] = np.nan
             return False
         if ist[I_N] >= learn:
             ist[I_COUNTS] = COUNTS_YES
         return True
-    return state == COUNTS_YES
+    return bool(state == COUNTS_YES)
 
 
 @_helper
@@ -978,6 +991,37 @@ def _outage(t: float, v: float, n: int, learn: int, lo: float, share: float, day
     return 0.0
 
 
+@_helper
+def _silence(v: float, n: int, learn: int, counts: bool, day_b: int,
+             out: npt.NDArray[np.float64], tref: npt.NDArray[np.float64]) -> float:
+    """Level of a silence report at this point (0: none); learns the zero rates too.
+
+    In a count series, each half-hour of day has an empirical rate of zeros,
+    (zeros + 1) / (points + 2). A run of zeros is as likely as the product of
+    its points' rates; a run less likely than SILENCE_LOG_P that is also
+    deeper than every run before (a series whose lulls are long gets no free
+    alarm: it is calibrated on its own history) is reported once.
+    """
+    if not counts:
+        return 0.0
+    level = 0.0
+    if v == 0.0:
+        p0 = (tref[R_ZEROS, day_b] + 1.0) / (tref[R_POINTS, day_b] + 2.0)
+        sil = out[O_SIL] + math.log(p0)
+        out[O_SIL] = sil
+        if (n >= learn and out[O_SIL_UP] == 0.0 and sil < SILENCE_LOG_P
+                and sil < out[O_SIL_MIN]):
+            out[O_SIL_UP] = 1.0
+            level = SILENCE_LEVEL
+        tref[R_ZEROS, day_b] += 1.0
+    else:
+        out[O_SIL_MIN] = min(out[O_SIL_MIN], out[O_SIL])
+        out[O_SIL] = 0.0
+        out[O_SIL_UP] = 0.0
+    tref[R_POINTS, day_b] += 1.0
+    return level
+
+
 @_entry
 def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         p: npt.NDArray[np.float64],
@@ -1040,6 +1084,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
     count_mode = int(p[P_COUNTS])
     wshift = p[P_WSHIFT]
     zshift = p[P_ZSHIFT]
+    silence_on = p[P_SILENCE] > 0.0
     for j in range(len(xs)):
         t = ts[j]
         if not math.isfinite(t):
@@ -1051,11 +1096,13 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         if math.isfinite(v):
             v = min(max(v, -VMAX), VMAX)
         raw_v = v  # the value as reported (a counter's rate), for outages and output
-        counts = False
-        if count_mode > 0 and math.isfinite(v):
-            counts = _count_check(v, learn, fs, ist, table, ttab, tdays, tlastday,
-                                  dprof, dcnt, wprof, wcnt)
-            if counts:
+        counts = False      # modelled in count space
+        count_flag = False  # a count series (so far)
+        if (count_mode > 0 or silence_on) and math.isfinite(v):
+            count_flag = _count_check(v, learn, count_mode > 0, fs, ist, table, ttab, tdays,
+                                      tlastday, dprof, dcnt, wprof, wcnt)
+            if count_flag and count_mode > 0:
+                counts = True
                 v = _count_space(v, count_mode)
         elif count_mode > 0:
             counts = ist[I_COUNTS] == COUNTS_YES
@@ -1123,6 +1170,12 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                 quiet = QUIET_RARITY
             else:
                 quiet = QUIET_SEEN
+        slevel = _silence(raw_v, n, learn, count_flag, day_b, out, tref) if silence_on else 0.0
+        if slevel > 0.0:
+            sscore2 = 1.0 - math.exp(-LN2 * slevel)
+            if sscore2 > score:
+                score = sscore2
+                kind = K_SILENCE
         olevel = _outage(t, raw_v, n, learn, lo, outage_share, day_b, fs[F_EWDT], out, tref)
         if out[O_ALARM] > 0.0:
             # one event: while it lasts only its (hourly) reports score, and the
