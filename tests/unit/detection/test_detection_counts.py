@@ -12,7 +12,7 @@ import pytest
 from vigil.core.types import Severity
 from vigil.detection import NoveltyDetector, restore_detector
 from vigil.detection import kernel as K
-from vigil.detection.base import K_SHIFT
+from vigil.detection.base import K_SHIFT, K_SILENCE
 from vigil.detection.default import DefaultConfig
 from vigil.detection.state import STATE_FORMAT, dump_state, load_state
 
@@ -144,7 +144,9 @@ def test_a_format_3_state_loads_in_its_own_units(caplog: pytest.LogCaptureFixtur
     kind, meta, arrays, _ = load_state(det.get_state())
     arrays["fs"] = arrays["fs"][:K.F_MEW]
     arrays["ist"] = arrays["ist"][:K.I_COUNTS]
-    for knob in ("shift_weight", "shift_usual", "count_model"):
+    arrays["out"] = arrays["out"][:K.O_SIL]
+    arrays["tref"] = arrays["tref"][:K.R_ZEROS]
+    for knob in ("shift_weight", "shift_usual", "count_model", "silences"):
         meta["config"].pop(knob)
     with caplog.at_level(logging.INFO):
         restored = restore_detector(dump_state(kind, meta, arrays, fmt=3))
@@ -156,3 +158,27 @@ def test_a_format_3_state_loads_in_its_own_units(caplog: pytest.LogCaptureFixtur
     assert np.all(np.isfinite(batch.scores))
     sev = batch.severities()
     assert any(s in ALERT for s in sev[at - 4 * DAY:at - 4 * DAY + DAY])
+
+
+def test_a_silence_of_a_count_series_is_reported_once_when_asked_for() -> None:
+    ts, vals, _ = poisson_counts(14, 3.0)
+    at = 9 * DAY + 144  # noon: about 5 events a step are usual
+    vals[at:at + 48] = 0.0
+    cfg = replace(DefaultConfig(), silences=True)
+    det = NoveltyDetector(cfg)
+    batch = det.update_batch(ts, vals)
+    silent = [i for i in range(len(ts)) if int(batch.kinds[i]) & 15 == K_SILENCE]
+    assert len(silent) == 1 and at <= silent[0] < at + 12
+    assert batch.severities()[silent[0]] in ALERT
+    assert "no events" in batch.result(silent[0], det.explain).explanation
+    # off by default; and a series with fractions is no count series
+    assert not any(int(k) & 15 == K_SILENCE for k in NoveltyDetector().update_batch(ts, vals).kinds)
+    fractions = NoveltyDetector(cfg).update_batch(ts, vals + 0.5)
+    assert not any(int(k) & 15 == K_SILENCE for k in fractions.kinds)
+
+
+def test_natural_lulls_of_a_sparse_count_series_are_no_silence() -> None:
+    ts = times(14)
+    vals = np.random.default_rng(4).poisson(0.3, len(ts)).astype(np.float64)
+    batch = NoveltyDetector(replace(DefaultConfig(), silences=True)).update_batch(ts, vals)
+    assert not any(int(k) & 15 == K_SILENCE for k in batch.kinds)
