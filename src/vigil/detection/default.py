@@ -92,6 +92,7 @@ class DefaultConfig:
     # outages: a never-negative series whose recent mean (half an hour) stays below
     # this share of its usual level for the time of day is reported hourly (0: off)
     outage_share: float = 0.1
+    outage_freezes_baseline: bool = False  # the seasonal baseline does not learn an outage
     # count series (every value of the warm-up a non-negative integer) are modelled
     # in a space where their noise does not grow with the level: 1 = 2 sqrt(x + 3/8)
     # (Anscombe), 2 = log(1 + x); 0: off
@@ -180,6 +181,7 @@ PARAM_TABLE: tuple[tuple[int, str, Callable[[Any], float]], ...] = (
     (K.P_WSHIFT, "shift_weight", _same),
     (K.P_ZSHIFT, "shift_usual", _at_least(_TINY)),
     (K.P_SILENCE, "silences", _flag),
+    (K.P_OUT_FREEZE, "outage_freezes_baseline", _flag),
     (K.P_COUNTS, "count_model", lambda x: float(min(max(int(x), 0), 2))),
 )
 

@@ -121,7 +121,8 @@ P_COUNTS = 38     # count model: 0 off, 1 square root (Anscombe), 2 log(1 + x) o
 P_WSHIFT = 39     # weight of the level-shift onset (0: off)
 P_ZSHIFT = 40     # shift onset: EW mean residual beyond this many times its own usual size
 P_SILENCE = 41    # 1: report silences of count series (runs of zeros deeper than ever)
-N_PARAMS = 42
+P_OUT_FREEZE = 42  # 1: the seasonal baseline does not learn during an outage
+N_PARAMS = 43
 
 # Float state indices.
 F_LO = 0
@@ -1085,6 +1086,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
     wshift = p[P_WSHIFT]
     zshift = p[P_ZSHIFT]
     silence_on = p[P_SILENCE] > 0.0
+    out_freeze = p[P_OUT_FREEZE] > 0.0
     for j in range(len(xs)):
         t = ts[j]
         if not math.isfinite(t):
@@ -1197,7 +1199,8 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         out_score[j] = score
         out_kind[j] = kind + CTX_MUL * ctx + QUIET_MUL * quiet
         # ---- learn -----------------------------------------------------------------
-        _learn_baseline(v, n, day_b, week_b, alpha, drate, fs,
-                        dprof, dcnt, wprof, wcnt)
+        if not (out_freeze and out[O_ALARM] > 0.0):  # an outage is not the new normal
+            _learn_baseline(v, n, day_b, week_b, alpha, drate, fs,
+                            dprof, dcnt, wprof, wcnt)
         ist[I_N] = n + 1
         ist[I_NSEEN] += 1

@@ -109,3 +109,21 @@ def test_a_format_2_state_loads_with_a_fresh_outage_state(
     sev = restored.update_batch(ts[4 * DAY:], vals[4 * DAY:]).severities()
     start = OUT_AT - 4 * DAY
     assert any(s in ALERT for s in sev[start:start + 36])
+
+
+def test_a_frozen_baseline_does_not_learn_the_outage_when_asked() -> None:
+    from dataclasses import replace
+
+    from vigil.detection.default import DefaultConfig
+
+    ts, clean = requests(13)
+    vals = clean.copy()
+    vals[OUT_AT:OUT_AT + OUT_LEN] = 0.0
+    after = OUT_AT + OUT_LEN + 6
+    plain = NoveltyDetector().update_batch(ts[:after], vals[:after])
+    frozen = NoveltyDetector(replace(DefaultConfig(), outage_freezes_baseline=True))
+    fb = frozen.update_batch(ts[:after], vals[:after])
+    # the expectation just after the outage, had there been none
+    usual = float(NoveltyDetector().update_batch(ts[:after], clean[:after]).expected[-1])
+    assert float(fb.expected[-1]) > float(plain.expected[-1])
+    assert abs(float(fb.expected[-1]) - usual) < abs(float(plain.expected[-1]) - usual)
