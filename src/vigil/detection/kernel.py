@@ -14,8 +14,10 @@ Per point the kernel computes, causally:
 * time-of-day novelty: a (half-hour of day, level) pair never seen although that
   half-hour has been seen on at least `mindays` days;
 * a seasonal robust baseline (flat, daily or weekly, whichever predicts best)
-  that gives the expected value and band, plus two onset events in seasonal
-  series: a sustained deviation from it, and a drift of its level.
+  that gives the expected value and band, plus onset events: in seasonal
+  series a sustained deviation from it and a drift of its level, in every
+  series a level shift (the EW mean of the signed residual far beyond its own
+  usual size on this series).
 
 The strongest component, plus the noisy-or of all of them (agreement), is the
 raw score r in [0, 1]; the reported score is 1 - exp(-r / cal), and after an
