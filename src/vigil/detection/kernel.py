@@ -745,7 +745,10 @@ def _shift_onset(resid: float, scale: float, n: int, learn: int, rest: int, zalp
                               - usual)
     if n < DRIFT_AFTER_LEARNS * learn or not usual > 0.0:
         return 0.0
-    return _onset(abs(m) / usual, zshift, wshift, True, F_MUP, n, rest, fs, ist)
+    stat = abs(m) / usual
+    if fs[F_MUP] > 0.0 and stat >= 1.0:
+        return 0.0  # one report per shift: it re-arms once back within the usual size
+    return _onset(stat, zshift, wshift, True, F_MUP, n, rest, fs, ist)
 
 
 @_helper
