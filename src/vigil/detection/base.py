@@ -26,6 +26,8 @@ from vigil.detection.kernel import K_NONE as K_NONE
 from vigil.detection.kernel import K_OUTAGE as K_OUTAGE
 from vigil.detection.kernel import K_PATTERN as K_PATTERN
 from vigil.detection.kernel import K_RESIDUAL as K_RESIDUAL
+from vigil.detection.kernel import K_SHIFT as K_SHIFT
+from vigil.detection.kernel import K_SILENCE as K_SILENCE
 from vigil.detection.kernel import K_SIZE as K_SIZE
 from vigil.detection.kernel import K_TIME_OF_DAY as K_TIME_OF_DAY
 
@@ -35,7 +37,7 @@ FloatArray = npt.NDArray[np.float64]
 # kernel module: everything its compiled code reads must live in that one file
 # (numba's on-disk cache is keyed on it alone).
 # Findings about size (not shape) are never capped by the band check.
-_SIZE_KINDS = (K_RESIDUAL, K_DRIFT, K_SIZE, K_OUTAGE)
+_SIZE_KINDS = (K_RESIDUAL, K_DRIFT, K_SIZE, K_OUTAGE, K_SHIFT, K_SILENCE)
 
 BAND_MARGIN = 0.25
 

@@ -24,6 +24,8 @@ from vigil.detection.base import (
     K_OUTAGE,
     K_PATTERN,
     K_RESIDUAL,
+    K_SHIFT,
+    K_SILENCE,
     K_SIZE,
     K_TIME_OF_DAY,
     BatchResult,
@@ -90,6 +92,20 @@ class DefaultConfig:
     # outages: a never-negative series whose recent mean (half an hour) stays below
     # this share of its usual level for the time of day is reported hourly (0: off)
     outage_share: float = 0.1
+    outage_freezes_baseline: bool = False  # the seasonal baseline does not learn an outage
+    # count series (every value of the warm-up a non-negative integer) are modelled
+    # in a space where their noise does not grow with the level: 1 = 2 sqrt(x + 3/8)
+    # (Anscombe), 2 = log(1 + x); 0: off
+    count_model: int = 0
+    # level-shift onset: the EW mean of the signed residual (span `residual_span`)
+    # beyond `shift_usual` times its own usual size on this series; its weight is
+    # calibration x ln 2, so it scores 0.5 (warning), like a glaring point (0: off)
+    shift_weight: float = 0.0936
+    shift_usual: float = 5.0
+    # off: report a count series at 0 for a run less likely than one in a million
+    # under its own per-half-hour zero rates and deeper than any run before
+    # (better plain scores on the synthetic corpus, worse cross-validated ones)
+    silences: bool = False
     # input handling
     gap_steps: float = 12.0           # a gap of this many typical steps resets the context
     counters: bool = True             # score the rate of monotone counters
@@ -162,6 +178,11 @@ PARAM_TABLE: tuple[tuple[int, str, Callable[[Any], float]], ...] = (
     (K.P_SIZE_AT, "size_at", _at_least(0.0)),
     (K.P_SIZE_ESC, "size_escalate", _same),
     (K.P_OUTAGE, "outage_share", _at_least(0.0)),
+    (K.P_WSHIFT, "shift_weight", _same),
+    (K.P_ZSHIFT, "shift_usual", _at_least(_TINY)),
+    (K.P_SILENCE, "silences", _flag),
+    (K.P_OUT_FREEZE, "outage_freezes_baseline", _flag),
+    (K.P_COUNTS, "count_model", lambda x: float(min(max(int(x), 0), 2))),
 )
 
 
@@ -173,6 +194,10 @@ _REASONS = {
     K_RESIDUAL: "far from the seasonal expectation",
     K_DRIFT: "the level has drifted far from its usual value",
     K_SIZE: "far outside the expected band",
+    K_SILENCE: "no events for longer than ever before, although some were expected "
+               "at this time of day (less likely than one in a million)",
+    K_SHIFT: "the recent level has shifted away from the expected one, further than "
+             "this series usually strays",
     K_OUTAGE: "far below the usual level for this time of day for a while (an outage?); "
               "repeated at most hourly while it lasts",
 }
@@ -199,15 +224,46 @@ def context_label(ts: float, ctx: int) -> str:
     return f"{d.hour:02d}:{half:02d} UTC"
 
 
-def _migrate_v1(arrays: dict[str, npt.NDArray[np.generic]],
-                fresh: dict[str, Any]) -> dict[str, npt.NDArray[np.generic]]:
-    """Format-1 arrays to the current layout: `fs` gained F_FIRE_SIZE and F_SIZE_MAX."""
-    fs = arrays.get("fs")
-    if fs is None or fs.shape != (K.F_FIRE_SIZE,) or fs.dtype != np.float64:
-        return arrays  # malformed: the shape check reports it
-    grown = np.array(fresh["fs"], dtype=np.float64)
-    grown[:K.F_FIRE_SIZE] = fs
-    return {**arrays, "fs": grown}
+def _grow(arr: npt.NDArray[np.generic] | None, fresh: npt.NDArray[np.generic], old_len: int,
+          fill: float) -> npt.NDArray[np.generic] | None:
+    """An older 1-D state array of `old_len` entries, grown to `fresh`'s length with `fill`."""
+    if arr is None or arr.shape != (old_len,) or arr.dtype != fresh.dtype:
+        return arr  # malformed: the shape check of `from_state` reports it
+    grown = np.full(fresh.shape, fill, dtype=fresh.dtype)
+    grown[:old_len] = arr
+    return grown
+
+
+def _migrate(fmt: int, arrays: dict[str, npt.NDArray[np.generic]],
+             fresh: dict[str, Any]) -> dict[str, npt.NDArray[np.generic]]:
+    """Arrays of state format `fmt` (1-3) in the current layout.
+
+    Format 1 lacked the glaring-point floats (F_FIRE_SIZE, F_SIZE_MAX: 0, so the
+    next glaring point is a record); formats 1-2 the outage state (fresh: the
+    time-of-day reference re-learns); formats 1-3 the level-shift floats (0: the
+    statistic re-learns its usual size), the count-model flag (plain: what was
+    learned is in the series' own units, never read as a count space; this also
+    keeps the silence rule off) and the silence state (fresh).
+    """
+    out = dict(arrays)
+    fs = out.get("fs")
+    if fmt == 1:
+        fs = _grow(fs, fresh["fs"][:K.F_MEW], K.F_FIRE_SIZE, 0.0)
+    if fmt in (1, 2):
+        out["out"], out["tref"] = fresh["out"], fresh["tref"]
+    else:
+        grown_out = _grow(out.get("out"), fresh["out"], K.O_SIL, 0.0)
+        if grown_out is not None:
+            out["out"] = grown_out
+        tref = out.get("tref")
+        if tref is not None and tref.shape == (K.R_ZEROS, K.DAY_BINS) and tref.dtype == np.float64:
+            out["tref"] = np.vstack([tref, fresh["tref"][K.R_ZEROS:]])
+    grown = _grow(fs, fresh["fs"], K.F_MEW, 0.0)
+    ist = _grow(out.get("ist"), fresh["ist"], K.I_COUNTS, float(K.COUNTS_NO))
+    for key, value in (("fs", grown), ("ist", ist)):
+        if value is not None:
+            out[key] = value
+    return out
 
 
 class NoveltyDetector(Detector):
@@ -300,14 +356,12 @@ class NoveltyDetector(Detector):
         cfg: dict[str, Any] = {k: v for k, v in meta.get("config", {}).items() if k in names}
         det = cls(replace(DefaultConfig(), **cfg))
         expected = K.new_state(int(det._params[K.P_K]))
-        if fmt == 1:
-            arrays = _migrate_v1(arrays, expected)
-        if fmt in (1, 2):
-            # formats 1-2 had no outage state: it starts fresh and the time-of-day
-            # reference re-learns from the next points (the rule is silent until then)
-            _log.info("detector state format %d upgraded to %d: outage reference "
-                      "re-learns from new points", fmt, STATE_FORMAT)
-            arrays = {**arrays, "out": expected["out"], "tref": expected["tref"]}
+        if fmt < STATE_FORMAT:
+            arrays = _migrate(fmt, arrays, expected)
+            _log.info("detector state format %d upgraded to %d: %sthe level-shift "
+                      "statistic re-learns from new points, and the series keeps its "
+                      "own units (no count model)", fmt, STATE_FORMAT,
+                      "outage reference re-learns from new points, " if fmt < 3 else "")
         for key, ref in expected.items():
             arr = arrays.get(key)
             if arr is None or arr.shape != ref.shape or arr.dtype != ref.dtype:

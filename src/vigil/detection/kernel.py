@@ -14,8 +14,10 @@ Per point the kernel computes, causally:
 * time-of-day novelty: a (half-hour of day, level) pair never seen although that
   half-hour has been seen on at least `mindays` days;
 * a seasonal robust baseline (flat, daily or weekly, whichever predicts best)
-  that gives the expected value and band, plus two onset events in seasonal
-  series: a sustained deviation from it, and a drift of its level.
+  that gives the expected value and band, plus onset events: in seasonal
+  series a sustained deviation from it and a drift of its level, in every
+  series a level shift (the EW mean of the signed residual far beyond its own
+  usual size on this series).
 
 The strongest component, plus the noisy-or of all of them (agreement), is the
 raw score r in [0, 1]; the reported score is 1 - exp(-r / cal), and after an
@@ -75,6 +77,8 @@ K_RESIDUAL = 6
 K_DRIFT = 7
 K_SIZE = 8  # far outside the expected band: overrides rest and rarity
 K_OUTAGE = 9  # far below the usual level for this time of day for a while (repeats hourly)
+K_SHIFT = 10  # the recent mean strays from the expectation far more than it usually does
+K_SILENCE = 11  # a count series silent (all zeros) for longer than it ever was, p < 1e-6
 
 # Parameter indices (float64 vector).
 P_LEARN = 0      # points before scores are emitted (warming up)
@@ -115,7 +119,12 @@ P_MATURE = 34      # scores of a young series are damped by 1 - exp(-n / mature)
 P_SIZE_AT = 35     # band half-widths beyond the band that make a glaring point (0: off)
 P_SIZE_ESC = 36    # a glaring point breaks through a rest at this many times the resting size
 P_OUTAGE = 37     # a time-of-day reference this many times the recent mean is an outage (0: off)
-N_PARAMS = 38
+P_COUNTS = 38     # count model: 0 off, 1 square root (Anscombe), 2 log(1 + x) of count series
+P_WSHIFT = 39     # weight of the level-shift onset (0: off)
+P_ZSHIFT = 40     # shift onset: EW mean residual beyond this many times its own usual size
+P_SILENCE = 41    # 1: report silences of count series (runs of zeros deeper than ever)
+P_OUT_FREEZE = 42  # 1: the seasonal baseline does not learn during an outage
+N_PARAMS = 43
 
 # Float state indices.
 F_LO = 0
@@ -143,7 +152,10 @@ F_LWEEK = 21     # level of the weekly model (F_LEVEL is the daily model's)
 F_LSLOWW = 22    # slow level of the weekly model (drift reference in weekly context)
 F_FIRE_SIZE = 23  # size (band half-widths beyond the band) of the event that started the rest
 F_SIZE_MAX = 24  # largest size seen so far (after warm-up)
-N_FLOAT = 25  # state layout 2 (layout 1 had 23 floats; default.py migrates it)
+F_MEW = 25       # EW mean of the signed residual (span P_ZSPAN)
+F_MABS = 26      # slow EW mean of |F_MEW|: how far it usually strays on this series
+F_MUP = 27       # 1 while the shift statistic is above its threshold
+N_FLOAT = 28  # state layout 4 (layout 1 had 23 floats, 2-3 had 25; default.py migrates)
 
 # Outage state ("out" array, floats) and the time-of-day reference ("tref", rows x bins).
 O_BIN = 0        # half-hour bin of the current visit (-1: none yet)
@@ -153,11 +165,16 @@ O_MEAN = 3       # EW mean of recent values (time constant OUTAGE_SPAN_S)
 O_LAST_T = 4     # time of the last outage report
 O_ALARM = 5      # 1 while the series is far below its reference (the reference is frozen)
 O_LAST_SEEN = 6  # time of the previous point (for the EW mean's time step)
-N_OUT = 7
+O_SIL = 7        # log-probability of the current run of zeros (count series; 0: none)
+O_SIL_MIN = 8    # the lowest such log-probability of any run before (the record)
+O_SIL_UP = 9     # 1 once the current run of zeros was reported
+N_OUT = 10  # state layout 4 (layouts 1-3 had 7; default.py migrates)
 R_MEAN = 0       # per half-hour of day: EW mean of the visits' means
 R_DEV = 1        # ... EW mean absolute deviation of the visits' means from it
 R_DAYS = 2       # ... visits learned
-N_REF = 3
+R_ZEROS = 3      # ... points that were 0 (count series)
+R_POINTS = 4     # ... points seen
+N_REF = 5  # state layout 4 (layouts 1-3 had 3 rows; default.py migrates)
 
 # Int state indices.
 I_N = 0          # valid points learned (since the last reset)
@@ -170,7 +187,8 @@ I_COUNTER = 6    # -1 undecided, 0 plain, 1 counter
 I_NDEC = 7
 I_NINC = 8
 I_NSEEN = 9      # points seen in total (valid)
-N_INT = 10
+I_COUNTS = 10    # -1 counts so far (undecided, transformed), 0 plain, 1 a count series
+N_INT = 11  # state layout 4 (layouts 1-3 had 10 ints: no count model, default.py migrates)
 
 # ---- sizes of the state tables -------------------------------------------------
 TABLE_BITS = 16
@@ -199,6 +217,11 @@ COUNTER_SHARE_DEN = 10
 COUNTER_UNDECIDED = -1
 COUNTER_NO = 0
 COUNTER_YES = 1
+COUNTS_MAYBE = -1      # every value so far a non-negative integer (still warming up)
+COUNTS_NO = 0
+COUNTS_YES = 1
+COUNT_INTEGER = 1e15   # integers beyond this are not told apart from reals in float64
+ANSCOMBE = 0.375       # 2 sqrt(x + 3/8): unit variance for Poisson counts at any level
 
 # ---- contextual novelty: hashing a context of levels into the table -----------------
 HASH_SEED = 1469598103   # start value of a context's hash (per grid: + HASH_GRID_STEP * grid)
@@ -244,6 +267,10 @@ OUTAGE_MIN_MASS = 20.0     # reference x points per span: a drop from less is no
 OUTAGE_LEVEL = 2.0         # the first report of an outage scores 1 - 2^-2 = 0.75 (warning)
 OUTAGE_REPEAT_LEVEL = 1.0  # hourly reminders while it lasts score 1 - 2^-1 = 0.5 (warning)
 
+# ---- silences: a count series at 0 for longer than its own zero rates make likely ------
+SILENCE_LOG_P = math.log(1e-6)  # a run of zeros this unlikely (one in a million) ...
+SILENCE_LEVEL = 1.0            # ... and deeper than any before scores 1 - 2^-1 = 0.5
+
 # Seasonal contexts (kinds >> CTX_SHIFT).
 CTX_FLAT = 0
 CTX_DAY = 1
@@ -274,6 +301,7 @@ def new_state(k: int) -> dict[str, Any]:
     ist = np.zeros(N_INT, dtype=np.int64)
     ist[I_LAST_FIRE] = NEVER
     ist[I_COUNTER] = COUNTER_UNDECIDED
+    ist[I_COUNTS] = COUNTS_MAYBE
     return {
         "fs": fs,
         "ist": ist,
@@ -385,6 +413,7 @@ def _counter_value(t: float, raw_v: float, learn: int,
             ist[I_COUNTER] = COUNTER_NO
         elif seen >= learn and ist[I_NINC] * COUNTER_SHARE_DEN >= seen * COUNTER_SHARE_NUM:
             ist[I_COUNTER] = COUNTER_YES
+            ist[I_COUNTS] = COUNTS_MAYBE  # its rates are judged afresh
             _reset_learning(fs, ist, table, ttab, tdays, tlastday, dprof, dcnt, wprof, wcnt)
     if ist[I_COUNTER] != COUNTER_YES:
         return raw_v
@@ -393,6 +422,69 @@ def _counter_value(t: float, raw_v: float, learn: int,
     dtc = t - prev_t
     inc = raw_v - prev if raw_v >= prev else raw_v  # a drop is a reset
     return inc / dtc if dtc > 0 else np.nan
+
+
+@_helper
+def _is_count(v: float) -> bool:
+    """A non-negative integer (a count), representable exactly."""
+    return 0.0 <= v <= COUNT_INTEGER and v == math.floor(v)
+
+
+@_helper
+def _count_space(v: float, mode: int) -> float:
+    """A count in the model's space: 2 sqrt(v + 3/8) (mode 1) or log(1 + v) (mode 2).
+
+    Both make the noise of a count roughly as wide at level 1 as at level 1000
+    (variance grows with the level in counts), and 0 stays a value like any
+    other. Below 0 (not a count, but possible once a series was judged one)
+    the map continues as a straight line, so it stays monotone and invertible.
+    """
+    if mode == 2:
+        return math.log1p(v) if v >= 0.0 else v
+    if v >= 0.0:
+        return 2.0 * math.sqrt(v + ANSCOMBE)
+    return 2.0 * math.sqrt(ANSCOMBE) + v / math.sqrt(ANSCOMBE)
+
+
+@_helper
+def _count_value(y: float, mode: int) -> float:
+    """Inverse of `_count_space`: bands are reported in counts."""
+    if mode == 2:
+        return math.expm1(min(y, 700.0)) if y >= 0.0 else y
+    y0 = 2.0 * math.sqrt(ANSCOMBE)
+    if y >= y0:
+        h = y * 0.5
+        return h * h - ANSCOMBE
+    return (y - y0) * math.sqrt(ANSCOMBE)
+
+
+@_helper
+def _count_check(v: float, learn: int, relearn: bool, fs: npt.NDArray[np.float64],
+                 ist: npt.NDArray[np.int64], table: npt.NDArray[np.uint8],
+                 ttab: npt.NDArray[np.uint8], tdays: npt.NDArray[np.int64],
+                 tlastday: npt.NDArray[np.int64], dprof: npt.NDArray[np.float64],
+                 dcnt: npt.NDArray[np.float64], wprof: npt.NDArray[np.float64],
+                 wcnt: npt.NDArray[np.float64]) -> bool:
+    """Whether v is modelled as a count (decided once, at the end of the warm-up).
+
+    A series is a count series while every value is a non-negative integer; a
+    value that is not during the warm-up makes it plain (with `relearn`, what
+    was learned in count space is forgotten and the warm-up starts again);
+    after the warm-up the decision stands.
+    """
+    state = ist[I_COUNTS]
+    if state == COUNTS_MAYBE:
+        if not _is_count(v):
+            ist[I_COUNTS] = COUNTS_NO
+            if relearn:
+                _reset_learning(fs, ist, table, ttab, tdays, tlastday, dprof, dcnt,
+                                wprof, wcnt)
+                fs[F_PREV_V] = np.nan
+            return False
+        if ist[I_N] >= learn:
+            ist[I_COUNTS] = COUNTS_YES
+        return True
+    return bool(state == COUNTS_YES)
 
 
 @_helper
@@ -630,6 +722,36 @@ def _residual_onset(resid: float, scale: float, ctx: int, n: int, learn: int, re
 
 
 @_helper
+def _shift_onset(resid: float, scale: float, n: int, learn: int, rest: int, zalpha: float,
+                 zshift: float, wshift: float, fs: npt.NDArray[np.float64],
+                 ist: npt.NDArray[np.int64]) -> float:
+    """Onset of a level shift: the EW mean of the signed residual strays `zshift`
+    times further than it usually does on this series.
+
+    Calibrated per series against its own history: the usual size is a slow EW
+    mean of |EW mean|, learned from values clipped to HUBER_CLIP times it, so a
+    noisy or autocorrelated series needs a larger shift than a clean one, and a
+    shift does not become the usual size within hours.
+    """
+    if not scale > 0.0:
+        return 0.0
+    r = max(min(resid, HUBER_CLIP * SIGMA_PER_MEAN_ABS * scale),
+            -HUBER_CLIP * SIGMA_PER_MEAN_ABS * scale)
+    m = fs[F_MEW] + zalpha * (r - fs[F_MEW])
+    fs[F_MEW] = m
+    usual = fs[F_MABS]
+    a = max(SELECT_RATE, 1.0 / (n + 1.0))
+    fs[F_MABS] = usual + a * (min(abs(m), HUBER_CLIP * usual if usual > 0.0 else abs(m))
+                              - usual)
+    if n < DRIFT_AFTER_LEARNS * learn or not usual > 0.0:
+        return 0.0
+    stat = abs(m) / usual
+    if fs[F_MUP] > 0.0 and stat >= 1.0:
+        return 0.0  # one report per shift: it re-arms once back within the usual size
+    return _onset(stat, zshift, wshift, True, F_MUP, n, rest, fs, ist)
+
+
+@_helper
 def _drift_onset(ctx: int, span_days: float, n: int, learn: int, rest: int, zdrift: float,
                  wdrift: float, fs: npt.NDArray[np.float64],
                  ist: npt.NDArray[np.int64]) -> float:
@@ -652,7 +774,8 @@ def _drift_onset(ctx: int, span_days: float, n: int, learn: int, rest: int, zdri
 
 @_helper
 def _combine(newrange: float, pattern: float, tscore: float, rscore: float, dscore: float,
-             kind: int, agree: float, mature: float, n: int) -> tuple[float, int]:
+             sscore: float, kind: int, agree: float, mature: float,
+             n: int) -> tuple[float, int]:
     """Raw score: the strongest component plus `agree` of the noisy-or of all of them."""
     raw = newrange
     if pattern > raw:
@@ -667,10 +790,13 @@ def _combine(newrange: float, pattern: float, tscore: float, rscore: float, dsco
     if dscore > raw:
         raw = dscore
         kind = K_DRIFT
+    if sscore > raw:
+        raw = sscore
+        kind = K_SHIFT
     if agree > 0.0 and raw > 0.0:
         # evidence from several components at once: noisy-or of all of them
         rest_or = 1.0 - ((1.0 - newrange) * (1.0 - pattern) * (1.0 - tscore)
-                         * (1.0 - rscore) * (1.0 - dscore))
+                         * (1.0 - rscore) * (1.0 - dscore) * (1.0 - sscore))
         raw = raw + agree * max(rest_or - raw, 0.0)
     if mature > 0.0:
         raw *= 1.0 - math.exp(-n / mature)
@@ -690,7 +816,7 @@ def _rest_and_fire(raw: float, kind: int, n: int, learn: int, rest: int, escalat
     """
     score = 0.0
     resting = n - ist[I_LAST_FIRE] <= rest
-    onset = kind in (K_RESIDUAL, K_DRIFT)
+    onset = kind in (K_RESIDUAL, K_DRIFT, K_SHIFT)
     if resting and escalate and raw > esc_factor * fs[F_FIRE_RAW] and not onset:
         resting = False
     fired = False
@@ -871,6 +997,37 @@ def _outage(t: float, v: float, n: int, learn: int, lo: float, share: float, day
     return 0.0
 
 
+@_helper
+def _silence(v: float, n: int, learn: int, counts: bool, day_b: int,
+             out: npt.NDArray[np.float64], tref: npt.NDArray[np.float64]) -> float:
+    """Level of a silence report at this point (0: none); learns the zero rates too.
+
+    In a count series, each half-hour of day has an empirical rate of zeros,
+    (zeros + 1) / (points + 2). A run of zeros is as likely as the product of
+    its points' rates; a run less likely than SILENCE_LOG_P that is also
+    deeper than every run before (a series whose lulls are long gets no free
+    alarm: it is calibrated on its own history) is reported once.
+    """
+    if not counts:
+        return 0.0
+    level = 0.0
+    if v == 0.0:
+        p0 = (tref[R_ZEROS, day_b] + 1.0) / (tref[R_POINTS, day_b] + 2.0)
+        sil = out[O_SIL] + math.log(p0)
+        out[O_SIL] = sil
+        if (n >= learn and out[O_SIL_UP] == 0.0 and sil < SILENCE_LOG_P
+                and sil < out[O_SIL_MIN]):
+            out[O_SIL_UP] = 1.0
+            level = SILENCE_LEVEL
+        tref[R_ZEROS, day_b] += 1.0
+    else:
+        out[O_SIL_MIN] = min(out[O_SIL_MIN], out[O_SIL])
+        out[O_SIL] = 0.0
+        out[O_SIL_UP] = 0.0
+    tref[R_POINTS, day_b] += 1.0
+    return level
+
+
 @_entry
 def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         p: npt.NDArray[np.float64],
@@ -930,6 +1087,11 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
     size_at = p[P_SIZE_AT]
     size_esc = p[P_SIZE_ESC]
     outage_share = p[P_OUTAGE]
+    count_mode = int(p[P_COUNTS])
+    wshift = p[P_WSHIFT]
+    zshift = p[P_ZSHIFT]
+    silence_on = p[P_SILENCE] > 0.0
+    out_freeze = p[P_OUT_FREEZE] > 0.0
     for j in range(len(xs)):
         t = ts[j]
         if not math.isfinite(t):
@@ -940,6 +1102,17 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                                dprof, dcnt, wprof, wcnt)
         if math.isfinite(v):
             v = min(max(v, -VMAX), VMAX)
+        raw_v = v  # the value as reported (a counter's rate), for outages and output
+        counts = False      # modelled in count space
+        count_flag = False  # a count series (so far)
+        if (count_mode > 0 or silence_on) and math.isfinite(v):
+            count_flag = _count_check(v, learn, count_mode > 0, fs, ist, table, ttab, tdays,
+                                      tlastday, dprof, dcnt, wprof, wcnt)
+            if count_flag and count_mode > 0:
+                counts = True
+                v = _count_space(v, count_mode)
+        elif count_mode > 0:
+            counts = ist[I_COUNTS] == COUNTS_YES
         n = ist[I_N]
         # ---- expected value and band in the seasonal context --------------
         day_b = _half_hour_of_day(t, DAY_BINS)
@@ -952,10 +1125,15 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         # a series that has never been negative gets no negative band (a tighter
         # floor, the lowest value seen, would turn new lows just past it into alerts)
         floor = 0.0 if fs[F_LO] >= 0.0 else -math.inf
-        out_exp[j] = max(expected, floor)
-        out_obs[j] = v
-        out_lo[j] = max(expected - width, floor)
-        out_hi[j] = max(expected + width, floor)
+        if counts:  # bands in counts: asymmetric, wider above a high level
+            out_exp[j] = max(_count_value(expected, count_mode), floor)
+            out_lo[j] = max(_count_value(expected - width, count_mode), floor)
+            out_hi[j] = max(_count_value(expected + width, count_mode), floor)
+        else:
+            out_exp[j] = max(expected, floor)
+            out_lo[j] = max(expected - width, floor)
+            out_hi[j] = max(expected + width, floor)
+        out_obs[j] = raw_v
         out_warm[j] = warm
         if not math.isfinite(v):
             out_score[j] = 0.0
@@ -976,8 +1154,12 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                                  zres, wres, fs, ist)
         dscore = _drift_onset(ctx, span_days, n, learn, rest, zdrift, wdrift,
                               fs, ist)
+        sscore = 0.0
+        if wshift > 0.0:
+            sscore = _shift_onset(v - expected, scale, n, learn, rest, zalpha, zshift, wshift,
+                                  fs, ist)
         # ---- combine, rest, glaring points -----------------------------------------
-        raw, kind = _combine(newrange, cnov * novelty, tscore, rscore, dscore, kind,
+        raw, kind = _combine(newrange, cnov * novelty, tscore, rscore, dscore, sscore, kind,
                              agree, mature, n)
         score, raw, fired, resting = _rest_and_fire(raw, kind, n, learn, rest, escalate,
                                            esc_factor, soft_rest, cal,
@@ -995,7 +1177,13 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                 quiet = QUIET_RARITY
             else:
                 quiet = QUIET_SEEN
-        olevel = _outage(t, v, n, learn, lo, outage_share, day_b, fs[F_EWDT], out, tref)
+        slevel = _silence(raw_v, n, learn, count_flag, day_b, out, tref) if silence_on else 0.0
+        if slevel > 0.0:
+            sscore2 = 1.0 - math.exp(-LN2 * slevel)
+            if sscore2 > score:
+                score = sscore2
+                kind = K_SILENCE
+        olevel = _outage(t, raw_v, n, learn, lo, outage_share, day_b, fs[F_EWDT], out, tref)
         if out[O_ALARM] > 0.0:
             # one event: while it lasts only its (hourly) reports score, and the
             # expectation is the time-of-day reference
@@ -1016,7 +1204,8 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         out_score[j] = score
         out_kind[j] = kind + CTX_MUL * ctx + QUIET_MUL * quiet
         # ---- learn -----------------------------------------------------------------
-        _learn_baseline(v, n, day_b, week_b, alpha, drate, fs,
-                        dprof, dcnt, wprof, wcnt)
+        if not (out_freeze and out[O_ALARM] > 0.0):  # an outage is not the new normal
+            _learn_baseline(v, n, day_b, week_b, alpha, drate, fs,
+                            dprof, dcnt, wprof, wcnt)
         ist[I_N] = n + 1
         ist[I_NSEEN] += 1

@@ -11,6 +11,9 @@ the format and `NoveltyDetector.from_state` migrates the arrays. An older
 Vigil refuses format 2 with "unsupported state format" instead of misreading it.
 Format 3 added the default detector's outage state (arrays "out" and "tref");
 a format 1 or 2 state is restored with that state fresh (and a log line).
+Format 4 added the level-shift statistic (three floats) and the count-model
+flag (one int); formats 1-3 are restored with the statistic re-learning and
+the series in its own units (no count model), with a log line.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-STATE_FORMAT = 3
-READABLE_FORMATS = (1, 2, 3)
+STATE_FORMAT = 4
+READABLE_FORMATS = (1, 2, 3, 4)
 _MAGIC = b"VGST"
 _ALLOWED_DTYPES = {"<f8", "<i8", "|u1", "|b1", "<i4"}
 

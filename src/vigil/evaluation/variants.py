@@ -29,6 +29,13 @@ ABLATIONS: dict[str, tuple[DefaultConfig, str]] = {
     "vigilnoagree": (replace(_D, agreement=0.0), "default without the agreement bonus"),
     "vigilnores": (replace(_D, residual_weight=0.0), "default without the seasonal residual onset"),
     "vigilnooutage": (replace(_D, outage_share=0.0), "default without outage reports"),
+    "vigilnoshift": (replace(_D, shift_weight=0.0), "default without the level-shift onset"),
+    "vigilsilence": (replace(_D, silences=True),
+                     "default with silences of count series reported"),
+    "vigilsqrtcounts": (replace(_D, count_model=1),
+                        "default with count series modelled as 2 sqrt(x + 3/8)"),
+    "vigillogcounts": (replace(_D, count_model=2),
+                       "default with count series modelled as log(1 + x)"),
 }
 
 

@@ -118,9 +118,10 @@ def test_a_format_1_state_is_migrated_and_still_alerts() -> None:
     det.update_batch(ts[:AT - 5], vals[:AT - 5])
     kind, meta, arrays, _ = load_state(det.get_state())
     arrays["fs"] = arrays["fs"][:K.F_FIRE_SIZE]  # the 23 floats of format 1
+    arrays["ist"] = arrays["ist"][:K.I_COUNTS]  # format 4's count-model flag
     del arrays["out"], arrays["tref"]  # format 3's outage state
     config = {k: v for k, v in meta["config"].items()
-              if not k.startswith(("size_", "outage_"))}
+              if not k.startswith(("size_", "outage_", "shift_", "count_"))}
     old = dump_state(kind, {"config": config}, arrays, fmt=1)
     migrated = restore_detector(old)
     assert isinstance(migrated, NoveltyDetector)

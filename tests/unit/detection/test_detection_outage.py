@@ -9,6 +9,7 @@ import pytest
 
 from vigil.core.types import Severity
 from vigil.detection import NoveltyDetector, restore_detector
+from vigil.detection import kernel as K
 from vigil.detection.state import dump_state, load_state
 
 STEP = 300.0
@@ -97,7 +98,10 @@ def test_a_format_2_state_loads_with_a_fresh_outage_state(
     det.update_batch(ts[:4 * DAY], vals[:4 * DAY])
     kind, meta, arrays, _ = load_state(det.get_state())
     del arrays["out"], arrays["tref"]
-    meta["config"].pop("outage_share")
+    arrays["fs"] = arrays["fs"][:K.F_MEW]  # format 4 added the level-shift floats ...
+    arrays["ist"] = arrays["ist"][:K.I_COUNTS]  # ... and the count-model flag
+    for knob in ("outage_share", "shift_weight", "shift_usual", "count_model"):
+        meta["config"].pop(knob)
     with caplog.at_level(logging.INFO):
         restored = restore_detector(dump_state(kind, meta, arrays, fmt=2))
     assert "re-learns" in caplog.text
@@ -105,3 +109,21 @@ def test_a_format_2_state_loads_with_a_fresh_outage_state(
     sev = restored.update_batch(ts[4 * DAY:], vals[4 * DAY:]).severities()
     start = OUT_AT - 4 * DAY
     assert any(s in ALERT for s in sev[start:start + 36])
+
+
+def test_a_frozen_baseline_does_not_learn_the_outage_when_asked() -> None:
+    from dataclasses import replace
+
+    from vigil.detection.default import DefaultConfig
+
+    ts, clean = requests(13)
+    vals = clean.copy()
+    vals[OUT_AT:OUT_AT + OUT_LEN] = 0.0
+    after = OUT_AT + OUT_LEN + 6
+    plain = NoveltyDetector().update_batch(ts[:after], vals[:after])
+    frozen = NoveltyDetector(replace(DefaultConfig(), outage_freezes_baseline=True))
+    fb = frozen.update_batch(ts[:after], vals[:after])
+    # the expectation just after the outage, had there been none
+    usual = float(NoveltyDetector().update_batch(ts[:after], clean[:after]).expected[-1])
+    assert float(fb.expected[-1]) > float(plain.expected[-1])
+    assert abs(float(fb.expected[-1]) - usual) < abs(float(plain.expected[-1]) - usual)
