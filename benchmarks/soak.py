@@ -16,12 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,16 +25,10 @@ from pathlib import Path
 import httpx
 import orjson
 import psycopg
+from serve_process import ServeProcess, start_serve
 
-VIGIL = [sys.executable, "-m", "vigil.cli.main"]
 SERIES = 20
 BATCH = 1000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_mib(pid: int) -> float:
@@ -94,37 +83,23 @@ def main() -> None:
     config.write_text("detection:\n  watch:\n    - name: soak_metric\n"
                       "alerting:\n  rules:\n    - {name: SoakHigh, metric: soak_metric, "
                       "op: '>', threshold: 1.0e9}\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-    env.update({"VIGIL_DATA_DIR": str(tmp / "data"), "VIGIL_LOG_LEVEL": "WARNING",
-                "VIGIL_DATABASE_URL": f"{args.pg}/{dbname}", "VIGIL_CONFIG": str(config),
-                "VIGIL_DETECT_RATE_PER_MINUTE": "0"})
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (tmp / "serve.log").open("wb")
-    proc = subprocess.Popen([*VIGIL, "serve", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
     try:
-        run(proc, url, tmp, args, dbname)
+        server = start_serve(tmp, {"VIGIL_CONFIG": str(config),
+                                   "VIGIL_SCHEDULER_ENABLED": "true",
+                                   "VIGIL_DETECT_RATE_PER_MINUTE": "0"},
+                             database_url=f"{args.pg}/{dbname}")
+        try:
+            run(server, args, dbname)
+        finally:
+            server.stop()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
         admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         admin.close()
 
 
-def run(proc: subprocess.Popen[bytes], url: str, tmp: Path, args: argparse.Namespace,
-        dbname: str) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit((tmp / "serve.log").read_text())
-        time.sleep(0.3)
-    key = (tmp / "data" / "admin.key").read_text().strip()
+def run(server: ServeProcess, args: argparse.Namespace, dbname: str) -> None:
+    """Measure the maximum ingest rate, then soak at `args.load` of it and report."""
+    url, key, proc = server.url, server.key, server.proc
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     clock = [time.time() - 86_000.0]  # timestamps advance 1 s per point per series
     clock_lock = threading.Lock()
