@@ -35,6 +35,9 @@ _unpack_u64 = struct.Struct("<Q").unpack_from
 _U64 = 1 << 64
 _I64_MAX = (1 << 63) - 1
 
+Buffer = bytes | bytearray
+"""What the decoder reads: bytes, or the buffer `decompress` filled (never written to)."""
+
 
 class RemoteWriteError(ValueError):
     """A remote_write body that can never be accepted; `over_limit` when it passed a limit."""
@@ -139,8 +142,13 @@ def snappy_uncompressed_length(body: bytes) -> int:
     return value
 
 
-def decompress(body: bytes, max_bytes: int) -> bytes:
-    """Decompress a snappy block body, refusing (413) one that would exceed `max_bytes`."""
+def decompress(body: bytes, max_bytes: int) -> bytearray:
+    """Decompress a snappy block body, refusing (413) one that would exceed `max_bytes`.
+
+    The output goes straight into one buffer of the declared size, which the decoder
+    reads as it is: there is no second copy of the decompressed bytes, so a request
+    costs its declared size once (what the in-flight decompression budget reserves).
+    """
     if not body:
         raise RemoteWriteError("empty body: expected a snappy-compressed WriteRequest")
     declared = snappy_uncompressed_length(body)
@@ -148,10 +156,15 @@ def decompress(body: bytes, max_bytes: int) -> bytes:
         raise RemoteWriteError(
             f"decompressed body of {declared} bytes exceeds the limit of {max_bytes}",
             over_limit=True)
+    out = bytearray(declared)
     try:
-        return bytes(cramjam.snappy.decompress_raw(body))
+        written = cramjam.snappy.decompress_raw_into(body, out)
     except cramjam.DecompressionError as exc:
         raise RemoteWriteError(f"not a valid snappy block: {exc}") from None
+    if written != declared:
+        raise RemoteWriteError(f"not a valid snappy block: {written} bytes decompressed, "
+                               f"{declared} declared")
+    return out
 
 
 def decode_body(body: bytes, limits: DecodeLimits | None = None,
@@ -161,9 +174,12 @@ def decode_body(body: bytes, limits: DecodeLimits | None = None,
     return decode_write_request(decompress(body, limits.max_decompressed_bytes), limits, cache)
 
 
-def decode_write_request(buf: bytes, limits: DecodeLimits | None = None,
+def decode_write_request(buf: Buffer, limits: DecodeLimits | None = None,
                          cache: LabelCache | None = None) -> DecodedWrite:
     """Decode an uncompressed `prometheus.WriteRequest` into series (labels without __name__).
+
+    `buf` is bytes or the bytearray `decompress` returns; nothing decoded keeps a
+    reference to it (cached label keys are copied out as bytes).
 
     Series without any sample left (after dropping NaN) are omitted; label sets come
     from (and go into) `cache`, so equal label sets are the same `LabelSet` object.
@@ -179,7 +195,7 @@ def decode_write_request(buf: bytes, limits: DecodeLimits | None = None,
         raise RemoteWriteError("truncated protobuf: a fixed-width field is cut short") from None
 
 
-def _varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
+def _varint(buf: Buffer, pos: int, end: int) -> tuple[int, int]:
     """Read a base-128 varint at pos; return (value, next position)."""
     result = 0
     shift = 0
@@ -199,7 +215,7 @@ def _varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
 _MAX_FIELD_NUMBER = (1 << 29) - 1  # protobuf's largest field number
 
 
-def _skip_field(buf: bytes, pos: int, end: int, tag: int) -> int:
+def _skip_field(buf: Buffer, pos: int, end: int, tag: int) -> int:
     """Skip the value of an unknown field (refusing field numbers protobuf refuses)."""
     if tag < 8:
         raise RemoteWriteError("malformed protobuf: field number 0")
@@ -208,7 +224,7 @@ def _skip_field(buf: bytes, pos: int, end: int, tag: int) -> int:
     return _skip(buf, pos, end, tag & 7)
 
 
-def _skip(buf: bytes, pos: int, end: int, wire_type: int) -> int:
+def _skip(buf: Buffer, pos: int, end: int, wire_type: int) -> int:
     """Skip one field value of the given wire type; return the next position."""
     if wire_type == 0:
         return _varint(buf, pos, end)[1]
@@ -226,7 +242,7 @@ def _skip(buf: bytes, pos: int, end: int, wire_type: int) -> int:
     return nxt
 
 
-def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite:
+def _decode(buf: Buffer, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite:
     """The WriteRequest loop; fast paths for one-byte tags and lengths."""
     out = DecodedWrite()
     owners = out.owners
@@ -268,7 +284,7 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
         # parsed completely when cached, so the whole series parses exactly this way.
         if end - pos >= 18 and buf[end - 18] == 0x12 and buf[end - 17] == 0x10 \
                 and buf[end - 16] == 0x09 and buf[end - 7] == 0x10:
-            known = cache_get(buf[pos:end - 18])
+            known = cache_get(bytes(buf[pos:end - 18]))
             if known is not None:
                 b0, b1, b2, b3, b4, b5 = buf[end - 6:end]
                 if b0 & b1 & b2 & b3 & b4 & 0x80 and b5 < 0x80:
@@ -354,7 +370,8 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
                 if tag == 0x22:
                     out.histograms += 1
                 pos = _skip_field(buf, pos, end, tag)
-        key = buf[lstart:lend] if contiguous else _gather_labels(buf, lstart, end)
+        # bytes: hashable, and a copy of the few label bytes, so the cache never pins `buf`
+        key = bytes(buf[lstart:lend]) if contiguous else _gather_labels(buf, lstart, end)
         label_set = cache_get(key)
         if label_set is None:
             label_set = LabelSet(*_parse_labels(key))
@@ -370,9 +387,9 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
     return out
 
 
-def _gather_labels(buf: bytes, pos: int, end: int) -> bytes:
+def _gather_labels(buf: Buffer, pos: int, end: int) -> bytes:
     """The encoded label fields of a time series whose labels are interleaved with others."""
-    parts: list[bytes] = []
+    parts: list[Buffer] = []
     while pos < end:
         start = pos
         tag, pos = _varint(buf, pos, end)

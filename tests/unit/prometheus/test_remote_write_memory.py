@@ -1,0 +1,47 @@
+"""A remote_write body costs its decompressed size once, not twice (no copy of the output).
+
+Measured in a fresh interpreter: the growth of its peak RSS (VmHWM) while decoding a
+body that declares 120 MiB. With a second copy of the decompressed bytes the growth
+was about twice that, and 8 concurrent bombs doubled the memory the budget allows for.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cramjam
+
+DECLARED = 120 * 1024 * 1024
+
+_PROBE = """
+import json, sys
+from pathlib import Path
+from vigil.core.remote_write import DecodeLimits, RemoteWriteError, decode_body
+
+def hwm():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+
+body = Path(sys.argv[1]).read_bytes()
+before = hwm()
+try:
+    decode_body(body, DecodeLimits(max_decompressed_bytes=2**30))
+    outcome = "decoded"
+except RemoteWriteError as exc:
+    outcome = exc.reason
+print(json.dumps({"growth": hwm() - before, "outcome": outcome}))
+"""
+
+
+def test_decoding_a_body_costs_its_declared_size_once(tmp_path: Path) -> None:
+    body = tmp_path / "bomb.snappy"
+    body.write_bytes(bytes(cramjam.snappy.compress_raw(b"\x00" * DECLARED)))
+    probe = subprocess.run([sys.executable, "-c", _PROBE, str(body)], capture_output=True,
+                           text=True, check=True)
+    result = json.loads(probe.stdout)
+    assert "field number 0" in result["outcome"]  # zeros are no WriteRequest: refused
+    assert DECLARED * 0.9 < result["growth"] < DECLARED * 1.4, result
