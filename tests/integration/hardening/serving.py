@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -18,17 +19,34 @@ from tests.support import free_port
 VIGIL = [sys.executable, "-m", "vigil.cli.main"]
 
 
+@dataclass
+class Served:
+    """A running `vigil serve`: its process, port, base URL, admin key ("" if another
+    server of the same database created it) and log file."""
+
+    proc: subprocess.Popen[str]
+    port: int
+    key: str
+    log: Path
+
+    @property
+    def url(self) -> str:
+        """The base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+
 @contextmanager
-def serve(tmp_path: Path, **env_extra: str) -> Iterator[tuple[int, str]]:
-    """Run `vigil serve` with extra VIGIL_* settings; yield (port, admin key)."""
+def serve_process(tmp_path: Path, **env_extra: str) -> Iterator[Served]:
+    """Run `vigil serve` with extra VIGIL_* settings (data under `tmp_path`); stop it after."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
     env.update({"VIGIL_DATA_DIR": str(tmp_path / "data"), "VIGIL_SCHEDULER_ENABLED": "false",
                 **env_extra})
+    tmp_path.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = tmp_path / f"serve-{port}.log"
     with log.open("w") as sink:
         proc = subprocess.Popen([*VIGIL, "serve", "--port", str(port)], env=env, cwd=tmp_path,
-                                stdout=sink, stderr=subprocess.STDOUT)
+                                stdout=sink, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 180  # a loaded CI machine starts slowly
         while True:
@@ -39,7 +57,16 @@ def serve(tmp_path: Path, **env_extra: str) -> Iterator[tuple[int, str]]:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        yield port, (tmp_path / "data" / "admin.key").read_text().strip()
+        key_file = tmp_path / "data" / "admin.key"
+        yield Served(proc, port, key_file.read_text().strip() if key_file.exists() else "", log)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+
+
+@contextmanager
+def serve(tmp_path: Path, **env_extra: str) -> Iterator[tuple[int, str]]:
+    """Run `vigil serve` with extra VIGIL_* settings; yield (port, admin key)."""
+    with serve_process(tmp_path, **env_extra) as served:
+        yield served.port, served.key
