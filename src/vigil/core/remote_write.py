@@ -20,6 +20,7 @@ staleness marker ends a series, and any other NaN means "no value" in Prometheus
 from __future__ import annotations
 
 import struct
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,7 +172,17 @@ def decode_body(body: bytes, limits: DecodeLimits | None = None,
                 cache: LabelCache | None = None) -> DecodedWrite:
     """Decode an HTTP remote_write body (snappy block of a WriteRequest) into series."""
     limits = limits or DecodeLimits()
-    return decode_write_request(decompress(body, limits.max_decompressed_bytes), limits, cache)
+    buf = decompress(body, limits.max_decompressed_bytes)
+    try:
+        return decode_write_request(buf, limits, cache)
+    except RemoteWriteError as exc:
+        # The frames of the traceback hold the decompressed buffer; whoever handles the
+        # error (and any reference cycle through it) must not keep that alive after the
+        # in-flight budget has been given back.
+        traceback.clear_frames(exc.__traceback__)
+        raise
+    finally:
+        del buf
 
 
 def decode_write_request(buf: Buffer, limits: DecodeLimits | None = None,
@@ -189,10 +200,10 @@ def decode_write_request(buf: Buffer, limits: DecodeLimits | None = None,
     try:
         return _decode(buf, limits, cache)
     except IndexError:
-        raise RemoteWriteError("truncated protobuf: a field runs past the end of its message") \
-            from None
+        reason = "truncated protobuf: a field runs past the end of its message"
     except struct.error:
-        raise RemoteWriteError("truncated protobuf: a fixed-width field is cut short") from None
+        reason = "truncated protobuf: a fixed-width field is cut short"
+    raise RemoteWriteError(reason)  # outside `except`: no context pointing at `buf`
 
 
 def _varint(buf: Buffer, pos: int, end: int) -> tuple[int, int]:

@@ -21,19 +21,22 @@ import json, sys
 from pathlib import Path
 from vigil.core.remote_write import DecodeLimits, RemoteWriteError, decode_body
 
-def hwm():
+def status(field):
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) * 1024
 
 body = Path(sys.argv[1]).read_bytes()
-before = hwm()
+before, rss_before = status("VmHWM"), status("VmRSS")
+kept = []
 try:
     decode_body(body, DecodeLimits(max_decompressed_bytes=2**30))
     outcome = "decoded"
 except RemoteWriteError as exc:
     outcome = exc.reason
-print(json.dumps({"growth": hwm() - before, "outcome": outcome}))
+    kept.append(exc)  # a handler (or a reference cycle) that keeps the error alive
+print(json.dumps({"growth": status("VmHWM") - before, "outcome": outcome,
+                  "held_while_error_kept": status("VmRSS") - rss_before}))
 """
 
 
@@ -45,3 +48,15 @@ def test_decoding_a_body_costs_its_declared_size_once(tmp_path: Path) -> None:
     result = json.loads(probe.stdout)
     assert "field number 0" in result["outcome"]  # zeros are no WriteRequest: refused
     assert DECLARED * 0.9 < result["growth"] < DECLARED * 1.4, result
+
+
+def test_a_kept_decode_error_does_not_keep_the_decompressed_buffer(tmp_path: Path) -> None:
+    """The budget is given back when decoding ends; an error object that outlives that
+    (logged, chained into the 400, caught in a reference cycle until a GC) must not keep
+    the buffer alive through its traceback's frames: 8 concurrent bombs reached 790 MiB."""
+    body = tmp_path / "bomb.snappy"
+    body.write_bytes(bytes(cramjam.snappy.compress_raw(b"\x00" * DECLARED)))
+    probe = subprocess.run([sys.executable, "-c", _PROBE, str(body)], capture_output=True,
+                           text=True, check=True)
+    result = json.loads(probe.stdout)
+    assert result["held_while_error_kept"] < DECLARED * 0.2, result
