@@ -94,6 +94,7 @@ def rss_kib(pid: int, field: str) -> int:
 
 def machine() -> dict[str, object]:
     return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "load_avg_1_5_15": [round(x, 2) for x in os.getloadavg()],
             "note": "shared 2-core machine; server and load generator on the same host"}
 
 

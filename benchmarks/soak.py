@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import tempfile
 import threading
@@ -137,6 +138,7 @@ def run(server: ServeProcess, args: argparse.Namespace, dbname: str) -> None:
     stats = Stats()
     stop_at = time.monotonic() + args.minutes * 60
     rss: list[tuple[float, float]] = []
+    loads: list[float] = []  # the machine's 1-minute load average, next to every latency
 
     def ingest() -> None:
         with httpx.Client(base_url=url, timeout=60) as client:
@@ -186,6 +188,7 @@ def run(server: ServeProcess, args: argparse.Namespace, dbname: str) -> None:
         began = time.monotonic()
         while time.monotonic() < stop_at:
             rss.append((round(time.monotonic() - began), rss_mib(proc.pid)))
+            loads.append(os.getloadavg()[0])
             time.sleep(10)
 
     threads = [threading.Thread(target=f) for f in (ingest, brute, hog, probe, sample_rss)]
@@ -213,7 +216,9 @@ def run(server: ServeProcess, args: argparse.Namespace, dbname: str) -> None:
     print(json.dumps({"name": "soak_points", "max_ingest_points_per_s": round(max_rate),
                       "target_points_per_s": round(target), "acknowledged": acked[0],
                       "stored": stored, "scored": scored, "minutes": args.minutes}))
-    print(json.dumps({"name": "soak_latency", "routes": {
+    load = {"min": min(loads, default=0.0), "max": max(loads, default=0.0),
+            "mean": round(sum(loads) / max(len(loads), 1), 2), "cpus": os.cpu_count()}
+    print(json.dumps({"name": "soak_latency", "load_average_1m": load, "routes": {
         route: {"p50_ms": pct(v, 0.5), "p99_ms": pct(v, 0.99), "requests": len(v),
                 "statuses": stats.status[route]} for route, v in stats.latency.items()}}))
     print(json.dumps({"name": "soak_rss_mib", "samples": rss,
