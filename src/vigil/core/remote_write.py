@@ -161,11 +161,13 @@ def decompress(body: bytes, max_bytes: int) -> bytearray:
     try:
         written = cramjam.snappy.decompress_raw_into(body, out)
     except cramjam.DecompressionError as exc:
-        raise RemoteWriteError(f"not a valid snappy block: {exc}") from None
-    if written != declared:
-        raise RemoteWriteError(f"not a valid snappy block: {written} bytes decompressed, "
-                               f"{declared} declared")
-    return out
+        reason = f"not a valid snappy block: {exc}"
+    else:
+        if written == declared:
+            return out
+        reason = f"not a valid snappy block: {written} bytes decompressed, {declared} declared"
+    del out  # raised below, outside `except`: nothing in the traceback keeps the buffer
+    raise RemoteWriteError(reason)
 
 
 def decode_body(body: bytes, limits: DecodeLimits | None = None,

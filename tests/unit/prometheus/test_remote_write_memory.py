@@ -60,3 +60,16 @@ def test_a_kept_decode_error_does_not_keep_the_decompressed_buffer(tmp_path: Pat
                            text=True, check=True)
     result = json.loads(probe.stdout)
     assert result["held_while_error_kept"] < DECLARED * 0.2, result
+
+
+def test_a_kept_snappy_error_does_not_keep_the_output_buffer(tmp_path: Path) -> None:
+    """A body whose snappy stream breaks after a large declared length fails in
+    decompression, after the buffer was allocated: the error must not hold it either."""
+    whole = bytes(cramjam.snappy.compress_raw(b"\x00" * DECLARED))
+    body = tmp_path / "broken.snappy"
+    body.write_bytes(whole[: len(whole) // 2])  # the declared length stays, the data stops
+    probe = subprocess.run([sys.executable, "-c", _PROBE, str(body)], capture_output=True,
+                           text=True, check=True)
+    result = json.loads(probe.stdout)
+    assert "not a valid snappy block" in result["outcome"], result
+    assert result["held_while_error_kept"] < DECLARED * 0.2, result
