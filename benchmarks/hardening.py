@@ -18,10 +18,6 @@ import argparse
 import json
 import os
 import platform
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,47 +26,17 @@ from pathlib import Path
 import cramjam
 import httpx
 import orjson
-
-VIGIL = [sys.executable, "-m", "vigil.cli.main"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from serve_process import ServeProcess, start_serve
 
 
-def start_server(workdir: Path, extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+def start_server(workdir: Path) -> ServeProcess:
+    """A `vigil serve` on SQLite with remote_write on and no per-key rate limits."""
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "vigil.yaml"
     config.write_text("remote_write:\n  enabled: true\n")
-    env.update({"VIGIL_DATA_DIR": str(workdir / "vigil-data"), "VIGIL_LOG_LEVEL": "WARNING",
-                "VIGIL_SCHEDULER_ENABLED": "false", "VIGIL_CONFIG": str(config),
-                "VIGIL_DETECT_RATE_PER_MINUTE": "0", "VIGIL_REMOTE_WRITE_RATE_PER_MINUTE": "0",
-                **extra})
-    port = free_port()
-    log = (workdir / f"serve-{port}.log").open("wb")
-    proc = subprocess.Popen([*VIGIL, "serve", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    key = (workdir / "vigil-data" / "admin.key").read_text().strip()
-    return proc, url, key
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    return start_serve(workdir, {"VIGIL_CONFIG": str(config),
+                                 "VIGIL_DETECT_RATE_PER_MINUTE": "0",
+                                 "VIGIL_REMOTE_WRITE_RATE_PER_MINUTE": "0"})
 
 
 def pct(values: list[float], q: float) -> float:
@@ -128,11 +94,13 @@ def rss_kib(pid: int, field: str) -> int:
 
 def machine() -> dict[str, object]:
     return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "load_avg_1_5_15": [round(x, 2) for x in os.getloadavg()],
             "note": "shared 2-core machine; server and load generator on the same host"}
 
 
 def cpu_bench(workdir: Path, seconds: float, hogs: int) -> None:
-    proc, url, key = start_server(workdir, {})
+    server = start_server(workdir)
+    url, key = server.url, server.key
     try:
         baseline = probe(url, key, seconds)
         counts: dict[int, int] = {}
@@ -152,7 +120,7 @@ def cpu_bench(workdir: Path, seconds: float, hogs: int) -> None:
                               "detect_hogs": hogs, "detect_statuses": counts,
                               "unit": "ms", "machine": machine()}))
     finally:
-        stop(proc)
+        server.stop()
 
 
 def bomb_body() -> bytes:
@@ -161,7 +129,8 @@ def bomb_body() -> bytes:
 
 
 def bomb_bench(workdir: Path, bombs: int, rounds: int) -> None:
-    proc, url, key = start_server(workdir, {})
+    server = start_server(workdir)
+    url, key, proc = server.url, server.key, server.proc
     try:
         body = bomb_body()
         headers = {"Authorization": f"Bearer {key}", "Content-Encoding": "snappy",
@@ -190,7 +159,7 @@ def bomb_bench(workdir: Path, bombs: int, rounds: int) -> None:
                           "concurrent": bombs, "rounds": rounds, "statuses": counts,
                           "unit": "MiB", "machine": machine()}))
     finally:
-        stop(proc)
+        server.stop()
 
 
 def main() -> None:

@@ -14,10 +14,6 @@ import json
 import os
 import platform
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -26,38 +22,7 @@ from pathlib import Path
 import httpx
 import orjson
 import psycopg
-
-VIGIL = [sys.executable, "-m", "vigil.cli.main"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(database_url: str | None,
-                 workdir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-    env["VIGIL_DATA_DIR"] = str(workdir / "vigil-data")
-    env["VIGIL_LOG_LEVEL"] = "WARNING"
-    env["VIGIL_SCHEDULER_ENABLED"] = "false"
-    if database_url:
-        env["VIGIL_DATABASE_URL"] = database_url
-    port = free_port()
-    log = (workdir / f"serve-{port}.log").open("wb")
-    proc = subprocess.Popen([*VIGIL, "serve", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    key = (workdir / "vigil-data" / "admin.key").read_text().strip()
-    return proc, url, key
+from serve_process import start_serve
 
 
 def make_bodies(points_per_request: int, count: int, series: int, start: float) -> list[bytes]:
@@ -141,12 +106,11 @@ def measure(name: str, url: str, key: str, seconds: float, server: str) -> None:
 
 def run_backend(name: str, database_url: str | None, seconds: float) -> None:
     with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
-        proc, url, key = start_server(database_url, Path(tmp))
+        server = start_serve(Path(tmp), database_url=database_url)
         try:
-            measure(name, url, key, seconds, "vigil serve, 1 process")
+            measure(name, server.url, server.key, seconds, "vigil serve, 1 process")
         finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=30)
+            server.stop()
 
 
 def main() -> None:

@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from pathlib import Path
 
 import cramjam
 import httpx
+from serve_process import start_serve
 
 from vigil.core.remote_write import LabelCache, decode_write_request, encode_write_request
 
@@ -141,37 +141,12 @@ def bench_decode(sets: list[dict[str, str]], batch: int) -> None:
 @contextmanager
 def spawned_vigil(database_url: str = "") -> Iterator[tuple[str, str]]:
     """Start `vigil serve` (temporary data dir; SQLite unless a URL); yield (url, key)."""
-    vigil = str(Path(sys.executable).parent / "vigil")
     with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-        env.update({"VIGIL_DATA_DIR": str(Path(tmp) / "data"), "VIGIL_SCHEDULER_ENABLED": "false",
-                    "VIGIL_LOG_LEVEL": "WARNING", "VIGIL_DATABASE_URL": database_url})
-        key = subprocess.run([vigil, "keys", "create", "--role", "operator", "--name", "bench"],
-                             env=env, capture_output=True, text=True, check=True).stdout.strip()
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        log = open(Path(tmp) / "vigil.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen([vigil, "serve", "--port", str(port)], env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
+        server = start_serve(Path(tmp), database_url=database_url or None)
         try:
-            for _ in range(240):
-                try:
-                    if httpx.get(url + "/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.25)
-            else:
-                raise SystemExit("vigil serve did not start")
-            yield url, key
+            yield server.url, server.key
         finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-            log.close()
+            server.stop()
 
 
 def post_round(client: httpx.Client, url: str, key: str, bodies: list[bytes],

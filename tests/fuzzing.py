@@ -37,9 +37,10 @@ class FuzzTarget:
 
 def fuzz_target(name: str, role: Role = Role.ADMIN,
                 prepare: Callable[[Database, Settings], None] | None = None,
-                database_url: str | None = None) -> FuzzTarget:
+                database_url: str | None = None,
+                config: OperatorConfig | None = None) -> FuzzTarget:
     """A migrated app (SQLite unless `database_url` is given; optionally seeded by
-    `prepare`) with positive+negative cases."""
+    `prepare`, with an operator `config`) with positive+negative cases."""
     tmp = Path(tempfile.mkdtemp(prefix=f"vigil-fuzz-{name}-"))
     url = database_url or f"sqlite:///{tmp / 'fuzz.db'}"
     upgrade(url)
@@ -48,7 +49,7 @@ def fuzz_target(name: str, role: Role = Role.ADMIN,
     if prepare is not None:
         prepare(db, settings)
     key = create_key(db, "fuzz", role, actor="test").secret
-    app = create_app(settings, db=db, config=OperatorConfig(), background=False)
+    app = create_app(settings, db=db, config=config or OperatorConfig(), background=False)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     schema.config.generation.update(
         modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vigil.alerting.config import AlertingConfig
 from vigil.analytics.config import AnalyticsConfig
+from vigil.core.forwarded import ForwardedHeader, ProxyTrust, parse_networks
 from vigil.core.remote_write_config import RemoteWriteConfig
 from vigil.detection.config import DetectionConfig
 from vigil.forecasting.config import ForecastingConfig
@@ -61,6 +62,8 @@ class Settings(BaseSettings):
     detect_rate_per_minute: int = Field(default=60, ge=0)
     scan_rate_per_minute: int = Field(default=30, ge=0)
     remote_write_rate_per_minute: int = Field(default=1200, ge=0)
+    trusted_proxies: str = ""
+    forwarded_header: ForwardedHeader = "x-forwarded-for"
     scheduler_enabled: bool = True
     log_level: str = "INFO"
     tls_proxy: bool = False
@@ -90,6 +93,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unsupported database {url.drivername!r}; use "
                              "postgresql+psycopg://... or sqlite:///...")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        """Comma-separated addresses or CIDR networks of the reverse proxies in front."""
+        return ",".join(str(net) for net in parse_networks(value))
+
+    def proxy_trust(self) -> ProxyTrust:
+        """Whose forwarding headers to believe when telling clients apart."""
+        return ProxyTrust(parse_networks(self.trusted_proxies), self.forwarded_header)
 
     @field_validator("redis_url")
     @classmethod

@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app.state.config = config
     app.state.runtime = runtime
     app.state.limiter = limiter
+    app.state.proxy_trust = settings.proxy_trust()
     app.state.cpu_pools = cpu_pools
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,

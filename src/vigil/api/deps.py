@@ -10,6 +10,7 @@ from fastapi import Request
 
 from vigil.api.problems import ProblemError
 from vigil.config import OperatorConfig, Settings
+from vigil.core.forwarded import ProxyTrust
 from vigil.core.types import Role
 from vigil.services.console_sessions import SESSION_COOKIE, ConsoleSession, session_of
 from vigil.services.keys import AuthError, Principal, authenticate
@@ -58,9 +59,8 @@ def _fail(request: Request, reason: str, status: int, detail: str,
           principal: Principal | None = None) -> ProblemError:
     AUTH_FAILURES.labels(reason=reason).inc()
     AUTH_WINDOW.record(True)
-    client = request.client.host if request.client else None
     token = _bearer(request)
-    context: dict[str, object] = {"client_ip": client, "reason": reason,
+    context: dict[str, object] = {"client_ip": client_address(request), "reason": reason,
                                   "method": request.method, "path": request.url.path}
     if token and token.startswith("vgl_") and len(token) >= 40:
         context["key_prefix"] = token[:8]  # only of key-sized tokens: never a whole short one
@@ -91,8 +91,16 @@ def _console_session(request: Request) -> ConsoleSession | None:
 
 
 def client_address(request: Request) -> str:
-    """The caller's address, as the limits count it."""
-    return request.client.host if request.client else "unknown"
+    """The caller's address, as the limits and `AUTH_FAILED` count it.
+
+    The peer's address, unless the peer is a trusted reverse proxy (`VIGIL_TRUSTED_PROXIES`):
+    then the rightmost untrusted hop of the forwarding header those proxies write.
+    """
+    peer = request.client.host if request.client else None
+    trust: ProxyTrust | None = getattr(request.app.state, "proxy_trust", None)
+    if trust is None:
+        return peer or "unknown"
+    return trust.client(peer, request.headers.getlist(trust.header))
 
 
 def authenticate_request(request: Request) -> Principal:

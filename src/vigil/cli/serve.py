@@ -64,7 +64,10 @@ def serve(
     options: dict[str, Any] = {
         "host": bind_host, "port": bind_port, "log_level": "warning", "access_log": False,
         "server_header": False, "limit_concurrency": settings.max_connections,
-        "timeout_keep_alive": 5}
+        "timeout_keep_alive": 5,
+        # Uvicorn would rewrite the peer from X-Forwarded-For for 127.0.0.1 by default;
+        # Vigil reads forwarding headers itself, from VIGIL_TRUSTED_PROXIES only.
+        "proxy_headers": False}
     if workers == 1:
         app = create_app(settings, db=db, config=config)
         uvicorn.run(app, http=protocol_with_header_timeout(settings.header_timeout_seconds),

@@ -20,6 +20,7 @@ staleness marker ends a series, and any other NaN means "no value" in Prometheus
 from __future__ import annotations
 
 import struct
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,9 @@ _unpack_double = struct.Struct("<d").unpack_from
 _unpack_u64 = struct.Struct("<Q").unpack_from
 _U64 = 1 << 64
 _I64_MAX = (1 << 63) - 1
+
+Buffer = bytes | bytearray
+"""What the decoder reads: bytes, or the buffer `decompress` filled (never written to)."""
 
 
 class RemoteWriteError(ValueError):
@@ -139,8 +143,13 @@ def snappy_uncompressed_length(body: bytes) -> int:
     return value
 
 
-def decompress(body: bytes, max_bytes: int) -> bytes:
-    """Decompress a snappy block body, refusing (413) one that would exceed `max_bytes`."""
+def decompress(body: bytes, max_bytes: int) -> bytearray:
+    """Decompress a snappy block body, refusing (413) one that would exceed `max_bytes`.
+
+    The output goes straight into one buffer of the declared size, which the decoder
+    reads as it is: there is no second copy of the decompressed bytes, so a request
+    costs its declared size once (what the in-flight decompression budget reserves).
+    """
     if not body:
         raise RemoteWriteError("empty body: expected a snappy-compressed WriteRequest")
     declared = snappy_uncompressed_length(body)
@@ -148,22 +157,42 @@ def decompress(body: bytes, max_bytes: int) -> bytes:
         raise RemoteWriteError(
             f"decompressed body of {declared} bytes exceeds the limit of {max_bytes}",
             over_limit=True)
+    out = bytearray(declared)
     try:
-        return bytes(cramjam.snappy.decompress_raw(body))
+        written = cramjam.snappy.decompress_raw_into(body, out)
     except cramjam.DecompressionError as exc:
-        raise RemoteWriteError(f"not a valid snappy block: {exc}") from None
+        reason = f"not a valid snappy block: {exc}"
+    else:
+        if written == declared:
+            return out
+        reason = f"not a valid snappy block: {written} bytes decompressed, {declared} declared"
+    del out  # raised below, outside `except`: nothing in the traceback keeps the buffer
+    raise RemoteWriteError(reason)
 
 
 def decode_body(body: bytes, limits: DecodeLimits | None = None,
                 cache: LabelCache | None = None) -> DecodedWrite:
     """Decode an HTTP remote_write body (snappy block of a WriteRequest) into series."""
     limits = limits or DecodeLimits()
-    return decode_write_request(decompress(body, limits.max_decompressed_bytes), limits, cache)
+    buf = decompress(body, limits.max_decompressed_bytes)
+    try:
+        return decode_write_request(buf, limits, cache)
+    except RemoteWriteError as exc:
+        # The frames of the traceback hold the decompressed buffer; whoever handles the
+        # error (and any reference cycle through it) must not keep that alive after the
+        # in-flight budget has been given back.
+        traceback.clear_frames(exc.__traceback__)
+        raise
+    finally:
+        del buf
 
 
-def decode_write_request(buf: bytes, limits: DecodeLimits | None = None,
+def decode_write_request(buf: Buffer, limits: DecodeLimits | None = None,
                          cache: LabelCache | None = None) -> DecodedWrite:
     """Decode an uncompressed `prometheus.WriteRequest` into series (labels without __name__).
+
+    `buf` is bytes or the bytearray `decompress` returns; nothing decoded keeps a
+    reference to it (cached label keys are copied out as bytes).
 
     Series without any sample left (after dropping NaN) are omitted; label sets come
     from (and go into) `cache`, so equal label sets are the same `LabelSet` object.
@@ -173,13 +202,13 @@ def decode_write_request(buf: bytes, limits: DecodeLimits | None = None,
     try:
         return _decode(buf, limits, cache)
     except IndexError:
-        raise RemoteWriteError("truncated protobuf: a field runs past the end of its message") \
-            from None
+        reason = "truncated protobuf: a field runs past the end of its message"
     except struct.error:
-        raise RemoteWriteError("truncated protobuf: a fixed-width field is cut short") from None
+        reason = "truncated protobuf: a fixed-width field is cut short"
+    raise RemoteWriteError(reason)  # outside `except`: no context pointing at `buf`
 
 
-def _varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
+def _varint(buf: Buffer, pos: int, end: int) -> tuple[int, int]:
     """Read a base-128 varint at pos; return (value, next position)."""
     result = 0
     shift = 0
@@ -199,7 +228,7 @@ def _varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
 _MAX_FIELD_NUMBER = (1 << 29) - 1  # protobuf's largest field number
 
 
-def _skip_field(buf: bytes, pos: int, end: int, tag: int) -> int:
+def _skip_field(buf: Buffer, pos: int, end: int, tag: int) -> int:
     """Skip the value of an unknown field (refusing field numbers protobuf refuses)."""
     if tag < 8:
         raise RemoteWriteError("malformed protobuf: field number 0")
@@ -208,7 +237,7 @@ def _skip_field(buf: bytes, pos: int, end: int, tag: int) -> int:
     return _skip(buf, pos, end, tag & 7)
 
 
-def _skip(buf: bytes, pos: int, end: int, wire_type: int) -> int:
+def _skip(buf: Buffer, pos: int, end: int, wire_type: int) -> int:
     """Skip one field value of the given wire type; return the next position."""
     if wire_type == 0:
         return _varint(buf, pos, end)[1]
@@ -226,7 +255,7 @@ def _skip(buf: bytes, pos: int, end: int, wire_type: int) -> int:
     return nxt
 
 
-def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite:
+def _decode(buf: Buffer, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite:
     """The WriteRequest loop; fast paths for one-byte tags and lengths."""
     out = DecodedWrite()
     owners = out.owners
@@ -268,7 +297,7 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
         # parsed completely when cached, so the whole series parses exactly this way.
         if end - pos >= 18 and buf[end - 18] == 0x12 and buf[end - 17] == 0x10 \
                 and buf[end - 16] == 0x09 and buf[end - 7] == 0x10:
-            known = cache_get(buf[pos:end - 18])
+            known = cache_get(bytes(buf[pos:end - 18]))
             if known is not None:
                 b0, b1, b2, b3, b4, b5 = buf[end - 6:end]
                 if b0 & b1 & b2 & b3 & b4 & 0x80 and b5 < 0x80:
@@ -354,7 +383,8 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
                 if tag == 0x22:
                     out.histograms += 1
                 pos = _skip_field(buf, pos, end, tag)
-        key = buf[lstart:lend] if contiguous else _gather_labels(buf, lstart, end)
+        # bytes: hashable, and a copy of the few label bytes, so the cache never pins `buf`
+        key = bytes(buf[lstart:lend]) if contiguous else _gather_labels(buf, lstart, end)
         label_set = cache_get(key)
         if label_set is None:
             label_set = LabelSet(*_parse_labels(key))
@@ -370,9 +400,9 @@ def _decode(buf: bytes, limits: DecodeLimits, cache: LabelCache) -> DecodedWrite
     return out
 
 
-def _gather_labels(buf: bytes, pos: int, end: int) -> bytes:
+def _gather_labels(buf: Buffer, pos: int, end: int) -> bytes:
     """The encoded label fields of a time series whose labels are interleaved with others."""
-    parts: list[bytes] = []
+    parts: list[Buffer] = []
     while pos < end:
         start = pos
         tag, pos = _varint(buf, pos, end)

@@ -177,6 +177,8 @@ class DetectionWorker:
         version = model_version(rule.detector)
         scored = anomalies = warmed = 0
         with self._db.session() as session:
+            if not detection_repo.try_lock_series(session, info.id):
+                return SeriesOutcome(0, 0, 0)  # another replica is scoring it right now
             stored = detection_repo.load_state(session, info.id, rule.detector)
             detector: Detector
             if stored is not None and stored.model_version == version:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -46,6 +46,25 @@ def series_by_ids(session: Session, ids: list[int]) -> list[SeriesInfo]:
         return []
     rows = session.scalars(select(SeriesRow).where(SeriesRow.id.in_(ids)))
     return [SeriesInfo(r.id, r.name, dict(r.labels), r.created_at) for r in rows]
+
+
+SERIES_LOCK_NAMESPACE = 0x56494733  # "VIG3"; partitions use "VIG1"/"VIG2" (services.partitions)
+
+
+def try_lock_series(session: Session, series_id: int) -> bool:
+    """Take the series' scoring lock for this transaction; False while another process has it.
+
+    Partition claims say who should score a series, but they live on a connection of
+    their own: when that connection is lost (a network blip, a terminated backend) the
+    claims go to another replica while this one may still be mid-pass. This lock,
+    taken in the scoring transaction itself, is what keeps two processes from scoring
+    the same series at once. SQLite has one process by design: always True.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:ns, :k)"),
+                                {"ns": SERIES_LOCK_NAMESPACE,
+                                 "k": series_id % 2**31}).scalar())
 
 
 def load_state(session: Session, series_id: int, detector: str) -> StoredState | None:

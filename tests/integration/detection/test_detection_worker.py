@@ -180,3 +180,39 @@ def test_workers_of_another_database_on_the_same_server_do_not_count(pg_database
         ours_db.dispose()
         other_db.dispose()
         drop_pg_database(other_name)
+
+
+@pytest.mark.postgres
+def test_a_series_another_process_is_scoring_is_skipped_not_scored_twice(
+        pg_database: str) -> None:
+    """Claims can be lost mid-pass (their connection dropped); the per-series lock taken
+    in the scoring transaction keeps two replicas from scoring one series at once."""
+    import psycopg
+
+    from vigil.storage.database import open_database
+    from vigil.storage.migrate import upgrade
+
+    upgrade(pg_database)
+    settings = Settings(database_url=pg_database)
+    db = open_database(settings)
+    try:
+        worker = DetectionWorker(db, watch_cpu())
+        report = ingest(db, settings, [SeriesInput("cpu_usage_percent", {"env": "prod"},
+                                                   seasonal(300, time.time() - 400 * STEP))])
+        series_id = report.series_ids[0]
+        other = psycopg.connect(pg_database.replace("postgresql+psycopg://", "postgresql://"))
+        try:  # "another replica" inside its scoring transaction for this series
+            other.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                          (detection_repo.SERIES_LOCK_NAMESPACE, series_id))
+            worker.notify(report)
+            assert worker.run_once()[series_id].scored == 0
+            with db.session() as session:
+                assert detection_repo.load_state(session, series_id, "vigil") is None
+            other.commit()  # it finished: the lock goes with its transaction
+            worker.notify(report)
+            assert worker.run_once()[series_id].scored == 300
+        finally:
+            other.close()
+        worker.stop()
+    finally:
+        db.dispose()

@@ -187,3 +187,65 @@ def test_the_last_active_admin_key_cannot_be_revoked(
     second = create_key(db, "second-admin", Role.ADMIN, actor="test")
     assert client.delete(f"/api/v1/keys/{admin_id}",
                          headers=auth(second.secret)).status_code == 200
+
+
+def _start_redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port, socket_connect_timeout=1)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.RedisError:
+            assert proc.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
+    client.close()
+    return proc
+
+
+def test_redis_lost_mid_run_falls_back_and_comes_back(tmp_path: Path) -> None:
+    """Redis dies under a running server (SIGKILL) and returns: writes never stop, limits
+    hold locally meanwhile, and the shared store is used again after the retry delay."""
+    from tests.support import free_port
+    from vigil.services.limits import REDIS_RETRY_SECONDS
+
+    port = free_port()
+    redis_proc = _start_redis(port, tmp_path)
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    upgrade(url)
+    settings = Settings(database_url=url, redis_url=f"redis://127.0.0.1:{port}/0",
+                        auth_failure_limit=3, scheduler_enabled=False)
+    db = open_database(settings)
+    key = create_key(db, "op", Role.OPERATOR, actor="test").secret
+    body = {"series": [{"name": "m", "points": [[NOW, 1.0]]}]}
+    try:
+        with _app(settings, db) as client:
+            limiter = client.app.state.limiter  # type: ignore[attr-defined]
+            assert [client.get("/api/v1/series", headers=auth("vgl_x")).status_code
+                    for _ in range(4)] == [401, 401, 401, 429]
+            assert limiter.backend == "redis"
+            assert redis.Redis(port=port).keys("vigil:limits:*")  # the lockout is in Redis
+            redis_proc.kill()
+            redis_proc.wait(timeout=10)
+            stored = client.post("/api/v1/ingest", headers=auth(key), json=body)
+            assert stored.status_code == 200 and stored.json()["accepted"] == 1
+            ready = client.get("/ready")
+            assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+            # the Redis lockout is out of reach: the local store counts from zero, and holds
+            assert [client.get("/api/v1/series", headers=auth("vgl_x")).status_code
+                    for _ in range(4)] == [401, 401, 401, 429]
+            assert limiter.backend == "degraded"
+            redis_proc = _start_redis(port, tmp_path)  # back, empty
+            time.sleep(REDIS_RETRY_SECONDS + 0.5)
+            assert client.get("/api/v1/series", headers=auth("vgl_y")).status_code == 401
+            assert limiter.backend == "redis"
+            ready = client.get("/ready")
+            assert ready.status_code == 200 and ready.json()["status"] == "ok"
+            assert redis.Redis(port=port).keys("vigil:limits:*")  # counted in Redis again
+    finally:
+        redis_proc.kill()
+        redis_proc.wait(timeout=10)
+        db.dispose()

@@ -63,7 +63,8 @@ async def keda(request: Request, target: str,
             responses={404: {"description": "No such scaling target"}})
 async def history(request: Request, target: str,
                   limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                  before: Annotated[float | None, Query(description="Unix seconds")] = None,
+                  before: Annotated[float | None, Query(description="Unix seconds",
+                                                        allow_inf_nan=False)] = None,
                   _p: Principal = Depends(require_role(Role.VIEWER))) -> dict[str, Any]:
     """Recommendations served for the target, newest first (audit: what Vigil said, when)."""
     from vigil.services.scaling import UnknownTarget, recommendation_history
