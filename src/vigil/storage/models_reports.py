@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.storage.models import Base, BigId
 from vigil.storage.models_alerting import AlertEventRow, AlertRow
-from vigil.storage.models_threats import ThreatRow
 from vigil.storage.types import UtcDateTime
 
 
@@ -33,7 +32,7 @@ class ReportRunRow(Base):
 
 
 Index("idx_report_runs_kind_period", ReportRunRow.kind, ReportRunRow.period_start)
-# What the analytics read by: alerts by firing time, pages by time, threats by detection.
+# What the analytics read by: alerts by firing time, pages by time (threats by detection time
+# use idx_threats_detected_at from models_threats).
 Index("idx_alerts_fired_at", AlertRow.fired_at)
 Index("idx_alert_events_kind_ts", AlertEventRow.kind, AlertEventRow.ts)
-Index("idx_security_threats_detected_at", ThreatRow.detected_at)

@@ -36,12 +36,10 @@ def upgrade() -> None:
     op.create_index("idx_report_runs_kind_period", "report_runs", ["kind", "period_start"])
     op.create_index("idx_alerts_fired_at", "alerts", ["fired_at"])
     op.create_index("idx_alert_events_kind_ts", "alert_events", ["kind", "ts"])
-    op.create_index("idx_security_threats_detected_at", "security_threats", ["detected_at"])
 
 
 def downgrade() -> None:
     """Drop the indexes and report_runs."""
-    op.drop_index("idx_security_threats_detected_at", "security_threats")
     op.drop_index("idx_alert_events_kind_ts", "alert_events")
     op.drop_index("idx_alerts_fired_at", "alerts")
     op.drop_index("idx_report_runs_kind_period", "report_runs")
