@@ -8,7 +8,7 @@ from dataclasses import replace
 from vigil.detection.base import Detector
 from vigil.detection.baselines import ZScoreDetector
 from vigil.detection.default import DefaultConfig, NoveltyDetector
-from vigil.detection.state import StateError, load_state
+from vigil.detection.state import StateError, state_kind
 
 DEFAULT_DETECTOR = "vigil"
 
@@ -43,7 +43,7 @@ def make_detector(name: str = DEFAULT_DETECTOR) -> Detector:
 
 def restore_detector(state: bytes) -> Detector:
     """Rebuild any registered detector from its get_state() bytes."""
-    kind = load_state(state).kind
+    kind = state_kind(state)
     if kind == NoveltyDetector.name:
         return NoveltyDetector.from_state(state)
     if kind == ZScoreDetector.name:

@@ -65,8 +65,8 @@ def dump_state(kind: str, meta: dict[str, Any],
     return _MAGIC + struct.pack("<BI", fmt, len(header)) + header + body
 
 
-def load_state(data: bytes) -> LoadedState:
-    """Inverse of dump_state: kind, metadata, arrays, format; StateError on bad bytes."""
+def _read_header(data: bytes) -> tuple[int, int, dict[str, Any]]:
+    """The format, header length and parsed JSON header; StateError on bad bytes."""
     if len(data) < 9 or data[:4] != _MAGIC:
         raise StateError("not a detector state")
     fmt, hlen = struct.unpack("<BI", data[4:9])
@@ -74,6 +74,26 @@ def load_state(data: bytes) -> LoadedState:
         raise StateError(f"unsupported state format {fmt}")
     try:
         header = json.loads(data[9:9 + hlen])
+    except ValueError as exc:
+        raise StateError(f"corrupt detector state: {exc}") from exc
+    if not isinstance(header, dict):
+        raise StateError("corrupt detector state: header is not an object")
+    return int(fmt), int(hlen), header
+
+
+def state_kind(data: bytes) -> str:
+    """The detector kind a state was written by, read from its header alone (no arrays)."""
+    _fmt, _hlen, header = _read_header(data)
+    try:
+        return str(header["kind"])
+    except KeyError as exc:
+        raise StateError(f"corrupt detector state: {exc}") from exc
+
+
+def load_state(data: bytes) -> LoadedState:
+    """Inverse of dump_state: kind, metadata, arrays, format; StateError on bad bytes."""
+    fmt, hlen, header = _read_header(data)
+    try:
         raw = zlib.decompress(data[9 + hlen:])
     except (ValueError, zlib.error) as exc:
         raise StateError(f"corrupt detector state: {exc}") from exc

@@ -13,7 +13,7 @@ from vigil.detection import (
     make_detector,
     restore_detector,
 )
-from vigil.detection.state import StateError
+from vigil.detection.state import StateError, load_state, state_kind
 
 
 def _series() -> tuple[np.ndarray, np.ndarray]:
@@ -73,6 +73,20 @@ def test_garbage_state_is_refused() -> None:
             restore_detector(bad)
     with pytest.raises(StateError):
         NoveltyDetector.from_state(make_detector("zscore").get_state())
+
+
+@pytest.mark.parametrize("name", detector_names())
+def test_state_kind_reads_the_header_alone(name: str) -> None:
+    blob = make_detector(name).get_state()
+    assert state_kind(blob) == load_state(blob).kind
+    # the arrays are not read: a damaged body still names its kind, and restoring refuses it
+    damaged = blob[:-10]
+    assert state_kind(damaged) == load_state(blob).kind
+    with pytest.raises(StateError):
+        restore_detector(damaged)
+    for bad in (b"", blob[:8], blob[:12]):
+        with pytest.raises(StateError):
+            state_kind(bad)
 
 
 def test_unknown_detector_name() -> None:
