@@ -91,7 +91,8 @@ def alerts_list(
     states = state or ["pending", "firing", "acknowledged"]
     alerts = svc.list_alerts(ready_database(), states, limit)
     if fmt is OutputFormat.JSON:
-        typer.echo(json.dumps([svc.alert_json(a) for a in alerts]))
+        calendar = svc.business_calendar(_config())
+        typer.echo(json.dumps([svc.alert_json(a, calendar) for a in alerts]))
         return
     table = Table("id", "priority", "state", "alert", "severity", "series", "value", "since",
                   "esc. level")
@@ -144,7 +145,7 @@ def alerts_show(alert_id: int = typer.Argument(..., help="Alert id"),
     except svc.AlertNotFound as exc:
         fail_usage(str(exc))
     if fmt is OutputFormat.JSON:
-        typer.echo(json.dumps(svc.detail_json(detail)))
+        typer.echo(json.dumps(svc.detail_json(detail, svc.business_calendar(_config()))))
         return
     a = detail.alert
     console = Console()

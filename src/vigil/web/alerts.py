@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from vigil.alerting.durations import parse_duration
 from vigil.alerting.lifecycle import TransitionError
 from vigil.config import OperatorConfig
+from vigil.core.types import Priority
 from vigil.services import alerting as svc
 from vigil.services.console_sessions import ConsoleSession
 from vigil.web.session import PageNotFound, database, page_session, write_session
@@ -40,7 +43,13 @@ def alerts_page(request: Request, state: str = Query("open"),
                   {"alerts": alerts, "state": state, "states": list(STATE_FILTERS),
                    "next_before": alerts[-1].id if more and alerts else None,
                    "silences": svc.list_silences(db, now), "now": now, "done": done,
-                   "error": error, "respond_by": svc.respond_by}, session)
+                   "error": error, "respond_by": _respond_by(request)}, session)
+
+
+def _respond_by(request: Request) -> Callable[[Priority, datetime], datetime]:
+    """respond_by bound to the operator's business calendar (P4: next business day)."""
+    calendar = svc.business_calendar(request.app.state.config)
+    return partial(svc.respond_by, calendar=calendar)
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
@@ -56,7 +65,7 @@ def alert_page(request: Request, alert_id: int = Path(ge=1, le=MAX_ID),
     alertname = detail.alert.labels.get("alertname", detail.alert.rule)
     return render(request, "alert_detail.html",
                   {"d": detail, "a": detail.alert, "done": done, "error": error,
-                   "now": datetime.now(UTC), "respond_by": svc.respond_by,
+                   "now": datetime.now(UTC), "respond_by": _respond_by(request),
                    "silence_matcher": f'alertname="{alertname}"'}, session)
 
 

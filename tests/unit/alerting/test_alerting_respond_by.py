@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from vigil.analytics.business_hours import BusinessCalendar
+from vigil.analytics.config import BusinessHoursConfig
 from vigil.core.types import Priority
 from vigil.services.alerting import respond_by
 
@@ -26,3 +28,16 @@ def test_p1_to_p3_use_their_targets() -> None:
     assert respond_by(Priority.P1, THU) == THU
     assert respond_by(Priority.P2, THU) == THU + timedelta(minutes=30)
     assert respond_by(Priority.P3, THU + timedelta(days=1)) == THU + timedelta(days=1, hours=2)
+
+
+def test_p4_follows_the_configured_calendar_across_a_weekend_and_dst() -> None:
+    berlin = BusinessCalendar.from_config(BusinessHoursConfig(
+        timezone="Europe/Berlin", start="08:00", end="16:30"))
+    # Friday 2026-10-23 22:30 UTC is already Saturday 00:30 in Berlin (CEST, UTC+2);
+    # the clocks go back on Sunday 2026-10-25, so Monday's 16:30 CET is 15:30 UTC.
+    fired = datetime(2026, 10, 23, 22, 30, tzinfo=UTC)
+    assert respond_by(Priority.P4, fired, berlin) == datetime(2026, 10, 26, 15, 30, tzinfo=UTC)
+    # the same instant with the default calendar (UTC, 09:00-17:00): Monday 17:00 UTC
+    assert respond_by(Priority.P4, fired) == datetime(2026, 10, 26, 17, 0, tzinfo=UTC)
+    # P1-P3 are fixed durations whatever the calendar
+    assert respond_by(Priority.P2, fired, berlin) == fired + timedelta(minutes=30)

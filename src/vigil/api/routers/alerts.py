@@ -43,6 +43,7 @@ def list_alerts(
     limit: int = Query(default=100, ge=1, le=1000),
     cursor: str | None = Query(default=None),
     db: Database = Depends(get_database),
+    config: OperatorConfig = Depends(get_config),
     _p: Principal = Depends(require_role(Role.VIEWER)),
 ) -> dict[str, Any]:
     """Alerts newest first, with an opaque `next_cursor` while more remain."""
@@ -54,7 +55,8 @@ def list_alerts(
     alerts = svc.list_alerts(db, states, limit + 1, before)
     more = len(alerts) > limit
     alerts = alerts[:limit]
-    return {"items": [svc.alert_json(a) for a in alerts],
+    calendar = svc.business_calendar(config)
+    return {"items": [svc.alert_json(a, calendar) for a in alerts],
             "next_cursor": encode_cursor(alerts[-1].id) if more and alerts else None}
 
 
@@ -64,7 +66,8 @@ def show_alert(alert_id: IdPath, db: Database = Depends(get_database),
                _p: Principal = Depends(require_role(Role.VIEWER))) -> dict[str, Any]:
     """One alert with its escalation timeline, notification log and upcoming pages."""
     try:
-        return svc.detail_json(svc.alert_detail(db, alert_id, config.alerting))
+        return svc.detail_json(svc.alert_detail(db, alert_id, config.alerting),
+                               svc.business_calendar(config))
     except svc.AlertNotFound as exc:
         raise _not_found(exc) from None
 
@@ -72,10 +75,12 @@ def show_alert(alert_id: IdPath, db: Database = Depends(get_database),
 @router.post("/alerts/{alert_id}/ack", responses={404: {"description": "No such alert"},
                                                   409: {"description": "Not firing"}})
 def acknowledge(alert_id: IdPath, db: Database = Depends(get_database),
+                config: OperatorConfig = Depends(get_config),
                 principal: Principal = Depends(require_role(Role.OPERATOR))) -> dict[str, Any]:
     """Acknowledge a firing alert (escalation stops); 409 when it is not firing."""
     try:
-        return svc.alert_json(svc.acknowledge_alert(db, alert_id, principal.name, _now()))
+        return svc.alert_json(svc.acknowledge_alert(db, alert_id, principal.name, _now()),
+                             svc.business_calendar(config))
     except svc.AlertNotFound as exc:
         raise _not_found(exc) from None
     except TransitionError as exc:
@@ -85,10 +90,12 @@ def acknowledge(alert_id: IdPath, db: Database = Depends(get_database),
 @router.post("/alerts/{alert_id}/resolve", responses={404: {"description": "No such alert"},
                                                       409: {"description": "Already resolved"}})
 def resolve(alert_id: IdPath, db: Database = Depends(get_database),
+            config: OperatorConfig = Depends(get_config),
             principal: Principal = Depends(require_role(Role.OPERATOR))) -> dict[str, Any]:
     """Resolve an open alert by hand; 409 when it is already resolved."""
     try:
-        return svc.alert_json(svc.resolve_alert(db, alert_id, principal.name, _now()))
+        return svc.alert_json(svc.resolve_alert(db, alert_id, principal.name, _now()),
+                             svc.business_calendar(config))
     except svc.AlertNotFound as exc:
         raise _not_found(exc) from None
     except TransitionError as exc:

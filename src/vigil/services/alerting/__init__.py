@@ -36,6 +36,7 @@ from vigil.services.alerting.evaluation import (
 )
 from vigil.services.alerting.views import (
     alert_json,
+    business_calendar,
     detail_json,
     oncall_json,
     respond_by,
@@ -45,7 +46,8 @@ from vigil.services.alerting.views import (
 __all__ = [
     "EVALUATION_JOB", "AlertDetail", "AlertNotFound", "CompiledAlerting", "EvaluationReport",
     "OnCallEntry", "ReceiverNotFound", "Upcoming", "acknowledge_alert", "alert_detail",
-    "alert_json", "alerting_job", "compiled_alerting", "create_silence", "detail_json",
+    "alert_json", "alerting_job", "business_calendar", "compiled_alerting", "create_silence",
+    "detail_json",
     "evaluate_alerts", "evaluation_interval_seconds", "expire_silence", "list_alerts",
     "list_silences", "on_call_now", "oncall_json", "prune_history", "resolve_alert",
     "respond_by", "silence_json", "test_receiver", "upcoming_pages",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from vigil.alerting.lifecycle import Alert
 from vigil.alerting.silences import Silence
+from vigil.analytics.business_hours import BusinessCalendar
+from vigil.analytics.config import BusinessHoursConfig
+from vigil.config import OperatorConfig
 from vigil.core.types import Priority
 from vigil.services.alerting.actions import AlertDetail, OnCallEntry
 
@@ -16,28 +19,35 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def respond_by(priority: Priority, fired_at: datetime) -> datetime:
-    """When a person must respond: the runbook's target, P4 on the next business day.
+_DEFAULT_CALENDAR = BusinessCalendar.from_config(BusinessHoursConfig())
 
-    P4 is "next business day": the same time (UTC) on the next Monday to Friday, so an
-    informational alert raised on Friday evening is due on Monday, not on Saturday.
+
+def business_calendar(config: OperatorConfig) -> BusinessCalendar:
+    """The operator's business calendar (`analytics.business_hours`), shared with analytics."""
+    return BusinessCalendar.from_config(config.analytics.business_hours)
+
+
+def respond_by(priority: Priority, fired_at: datetime,
+               calendar: BusinessCalendar | None = None) -> datetime:
+    """When a person must respond: the runbook's target, P4 by the next business day's close.
+
+    P4 is "next business day": the close of the first business day after the local day the
+    alert fired, in the configured time zone and opening hours (the same calendar the
+    analytics use to count targets met), so one raised on Friday evening is due on Monday.
     """
     if priority is not Priority.P4:
         return fired_at + priority.response_target
-    due = fired_at + timedelta(days=1)
-    while due.weekday() >= 5:
-        due += timedelta(days=1)
-    return due
+    return (calendar or _DEFAULT_CALENDAR).next_business_day_deadline(fired_at)
 
 
-def alert_json(a: Alert) -> dict[str, Any]:
+def alert_json(a: Alert, calendar: BusinessCalendar | None = None) -> dict[str, Any]:
     """An alert as JSON-ready data (the API uses the same shape)."""
     iso = _iso
     return {
         "id": a.id, "fingerprint": a.fingerprint, "rule": a.rule, "state": a.state.value,
         "severity": a.severity.value, "priority": a.priority.value,
         "response_target_seconds": int(a.priority.response_target.total_seconds()),
-        "respond_by": iso(respond_by(a.priority, a.fired_at)) if a.fired_at else None,
+        "respond_by": iso(respond_by(a.priority, a.fired_at, calendar)) if a.fired_at else None,
         "value": a.value, "labels": a.labels, "annotations": a.annotations,
         "active_at": iso(a.active_at), "fired_at": iso(a.fired_at),
         "acknowledged_at": iso(a.acknowledged_at), "acknowledged_by": a.acknowledged_by,
@@ -55,10 +65,11 @@ def silence_json(s: Silence, now: datetime) -> dict[str, Any]:
             "created_by": s.created_by, "comment": s.comment}
 
 
-def detail_json(detail: AlertDetail) -> dict[str, Any]:
+def detail_json(detail: AlertDetail,
+                calendar: BusinessCalendar | None = None) -> dict[str, Any]:
     """An alert with its timeline and notification log as JSON-ready data."""
     return {
-        "alert": alert_json(detail.alert),
+        "alert": alert_json(detail.alert, calendar),
         "timeline": [{"ts": e.at.isoformat(), "kind": e.kind, "detail": e.detail}
                      for e in detail.events],
         "notifications": [{"ts": n.ts.isoformat(), "kind": n.kind, "receiver": n.receiver,
