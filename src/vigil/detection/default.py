@@ -196,7 +196,7 @@ _REASONS = {
     K_SIZE: "far outside the expected band",
     K_SILENCE: "no events for longer than ever before, although some were expected "
                "at this time of day (less likely than one in a million)",
-    K_SHIFT: "the recent level has shifted away from the expected one, further than "
+    K_SHIFT: "the recent level has shifted {direction} the expected one, further than "
              "this series usually strays",
     K_OUTAGE: "far below the usual level for this time of day for a while (an outage?); "
               "repeated at most hourly while it lasts",
@@ -321,7 +321,8 @@ class NoveltyDetector(Detector):
         text = explain_generic(batch, i, context_label(float(batch.timestamps[i]), ctx), unit)
         reason = _REASONS.get(kind)
         if reason and float(batch.scores[i]) > 0.0:
-            text += f": {reason}"
+            direction = "above" if batch.scored_value(i) >= batch.expected[i] else "below"
+            text += ": " + reason.replace("{direction}", direction)
         elif quiet in _QUIET:
             text += f": {_QUIET[quiet]}"
         return text

@@ -96,7 +96,7 @@ def test_a_level_shift_in_counts_is_reported_with_its_reason() -> None:
     shift_points = [i for i in range(len(ts)) if int(batch.kinds[i]) & 15 == K_SHIFT
                     and batch.scores[i] > 0]
     assert shift_points and all(i >= at for i in shift_points)
-    assert "shifted away" in batch.result(shift_points[0], det.explain).explanation
+    assert "shifted above the expected" in batch.result(shift_points[0], det.explain).explanation
 
 
 def test_the_shift_onset_can_be_switched_off() -> None:
