@@ -21,6 +21,15 @@ from vigil.core.types import Severity
 from vigil.detection.lifecycle_config import ModelLifecycleConfig
 
 
+def known_detector(value: str) -> str:
+    """`value` when it names a detector of the registry, else a ValueError listing them."""
+    from vigil.detection.registry import detector_names  # numba: load only when needed
+
+    if value not in detector_names():
+        raise ValueError(f"unknown detector {value!r}; known: {', '.join(detector_names())}")
+    return value
+
+
 class WatchRule(SeriesSelector):
     """A selector plus the detector that scores the series it selects."""
 
@@ -33,11 +42,7 @@ class WatchRule(SeriesSelector):
     @field_validator("detector")
     @classmethod
     def _known_detector(cls, value: str) -> str:
-        from vigil.detection.registry import detector_names  # numba: load only when needed
-
-        if value not in detector_names():
-            raise ValueError(f"unknown detector {value!r}; known: {', '.join(detector_names())}")
-        return value
+        return known_detector(value)
 
 
 class DetectionConfig(BaseModel):

@@ -34,6 +34,7 @@ from pydantic import (
 
 from vigil.alerting.durations import parse_duration
 from vigil.core.types import Severity
+from vigil.detection.config import known_detector
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 QUERY_KEY = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]{0,127}$")
@@ -175,11 +176,7 @@ class SourceConfig(BaseModel):
     @classmethod
     def _known_detector(cls, value: str) -> str:
         """A detector of the registry."""
-        from vigil.detection.registry import detector_names  # numba: load only when needed
-
-        if value not in detector_names():
-            raise ValueError(f"unknown detector {value!r}; known: {', '.join(detector_names())}")
-        return value
+        return known_detector(value)
 
     @property
     def step_seconds(self) -> int:

@@ -1,4 +1,4 @@
-"""Fixtures of the sources integration tests."""
+"""Fixtures shared by the integration tests: the database a `vigil serve` under test uses."""
 
 from __future__ import annotations
 
