@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from tests.integration.console.seed import SeededSeries, fire_alert, seed_series
-from tests.support import free_port
+from tests.integration.serving import serve_process
 from vigil.config import Settings
 from vigil.core.types import Role
 from vigil.services.keys import create_key
@@ -59,35 +54,9 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console
         for_viewer = fire_alert(db, settings, {"source": "web"})
     finally:
         db.dispose()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-    env.update(VIGIL_DATA_DIR=str(root / "data"), VIGIL_DATABASE_URL=url)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = root / "serve.log"
-    with log.open("w") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "vigil.cli.main", "serve", "--port",
-                                 str(port)], env=env, cwd=root, stdout=sink,
-                                stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"vigil serve exited: {log.read_text()}")
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"vigil serve did not start: {log.read_text()}")
-            time.sleep(0.2)
-        yield ConsoleServer(base, operator, viewer, series, to_ack, for_viewer)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    # the scheduler runs, as in production (serve_process turns it off by default)
+    with serve_process(root, VIGIL_DATABASE_URL=url, VIGIL_SCHEDULER_ENABLED="true") as served:
+        yield ConsoleServer(served.url, operator, viewer, series, to_ack, for_viewer)
 
 
 @pytest.fixture(scope="module")

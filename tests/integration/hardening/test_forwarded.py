@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
-from tests.integration.hardening.serving import serve
+from tests.integration.serving import serve
 from tests.support import auth
 from vigil.api.app import create_app
 from vigil.config import OperatorConfig, Settings

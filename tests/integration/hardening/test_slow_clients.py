@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.hardening.serving import serve
+from tests.integration.serving import serve
 
 
 def _read_all(sock: socket.socket) -> bytes:

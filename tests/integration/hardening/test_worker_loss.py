@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from tests.integration.hardening.serving import Served, serve_process
+from tests.integration.serving import Served, serve_process
 from tests.support import admin_connection
 from vigil.core.types import Severity
 from vigil.detection.registry import make_detector

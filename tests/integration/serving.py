@@ -1,4 +1,4 @@
-"""A real `vigil serve` for the hardening tests, with extra VIGIL_* settings."""
+"""A real `vigil serve` subprocess for integration tests, with extra VIGIL_* settings."""
 
 from __future__ import annotations
 
@@ -62,7 +62,11 @@ def serve_process(tmp_path: Path, **env_extra: str) -> Iterator[Served]:
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
 
 
 @contextmanager
