@@ -55,6 +55,10 @@ _PRIORITY_MEANING = {
     Priority.P4: "informational: respond next business day",
 }
 
+# The largest row id (a signed 64-bit BIGINT); ids in paths and queries are checked
+# against it, so an out-of-range id is a 422, never an overflow in the database driver.
+MAX_ID = 2**63 - 1
+
 
 class Role(str, Enum):
     """API key roles; each role includes the rights of the ones before it."""

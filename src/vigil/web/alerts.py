@@ -13,14 +13,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from vigil.alerting.durations import parse_duration
 from vigil.alerting.lifecycle import TransitionError
 from vigil.config import OperatorConfig
-from vigil.core.types import Priority
+from vigil.core.types import MAX_ID, Priority
 from vigil.services import alerting as svc
 from vigil.services.console_sessions import ConsoleSession
 from vigil.web.session import PageNotFound, database, page_session, write_session
 from vigil.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-MAX_ID = 2**63 - 1
 PAGE_SIZE = 100
 STATE_FILTERS = {"open": ["pending", "firing", "acknowledged"], "firing": ["firing"],
                  "pending": ["pending"], "acknowledged": ["acknowledged"],

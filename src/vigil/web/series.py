@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vigil.config import OperatorConfig
+from vigil.core.types import MAX_ID
 from vigil.services import console_series
 from vigil.services import feedback as feedback_svc
 from vigil.services.console_series import SeriesChart
@@ -20,7 +21,6 @@ from vigil.web.session import PageNotFound, database, page_session, write_sessio
 from vigil.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-MAX_ID = 2**63 - 1
 WINDOWS = {"6h": 6, "24h": 24, "7d": 24 * 7, "30d": 24 * 30}
 
 

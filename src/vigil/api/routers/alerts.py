@@ -15,12 +15,11 @@ from vigil.api.deps import Principal, get_config, get_database, require_role
 from vigil.api.pagination import decode_cursor, encode_cursor
 from vigil.api.problems import ProblemError
 from vigil.config import OperatorConfig
-from vigil.core.types import Role
+from vigil.core.types import MAX_ID, Role
 from vigil.services import alerting as svc
 from vigil.storage.database import Database
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
-MAX_ID = 2**63 - 1
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Matcher = Annotated[str, Field(min_length=1, max_length=1024)]
 

@@ -23,7 +23,7 @@ from vigil.api.schemas import (
 )
 from vigil.config import Settings
 from vigil.core.ingest import SeriesInput
-from vigil.core.types import Role
+from vigil.core.types import MAX_ID, Role
 from vigil.services import feedback as feedback_svc
 from vigil.services import queries
 from vigil.storage.anomalies_repo import AnomalyFilter, AnomalyRecord
@@ -33,7 +33,6 @@ from vigil.storage.series_repo import SeriesRecord
 router = APIRouter(prefix="/api/v1", tags=["data"])
 
 Limit = Annotated[int, Query(ge=1, le=10_000)]
-MAX_ID = 2**63 - 1
 SeriesIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 AnomalyIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 

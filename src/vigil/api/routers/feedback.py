@@ -13,12 +13,11 @@ from vigil.api.deps import Principal, get_database, get_settings, require_role
 from vigil.api.problems import ProblemError
 from vigil.config import Settings
 from vigil.core.ingest import parse_timestamp
-from vigil.core.types import Role
+from vigil.core.types import MAX_ID, Role
 from vigil.services import feedback as svc
 from vigil.storage.database import Database
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
-MAX_ID = 2**63 - 1
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 

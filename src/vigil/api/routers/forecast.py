@@ -12,11 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from vigil.alerting.durations import parse_duration
 from vigil.api.deps import Principal, get_config, get_database, require_role
 from vigil.api.problems import ProblemError
-from vigil.core.types import Role
+from vigil.core.types import MAX_ID, Role
 
 router = APIRouter(prefix="/api/v1", tags=["predictive maintenance"])
 
-MAX_ID = 2**63 - 1
 
 
 def _invalid_horizon(message: str) -> ProblemError:

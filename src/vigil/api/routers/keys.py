@@ -11,7 +11,7 @@ from vigil.api.deps import Principal, get_database, require_role
 from vigil.api.pagination import iso
 from vigil.api.problems import ProblemError
 from vigil.api.schemas import KeyCreate, KeyCreated, KeyOut
-from vigil.core.types import Role
+from vigil.core.types import MAX_ID, Role
 from vigil.services import keys
 from vigil.storage.database import Database
 from vigil.storage.keys_repo import ApiKeyRecord
@@ -44,7 +44,7 @@ def create_key(db: Database = Depends(get_database),
 @router.delete("/{key_id}", response_model=KeyOut,
                responses={404: {"description": "No such key"},
                           409: {"description": "The last active admin key"}})
-def revoke_key(key_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+def revoke_key(key_id: Annotated[int, Path(ge=1, le=MAX_ID)],
                db: Database = Depends(get_database),
                principal: Principal = Depends(require_role(Role.ADMIN))) -> KeyOut:
     """Revoke a key; it stops working at once. The last active admin key cannot be revoked."""

@@ -12,12 +12,11 @@ from vigil.api.bodies import openapi_body, optional_json_body
 from vigil.api.deps import Principal, get_config, get_database, get_settings, require_role
 from vigil.api.problems import ProblemError
 from vigil.config import OperatorConfig, Settings
-from vigil.core.types import Role
+from vigil.core.types import MAX_ID, Role
 from vigil.services import model_quality
 from vigil.storage.database import Database
 
 router = APIRouter(prefix="/api/v1", tags=["models"])
-MAX_ID = 2**63 - 1
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 

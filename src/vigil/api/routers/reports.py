@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from vigil.api.deps import Principal, get_config, get_database, get_settings, require_role
 from vigil.api.problems import ProblemError
-from vigil.core.types import Role
+from vigil.core.types import MAX_ID, Role
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 
@@ -52,7 +52,8 @@ async def report_runs(request: Request, kind: str | None = None,
 
 
 @router.get("/reports/runs/{run_id}", responses={404: {"description": "No such report run"}})
-async def report_run(request: Request, run_id: int, format: str = "html",
+async def report_run(request: Request, run_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+                     format: str = "html",
                      _p: Principal = Depends(require_role(Role.VIEWER))) -> Response:
     """One stored report as html (as it was sent), json or md."""
     from vigil.services.reports import render

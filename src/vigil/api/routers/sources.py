@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from vigil.api.deps import Principal, get_config, get_database, get_runtime, require_role
 from vigil.api.problems import ProblemError
-from vigil.core.types import Role
+from vigil.core.types import MAX_ID, Role
 
 router = APIRouter(prefix="/api/v1/sources", tags=["sources"])
 EXPOSITION = "text/plain; version=0.0.4; charset=utf-8"
@@ -40,7 +40,7 @@ async def scores(request: Request,
 
 
 @router.get("/series/{series_id}/recent", responses={404: {"description": "Not a source series"}})
-async def recent(request: Request, series_id: int,
+async def recent(request: Request, series_id: Annotated[int, Path(ge=1, le=MAX_ID)],
                  _p: Principal = Depends(require_role(Role.VIEWER))) -> dict[str, Any]:
     """The ring buffer of a source series: its most recent points (kept with `store: none`
     too, for plots and explanations)."""
