@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import schemathesis
 
+from tests.support import create_pg_database, drop_pg_database, pg_url_for
 from vigil.api.app import create_app
 from vigil.config import OperatorConfig, Settings
 from vigil.core.types import Role
@@ -55,3 +58,22 @@ def fuzz_target(name: str, role: Role = Role.ADMIN,
         modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],
         deterministic=True)
     return FuzzTarget(schema, db, settings, key)
+
+
+def postgres_fuzz_target(name: str, role: Role = Role.ADMIN,
+                         prepare: Callable[[Database, Settings], None] | None = None,
+                         ) -> tuple[FuzzTarget | None, str]:
+    """`fuzz_target` on a throw-away PostgreSQL database (dropped at exit), or None and why
+    PostgreSQL could not be reached."""
+    try:
+        db_name = create_pg_database()
+    except psycopg.Error as exc:
+        return None, str(exc).strip().splitlines()[0]
+    target = fuzz_target(name, role=role, prepare=prepare, database_url=pg_url_for(db_name))
+
+    def _drop() -> None:
+        target.db.dispose()
+        drop_pg_database(db_name)
+
+    atexit.register(_drop)
+    return target, ""

@@ -3,16 +3,14 @@ every error problem+json, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import atexit
 from typing import Any
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.fuzzing import FuzzTarget, fuzz_target
+from tests.fuzzing import fuzz_target, postgres_fuzz_target
 from tests.integration.analytics.seeding import seed_history
-from tests.support import create_pg_database, drop_pg_database, pg_url_for, service_missing
+from tests.support import service_missing
 from vigil.config import Settings
 from vigil.core.types import Role
 from vigil.storage.database import Database
@@ -25,25 +23,7 @@ def _prepare(db: Database, _settings: Settings) -> None:
 
 
 TARGET = fuzz_target("reports", role=Role.VIEWER, prepare=_prepare)
-
-
-def _postgres_target() -> tuple[FuzzTarget | None, str]:
-    try:
-        name = create_pg_database()
-    except psycopg.Error as exc:
-        return None, str(exc).strip().splitlines()[0]
-    target = fuzz_target("reports-pg", role=Role.VIEWER, prepare=_prepare,
-                         database_url=pg_url_for(name))
-
-    def _drop() -> None:
-        target.db.dispose()
-        drop_pg_database(name)
-
-    atexit.register(_drop)
-    return target, ""
-
-
-PG_TARGET, PG_MISSING = _postgres_target()
+PG_TARGET, PG_MISSING = postgres_fuzz_target("reports-pg", role=Role.VIEWER, prepare=_prepare)
 
 
 @TARGET.schema.include(path_regex=PATHS).parametrize()

@@ -6,36 +6,17 @@ refuses some values SQLite stores (a NUL in text, for one).
 
 from __future__ import annotations
 
-import atexit
 from typing import Any
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.fuzzing import FuzzTarget, fuzz_target
-from tests.support import create_pg_database, drop_pg_database, pg_url_for, service_missing
+from tests.fuzzing import fuzz_target, postgres_fuzz_target
+from tests.support import service_missing
 
 PATHS = r"^/api/v1/(ingest|series|anomalies|keys|detect)"
 TARGET = fuzz_target("foundation")
-
-
-def _postgres_target() -> tuple[FuzzTarget | None, str]:
-    try:
-        name = create_pg_database()
-    except psycopg.Error as exc:
-        return None, str(exc).strip().splitlines()[0]
-    target = fuzz_target("foundation-pg", database_url=pg_url_for(name))
-
-    def _drop() -> None:
-        target.db.dispose()
-        drop_pg_database(name)
-
-    atexit.register(_drop)
-    return target, ""
-
-
-PG_TARGET, PG_MISSING = _postgres_target()
+PG_TARGET, PG_MISSING = postgres_fuzz_target("foundation-pg")
 
 
 @TARGET.schema.include(path_regex=PATHS).parametrize()
