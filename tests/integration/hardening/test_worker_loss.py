@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -51,18 +53,23 @@ def _metric(served: Served, name: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-def _ingest_all(served: Served, key: str, errors: list[str]) -> None:
+def _ingest_bodies() -> Iterator[dict[str, Any]]:
+    """Every point of every series once, as ingest request bodies in time order."""
     ts = _timestamps()
     values = [_values(s) for s in range(SERIES)]
+    for start in range(0, POINTS, PER_REQUEST):
+        yield {"series": [
+            {"name": "replica_loss", "labels": {"s": str(s)},
+             "points": [[float(t), float(v)] for t, v in
+                        zip(ts[start:start + PER_REQUEST],
+                            values[s][start:start + PER_REQUEST], strict=True)]}
+            for s in range(SERIES)]}
+
+
+def _ingest_all(served: Served, key: str, errors: list[str]) -> None:
     with httpx.Client(base_url=served.url, timeout=120,
                       headers={"Authorization": f"Bearer {key}"}) as client:
-        for start in range(0, POINTS, PER_REQUEST):
-            body = {"series": [
-                {"name": "replica_loss", "labels": {"s": str(s)},
-                 "points": [[float(t), float(v)] for t, v in
-                            zip(ts[start:start + PER_REQUEST],
-                                values[s][start:start + PER_REQUEST], strict=True)]}
-                for s in range(SERIES)]}
+        for body in _ingest_bodies():
             response = client.post("/api/v1/ingest", json=body)
             if response.status_code != 200 or response.json()["accepted"] != SERIES * PER_REQUEST:
                 errors.append(f"{response.status_code} {response.text[:300]}")
@@ -189,17 +196,9 @@ def test_a_replica_killed_mid_batch_loses_no_point_and_scores_none_twice(
 
 def _ingest_retrying(served: Served, key: str, statuses: dict[int, int]) -> None:
     """Send every point once, re-sending a request until it is acknowledged (200)."""
-    ts = _timestamps()
-    values = [_values(s) for s in range(SERIES)]
     with httpx.Client(base_url=served.url, timeout=120,
                       headers={"Authorization": f"Bearer {key}"}) as client:
-        for start in range(0, POINTS, PER_REQUEST):
-            body = {"series": [
-                {"name": "replica_loss", "labels": {"s": str(s)},
-                 "points": [[float(t), float(v)] for t, v in
-                            zip(ts[start:start + PER_REQUEST],
-                                values[s][start:start + PER_REQUEST], strict=True)]}
-                for s in range(SERIES)]}
+        for body in _ingest_bodies():
             while True:
                 response = client.post("/api/v1/ingest", json=body)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
