@@ -12,6 +12,14 @@ them, and the generator is deterministic for a seed.
 * synthGauges: CPU (%), memory (%), latency (ms, log-normal), with level
   shifts, variance changes, slow drifts towards a limit, stuck values and gaps
   (missing rows).
+* synthBursts: mention volumes every 5 minutes (social-media-like counts):
+  a small daily and weekly level (0.5 to 30 a step, many zeros) with frequent
+  unlabelled bursts whose peaks are Pareto-distributed (heavy-tailed, some as
+  large as the labelled ones) and decay within minutes; the labelled anomalies
+  are news-like surges, larger and a little longer (decaying over 10 minutes
+  to an hour), or a level that stays raised for half a day to two days. Files
+  are 8 weeks long, like NAB's. Added after the other categories, from its
+  own random stream, so they are unchanged for a seed.
 * synthTraces (when a traces folder is given): the per-minute request-rate
   traces summed to 5 minutes, with a surge, a dip and a level shift injected;
   long runs of zeros already in a trace (an outage, a collection gap) are
@@ -98,6 +106,38 @@ def _counts(rng: np.random.Generator, name: str, n: int) -> SynthSeries:
     else:  # negative binomial (gamma-Poisson): over-dispersed, heavier tail
         shape = rng.uniform(0.5, 3.0)
         values = rng.poisson(rng.gamma(shape, mean / shape)).astype(np.float64)
+    seconds = np.asarray(START + STEP_S * np.arange(n), dtype=np.float64)
+    return SynthSeries(name, seconds, values, onsets)
+
+
+def _decaying(n: int, start: int, peak: float, tau: float) -> FloatArray:
+    """A burst that jumps to `peak` at `start` and decays with time constant `tau` steps."""
+    out = np.zeros(n)
+    t = np.arange(n - start, dtype=np.float64)
+    out[start:] = peak * np.exp(-t / tau)
+    return out
+
+
+def _bursts(rng: np.random.Generator, name: str, n: int) -> SynthSeries:
+    """Mention volumes: unlabelled heavy-tailed bursts, labelled news surges."""
+    level = float(np.exp(rng.uniform(np.log(0.5), np.log(30))))
+    mean = level * _profile(rng, n)
+    per_day = rng.uniform(1, 6)
+    alpha = rng.uniform(1.2, 2.0)
+    scale = rng.uniform(1, 3)
+    for start in np.flatnonzero(rng.uniform(size=n) < per_day / DAY_STEPS):
+        peak = level * scale * (1 + rng.pareto(alpha))
+        mean += _decaying(n, int(start), peak, rng.uniform(1, 6))
+    onsets = _onsets(rng, n, int(rng.integers(2, 4)), DAY_STEPS)
+    for start in onsets:
+        if rng.uniform() < 0.75:
+            peak = level * rng.uniform(10, 40) + 10
+            mean += _decaying(n, start, peak, rng.uniform(2, 12))
+        else:
+            length = int(rng.integers(DAY_STEPS // 2, 2 * DAY_STEPS))
+            mean[start:start + length] *= rng.uniform(2, 4)
+    shape = rng.uniform(2, 10)
+    values = rng.poisson(rng.gamma(shape, mean / shape)).astype(np.float64)
     seconds = np.asarray(START + STEP_S * np.arange(n), dtype=np.float64)
     return SynthSeries(name, seconds, values, onsets)
 
@@ -199,6 +239,8 @@ def generate(seed: int = 0, traces: Path | None = None,
                  if (traces / f).is_file()]
         if found:
             corpus["synthTraces"] = [_trace(rng, p, start) for p, start in found]
+    burst_rng = np.random.default_rng([seed, 1])
+    corpus["synthBursts"] = [_bursts(burst_rng, f"mentions_{i}", 4 * n) for i in range(8)]
     return corpus
 
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from vigil.evaluation.corpus import load_corpus
 from vigil.evaluation.synth import generate, windows_of, write_corpus
@@ -49,7 +50,7 @@ def test_corpus_loads_as_nab_with_windows_on_every_onset(tmp_path: Path) -> None
     files = load_corpus(tmp_path / "corpus")
     assert len(files) == n
     cats = {f.name.split("/")[0] for f in files}
-    assert cats == {"synthCounts", "synthGauges", "synthTraces"}
+    assert cats == {"synthBursts", "synthCounts", "synthGauges", "synthTraces"}
     assert all(f.windows for f in files)
     trace = next(f for f in files if f.name.startswith("synthTraces/"))
     # the trace's own 2-hour outage (minute 8000 = row 1600 at 5 minutes) is labelled
@@ -66,3 +67,26 @@ def test_count_series_are_counts_with_zeros_at_low_levels() -> None:
         assert len(wins) == len(s.onsets) == 3
         assert all(a <= o <= b for (a, b), o in zip(wins, s.onsets, strict=True))
     assert any(np.mean(s.values == 0) > 0.2 for s in counts)
+
+
+def test_bursts_are_heavy_tailed_counts_with_labelled_surges() -> None:
+    bursts = generate(5)["synthBursts"]
+    assert len(bursts) == 8
+    for s in bursts:
+        assert np.all(s.values >= 0) and np.all(s.values == np.round(s.values))
+        assert 2 <= len(s.onsets) <= 3 and len(windows_of(s)) == len(s.onsets)
+        # heavy tail: the largest value is far above the typical one
+        assert s.values.max() > 5 * max(float(np.percentile(s.values, 90)), 1.0)
+    assert any(np.mean(s.values == 0) > 0.2 for s in bursts)
+
+
+def test_adding_bursts_left_the_other_categories_unchanged() -> None:
+    """The burst category draws from its own stream: older corpora stay reproducible.
+
+    The pinned figures were computed before synthBursts existed."""
+    corpus = generate(0)
+    first = corpus["synthCounts"][0]
+    assert first.onsets == [1320, 2713, 3195]
+    assert float(first.values.sum()) == 140537.0
+    assert float(corpus["synthGauges"][5].values.sum()) == pytest.approx(824336.9103553771,
+                                                                        rel=1e-12)
