@@ -195,7 +195,7 @@ def test_bench_synth_writes_the_corpus_and_scores_each_detector(tmp_path: Path) 
     assert res.exit_code == 0, res.output
     lines = [json.loads(x) for x in res.stdout.strip().splitlines()]
     assert [x["detector"] for x in lines] == ["vigil", "zscore"]
-    assert all(x["files"] == 22 and 0 <= x["standard"] <= 100 for x in lines)
+    assert all(x["files"] == 30 and 0 <= x["standard"] <= 100 for x in lines)
     assert "cv_standard_mean" in lines[0]
     assert (out / "labels" / "combined_windows.json").is_file()
     bad = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--detectors", "nope"])

@@ -50,7 +50,7 @@ def test_corpus_loads_as_nab_with_windows_on_every_onset(tmp_path: Path) -> None
     files = load_corpus(tmp_path / "corpus")
     assert len(files) == n
     cats = {f.name.split("/")[0] for f in files}
-    assert cats == {"synthBursts", "synthCounts", "synthGauges", "synthTraces"}
+    assert cats == {"synthBursts", "synthCounts", "synthGauges", "synthNews", "synthTraces"}
     assert all(f.windows for f in files)
     trace = next(f for f in files if f.name.startswith("synthTraces/"))
     # the trace's own 2-hour outage (minute 8000 = row 1600 at 5 minutes) is labelled
@@ -69,8 +69,9 @@ def test_count_series_are_counts_with_zeros_at_low_levels() -> None:
     assert any(np.mean(s.values == 0) > 0.2 for s in counts)
 
 
-def test_bursts_are_heavy_tailed_counts_with_labelled_surges() -> None:
-    bursts = generate(5)["synthBursts"]
+@pytest.mark.parametrize("category", ["synthBursts", "synthNews"])
+def test_bursts_are_heavy_tailed_counts_with_labelled_surges(category: str) -> None:
+    bursts = generate(5)[category]
     assert len(bursts) == 8
     for s in bursts:
         assert np.all(s.values >= 0) and np.all(s.values == np.round(s.values))
@@ -90,3 +91,18 @@ def test_adding_bursts_left_the_other_categories_unchanged() -> None:
     assert float(first.values.sum()) == 140537.0
     assert float(corpus["synthGauges"][5].values.sum()) == pytest.approx(824336.9103553771,
                                                                         rel=1e-12)
+
+
+def test_news_surges_stand_out_more_than_in_bursts() -> None:
+    """synthNews' lighter-tailed bursts leave its labelled surges nearer the top of a file."""
+    def top_share(cat: str) -> float:
+        hits = total = 0
+        for seed in (0, 1):
+            for s in generate(seed)[cat]:
+                cutoff = np.sort(s.values)[-20]
+                for o in s.onsets:
+                    total += 1
+                    hits += bool(np.max(s.values[o:o + 12]) >= cutoff)
+        return hits / total
+
+    assert top_share("synthNews") > top_share("synthBursts")
