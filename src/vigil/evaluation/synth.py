@@ -18,13 +18,13 @@ them, and the generator is deterministic for a seed.
   large as the labelled ones) and decay within minutes; the labelled anomalies
   are news-like surges, larger and a little longer (decaying over 10 minutes
   to an hour), or a level that stays raised for half a day to two days. Files
-  are 8 weeks long, like NAB's.
+  are 8 weeks long, like NAB's. Added after the other categories, from its own
+  random stream, so they are unchanged for a seed.
 * synthNews: the same recipe with lighter-tailed unlabelled bursts (Pareto
-  index 2.5-4), so the labelled surges are the largest events of a file, as
-  where people label the news. Added after synthBursts, because on synthBursts
-  CAD OSE (the issue's reference) scored below Vigil, unlike on the held-out
-  tweets; here it scores above. Its own random stream too. Added after the other categories, from its
-  own random stream, so they are unchanged for a seed.
+  index 2.5-4), so the labelled surges are most often a file's largest events.
+  Added after synthBursts, on which CAD OSE (the issue's reference detector)
+  scored well below Vigil, unlike on the held-out tweets. Its own random
+  stream too.
 * synthTraces (when a traces folder is given): the per-minute request-rate
   traces summed to 5 minutes, with a surge, a dip and a level shift injected;
   long runs of zeros already in a trace (an outage, a collection gap) are
