@@ -49,11 +49,13 @@ def pg_url_for(dbname: str) -> str:
     return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{dbname}"
 
 
-def create_pg_database() -> str:
-    """Create a fresh, uniquely named database and return its name."""
+def create_pg_database(template: str | None = None) -> str:
+    """Create a fresh, uniquely named database (a copy of `template` when given: nobody
+    may be connected to it) and return its name."""
     name = f"vigil_test_{secrets.token_hex(6)}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with admin_connection() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     return name
 
 
