@@ -127,9 +127,10 @@ class VigilServer:
 
 
 @contextmanager
-def vigil_serve(tmp: Path, database_url: str = "",
-                operator_config: str | None = None) -> Iterator[VigilServer]:
-    """Create an operator key with `vigil keys create`, then run `vigil serve` on a free port."""
+def vigil_serve(tmp: Path, database_url: str = "", operator_config: str | None = None,
+                operator_key: str | None = None) -> Iterator[VigilServer]:
+    """Create an operator key with `vigil keys create` (unless `operator_key` is one the
+    database already has: a restart), then run `vigil serve` on a free port."""
     data_dir = tmp / "vigil-data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
     env.update({"VIGIL_DATA_DIR": str(data_dir), "VIGIL_DATABASE_URL": database_url,
@@ -138,11 +139,13 @@ def vigil_serve(tmp: Path, database_url: str = "",
         config = tmp / "vigil.yml"
         config.write_text(operator_config, encoding="utf-8")
         env["VIGIL_CONFIG"] = str(config)
-    created = subprocess.run(
-        [*vigil_command(), "keys", "create", "--role", "operator", "--name", "prom"],
-        env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert created.returncode == 0, created.stderr
-    key = created.stdout.strip().splitlines()[-1]
+    key = operator_key
+    if key is None:
+        created = subprocess.run(
+            [*vigil_command(), "keys", "create", "--role", "operator", "--name", "prom"],
+            env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert created.returncode == 0, created.stderr
+        key = created.stdout.strip().splitlines()[-1]
     port = free_port()
     log = tmp / "vigil.log"
     with process([*vigil_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -117,12 +117,13 @@ def test_scores_flow_back_through_restarts_and_outages(tmp_path: Path,
         (band,) = instant(prom, 'vigil_expected_upper{for="load",app="shop"}', spike_at + 1)
         assert 55 < float(band["value"][1]) < 400  # the band the spike broke out of
 
-        # 2. restart Vigil mid-run: it goes on from its cursor
+        # 2. restart Vigil mid-run (down for a few steps): it goes on from its cursor
         vigil_stack.close()
         stopped = time.time()
-        time.sleep(4)
+        time.sleep(2)  # starting `vigil serve` again adds seconds more
         vigil_stack = ExitStack()
-        vigil = vigil_stack.enter_context(vigil_serve(tmp_path, vigil_database, config(prom)))
+        vigil = vigil_stack.enter_context(vigil_serve(tmp_path, vigil_database, config(prom),
+                                                      operator_key=vigil.operator_key))
         outer.callback(vigil_stack.close)
         wait_for(lambda: shop_state(vigil)["last_ts"] > stopped + 6, 60,
                  "scoring to pass the restart", log=vigil.log)
