@@ -103,6 +103,20 @@ class PartitionClaims:
             self._conn = None
 
     def release(self) -> None:
-        """Give every lock back (on shutdown)."""
-        if self._db.dialect == "postgresql":
-            self._reset()
+        """Give every lock back (on shutdown) before returning.
+
+        The locks are unlocked on the connection first: closing it alone frees them only
+        when the server's backend process has exited, which happens after the close
+        returns (later still on a loaded machine), so a peer refreshing right after
+        would still count this worker and find its partitions taken.
+        """
+        if self._db.dialect != "postgresql":
+            return
+        if self._conn is not None and self._slot is not None:
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                self._conn.commit()
+            except Exception as exc:  # connection already lost: its locks went with it
+                log_event("partition_release_failed", "WARNING",
+                          error=str(exc).splitlines()[0][:200])
+        self._reset()

@@ -148,8 +148,45 @@ def test_replicas_share_partitions_on_postgres(pg_database: str) -> None:
         a.refresh()  # a gives back its extras
         b.refresh()
         assert len(a.owned) == 4 and len(b.owned) == 4 and not (a.owned & b.owned)
-        a.release()  # a dies: b takes over everything
-        assert b.refresh() == set(range(8))
+        a.release()  # a shuts down: its locks are given back before release() returns
+        assert b.refresh() == set(range(8))  # so b takes over everything at once
+        b.release()
+    finally:
+        for db in dbs:
+            db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_worker_whose_connection_is_cut_loses_its_partitions_to_the_others(
+        pg_database: str) -> None:
+    """A worker that dies without releasing: the server frees its locks once its backend
+    has exited, which is asynchronous, so the survivor is polled until it took over."""
+    import psycopg
+
+    from vigil.services.partitions import PARTITION_NAMESPACE, PartitionClaims
+    from vigil.storage.database import open_database
+    from vigil.storage.migrate import upgrade
+
+    upgrade(pg_database)
+    dbs = [open_database(Settings(database_url=pg_database)) for _ in range(2)]
+    try:
+        a, b = PartitionClaims(dbs[0], 8), PartitionClaims(dbs[1], 8)
+        for claims in (a, b, a, b):
+            claims.refresh()
+        assert len(a.owned) == 4 and len(b.owned) == 4
+        with psycopg.connect(pg_database.replace("postgresql+psycopg://", "postgresql://"),
+                             autocommit=True) as admin:  # cut the connection holding a's locks
+            cut = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM (SELECT DISTINCT pid FROM pg_locks "
+                "WHERE locktype = 'advisory' AND classid = %s AND objid = ANY(%s) "
+                "AND objsubid = 2) AS holders",
+                (PARTITION_NAMESPACE, sorted(a.owned))).fetchone()
+        assert cut == (1,)
+        deadline = time.monotonic() + 30
+        while b.refresh() != set(range(8)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert b.owned == set(range(8))
+        assert a.refresh() == set()  # a notices the loss and drops its claims
         b.release()
     finally:
         for db in dbs:
