@@ -7,8 +7,11 @@ appended, in the ingest transaction.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Sequence
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from vigil.core.ingest import SeriesInput, ValidatedBatch
@@ -48,13 +51,25 @@ class NewestCache:
                 self._newest[sid] = ts
 
 
-_caches: dict[int, NewestCache] = {}
+# Per engine, held weakly (an id() key would outlive its engine; see ingest.series_cache).
+_caches: weakref.WeakKeyDictionary[Engine, NewestCache] = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def _newest_cache(session: Session) -> NewestCache:
+    """The newest-timestamp cache of the engine the session is bound to."""
+    engine = session.get_bind().engine
+    with _caches_lock:
+        cache = _caches.get(engine)
+        if cache is None:
+            cache = _caches[engine] = NewestCache()
+        return cache
 
 
 def record_ingest_stats(session: Session, batch: Sequence[SeriesInput],
                         validated: ValidatedBatch, ids: Sequence[int], now: float) -> None:
     """Add this batch's received / late / rejected counts per series (call before appending)."""
-    cache = _caches.setdefault(id(session.get_bind()), NewestCache())
+    cache = _newest_cache(session)
     newest = cache.lookup(session, ids)
     counts: dict[int, list[int]] = {}
     for sid, series in zip(ids, validated.series, strict=True):

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 
 from prometheus_client import Counter, Gauge
+from sqlalchemy import Engine
 
 from vigil.config import Settings
 from vigil.core.ingest import (
@@ -148,7 +150,8 @@ class _Receiver:
 
 _receivers: dict[tuple[int, IngestLimits], _Receiver] = {}
 _receivers_lock = threading.Lock()
-_sqlite_write_locks: dict[int, threading.Lock] = {}
+_sqlite_write_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = \
+    weakref.WeakKeyDictionary()  # per engine, weakly (an id() key outlives its engine)
 
 
 def _receiver(config: RemoteWriteConfig, limits: IngestLimits) -> _Receiver:
@@ -168,7 +171,7 @@ def _write_lock(db: Database) -> threading.Lock | None:
     if db.dialect != "sqlite":
         return None
     with _receivers_lock:
-        return _sqlite_write_locks.setdefault(id(db), threading.Lock())
+        return _sqlite_write_locks.setdefault(db.engine, threading.Lock())
 
 
 def decode_limits(settings: Settings) -> DecodeLimits:
