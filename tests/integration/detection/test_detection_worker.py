@@ -179,7 +179,8 @@ def test_a_worker_whose_connection_is_cut_loses_its_partitions_to_the_others(
             cut = admin.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM (SELECT DISTINCT pid FROM pg_locks "
                 "WHERE locktype = 'advisory' AND classid = %s AND objid = ANY(%s) "
-                "AND objsubid = 2) AS holders",
+                "AND objsubid = 2 AND database = "  # pg_locks shows every database's locks
+                "(SELECT oid FROM pg_database WHERE datname = current_database())) AS holders",
                 (PARTITION_NAMESPACE, sorted(a.owned))).fetchone()
         assert cut == (1,)
         deadline = time.monotonic() + 30
