@@ -12,6 +12,7 @@ On SQLite there is one process by design, and it owns every partition.
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -38,6 +39,7 @@ class PartitionClaims:
         self.owned: set[int] = set(range(partitions)) if db.dialect != "postgresql" else set()
         self._conn: Connection | None = None
         self._slot: int | None = None
+        self._busy = threading.Lock()  # refresh() and release() never share the connection
 
     def owns(self, series_id: int) -> bool:
         """True when this process scores the series."""
@@ -51,12 +53,14 @@ class PartitionClaims:
         """Rebalance: keep a fair share of partitions, claim free ones, release extras."""
         if self._db.dialect != "postgresql":
             return self.owned
-        try:
-            self._rebalance()
-        except Exception as exc:  # connection lost: every lock went with it
-            log_event("partition_claims_lost", "WARNING", error=str(exc).splitlines()[0][:200])
-            self._reset()
-        return self.owned
+        with self._busy:
+            try:
+                self._rebalance()
+            except Exception as exc:  # connection lost: every lock went with it
+                log_event("partition_claims_lost", "WARNING",
+                          error=str(exc).splitlines()[0][:200])
+                self._reset()
+            return self.owned
 
     def _scalar(self, sql: str, **params: Any) -> Any:
         assert self._conn is not None
@@ -102,21 +106,30 @@ class PartitionClaims:
                 pass
             self._conn = None
 
-    def release(self) -> None:
+    def release(self, wait: float = 5.0) -> None:
         """Give every lock back (on shutdown) before returning.
 
         The locks are unlocked on the connection first: closing it alone frees them only
         when the server's backend process has exited, which happens after the close
         returns (later still on a loaded machine), so a peer refreshing right after
         would still count this worker and find its partitions taken.
+
+        A refresh still running in another thread (a worker whose stop timed out) keeps
+        the connection for up to `wait` seconds; after that it is closed without the
+        unlock, and its locks go when the server notices.
         """
         if self._db.dialect != "postgresql":
             return
-        if self._conn is not None and self._slot is not None:
-            try:
-                self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
-                self._conn.commit()
-            except Exception as exc:  # connection already lost: its locks went with it
-                log_event("partition_release_failed", "WARNING",
-                          error=str(exc).splitlines()[0][:200])
-        self._reset()
+        free = self._busy.acquire(timeout=wait)
+        try:
+            if free and self._conn is not None and self._slot is not None:
+                try:
+                    self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                    self._conn.commit()
+                except Exception as exc:  # connection already lost: its locks went with it
+                    log_event("partition_release_failed", "WARNING",
+                              error=str(exc).splitlines()[0][:200])
+            self._reset()
+        finally:
+            if free:
+                self._busy.release()
