@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 import time
-import weakref
 from dataclasses import dataclass, field
-
-from sqlalchemy import Engine
 
 from vigil.config import Settings
 from vigil.core.ingest import IngestLimits, Rejection, SeriesInput, validate_batch
 from vigil.services.ingest_stats import record_ingest_stats
 from vigil.storage.database import Database
+from vigil.storage.per_engine import PerEngine
 from vigil.storage.series_repo import SeriesIdCache, append_samples, resolve_series_ids
 
-# Keyed by the engine object itself, weakly: an id() key outlives its object, and a handle
-# allocated later at the same address would be served another database's series ids.
-_caches: weakref.WeakKeyDictionary[Engine, SeriesIdCache] = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
+_caches: PerEngine[SeriesIdCache] = PerEngine(SeriesIdCache)
 
 
 @dataclass(slots=True)
@@ -40,11 +34,7 @@ def limits_from(settings: Settings) -> IngestLimits:
 
 def series_cache(db: Database) -> SeriesIdCache:
     """The series-id cache of this database's engine; it goes when the engine goes."""
-    with _caches_lock:
-        cache = _caches.get(db.engine)
-        if cache is None:
-            cache = _caches[db.engine] = SeriesIdCache()
-        return cache
+    return _caches.get(db.engine)
 
 
 def ingest(db: Database, settings: Settings, batch: list[SeriesInput],

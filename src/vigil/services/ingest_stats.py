@@ -7,15 +7,13 @@ appended, in the ingest transaction.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Sequence
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from vigil.core.ingest import SeriesInput, ValidatedBatch
 from vigil.storage import detection_repo, lifecycle_repo
+from vigil.storage.per_engine import PerEngine
 
 
 def _key(name: str, labels: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -51,19 +49,12 @@ class NewestCache:
                 self._newest[sid] = ts
 
 
-# Per engine, held weakly (an id() key would outlive its engine; see ingest.series_cache).
-_caches: weakref.WeakKeyDictionary[Engine, NewestCache] = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
+_caches: PerEngine[NewestCache] = PerEngine(NewestCache)
 
 
 def _newest_cache(session: Session) -> NewestCache:
     """The newest-timestamp cache of the engine the session is bound to."""
-    engine = session.get_bind().engine
-    with _caches_lock:
-        cache = _caches.get(engine)
-        if cache is None:
-            cache = _caches[engine] = NewestCache()
-        return cache
+    return _caches.get(session.get_bind().engine)
 
 
 def record_ingest_stats(session: Session, batch: Sequence[SeriesInput],

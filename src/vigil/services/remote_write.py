@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Engine
 
 from vigil.config import Settings
 from vigil.core.ingest import (
@@ -38,6 +36,7 @@ from vigil.core.remote_write import (
 from vigil.core.remote_write_config import RemoteWriteConfig
 from vigil.services.ingest import IngestReport, limits_from, series_cache
 from vigil.storage.database import Database
+from vigil.storage.per_engine import PerEngine
 from vigil.storage.series_repo import append_samples, resolve_series_ids
 
 DECOMPRESSION_RATIO_LIMIT = 16
@@ -150,8 +149,7 @@ class _Receiver:
 
 _receivers: dict[tuple[int, IngestLimits], _Receiver] = {}
 _receivers_lock = threading.Lock()
-_sqlite_write_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = \
-    weakref.WeakKeyDictionary()  # per engine, weakly (an id() key outlives its engine)
+_sqlite_write_locks: PerEngine[threading.Lock] = PerEngine(threading.Lock)
 
 
 def _receiver(config: RemoteWriteConfig, limits: IngestLimits) -> _Receiver:
@@ -170,8 +168,7 @@ def _write_lock(db: Database) -> threading.Lock | None:
     """On SQLite, one lock per database so concurrent writers queue instead of busy-waiting."""
     if db.dialect != "sqlite":
         return None
-    with _receivers_lock:
-        return _sqlite_write_locks.setdefault(db.engine, threading.Lock())
+    return _sqlite_write_locks.get(db.engine)
 
 
 def decode_limits(settings: Settings) -> DecodeLimits:
