@@ -8,7 +8,7 @@ where they fail.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -27,7 +27,6 @@ from tests.support import (
 from vigil.api.app import create_app
 from vigil.config import OperatorConfig, Settings
 from vigil.core.types import Role
-from vigil.services.cpu_pool import CpuPool
 from vigil.services.keys import create_key
 from vigil.storage.database import Database, open_database
 from vigil.storage.migrate import upgrade
@@ -131,54 +130,9 @@ def keys(db: Database) -> dict[str, str]:
             for role in Role}
 
 
-@pytest.fixture(scope="session")
-def detect_pools() -> Iterator[Callable[[Settings], CpuPool]]:
-    """The /detect process pool of one size, shared by every in-process app of the session.
-
-    Each app makes its own pool, whose first /detect spawns worker processes that load the
-    detectors (about 2 s, far more on a busy machine). The job is stateless (bytes in,
-    bytes out), so the tests share real, warm worker processes instead.
-    """
-    pools: dict[tuple[int, int], CpuPool] = {}
-
-    def pool_for(settings: Settings) -> CpuPool:
-        size = (settings.cpu_workers, settings.cpu_queue)
-        if size not in pools:
-            pools[size] = CpuPool("detect", *size, mode="process")
-        return pools[size]
-
-    yield pool_for
-    for pool in pools.values():
-        pool.shutdown()
-
-
 @pytest.fixture
-def make_app_client(detect_pools: Callable[[Settings], CpuPool],
-                    ) -> Iterator[Callable[[Settings, Database], TestClient]]:
-    """Make in-process clients of apps (no background jobs) that use the shared /detect
-    pool; each app is shut down after the test."""
-    opened: list[tuple[TestClient, dict[str, CpuPool], CpuPool]] = []
-
-    def make(settings: Settings, db: Database) -> TestClient:
-        app = create_app(settings, db=db, config=OperatorConfig(), background=False)
-        shared = detect_pools(settings)
-        # a dict of its own: the app's lifespan shuts down the pools it made, not this one
-        app.state.cpu_pools = pools = {**app.state.cpu_pools, "detect": shared}
-        test_client = TestClient(app, raise_server_exceptions=False)
-        test_client.__enter__()
-        opened.append((test_client, pools, shared))
-        return test_client
-
-    yield make
-    for test_client, pools, shared in reversed(opened):
-        test_client.__exit__(None, None, None)
-        for pool in pools.values():  # any a test put in (the lifespan stopped its own)
-            if pool is not shared:
-                pool.shutdown()
-
-
-@pytest.fixture
-def client(settings: Settings, db: Database,
-           make_app_client: Callable[[Settings, Database], TestClient]) -> TestClient:
+def client(settings: Settings, db: Database) -> Iterator[TestClient]:
     """An in-process HTTP client of the app (no background jobs)."""
-    return make_app_client(settings, db)
+    app = create_app(settings, db=db, config=OperatorConfig(), background=False)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client

@@ -7,7 +7,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -84,20 +84,19 @@ def test_lockouts_expire() -> None:
 
 
 def test_expensive_routes_are_rate_limited_per_key(
-        settings: Settings, db: Database, keys: dict[str, str],
-        make_app_client: Callable[[Settings, Database], TestClient]) -> None:
+        settings: Settings, db: Database, keys: dict[str, str]) -> None:
     limited = settings.model_copy(update={"detect_rate_per_minute": 3})
     body = json.dumps({"points": [[NOW - i, 1.0] for i in range(5)]})
-    client = make_app_client(limited, db)  # the session's warm /detect worker processes
-    statuses = [client.post("/api/v1/detect", headers=auth(keys["viewer"]),
-                            content=body).status_code for _ in range(5)]
-    assert statuses == [200, 200, 200, 429, 429]
-    refused = client.post("/api/v1/detect", headers=auth(keys["viewer"]), content=body)
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
-    # another key has its own budget; cheap routes are not limited
-    assert client.post("/api/v1/detect", headers=auth(keys["operator"]),
-                       content=body).status_code == 200
-    assert client.get("/api/v1/series", headers=auth(keys["viewer"])).status_code == 200
+    with _app(limited, db) as client:
+        statuses = [client.post("/api/v1/detect", headers=auth(keys["viewer"]),
+                                content=body).status_code for _ in range(5)]
+        assert statuses == [200, 200, 200, 429, 429]
+        refused = client.post("/api/v1/detect", headers=auth(keys["viewer"]), content=body)
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        # another key has its own budget; cheap routes are not limited
+        assert client.post("/api/v1/detect", headers=auth(keys["operator"]),
+                           content=body).status_code == 200
+        assert client.get("/api/v1/series", headers=auth(keys["viewer"])).status_code == 200
 
 
 @pytest.mark.xdist_group("redis-limits")  # they share (and flush) vigil:limits:* in Redis
