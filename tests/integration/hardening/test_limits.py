@@ -31,20 +31,32 @@ def _app(settings: Settings, db: Database) -> TestClient:
                       raise_server_exceptions=False)
 
 
+_ADDRESSES: list[str] = []
+"""Addresses `_address()` handed out to the running test; `flushed_redis` lifts them after."""
+
+
 @pytest.fixture
 def flushed_redis(redis_url: str) -> Iterator[str]:
-    """Redis database 14 (other suites flush limits in 15); addresses of our own, lifted after."""
+    """Redis database 14 (other suites flush limits in 15); our addresses' keys lifted after.
+
+    Only the keys of the addresses this test used: another test run on the same Redis
+    (a developer's `make test` beside CI) keeps its own lockouts.
+    """
     url = redis_url.rsplit("/", 1)[0] + "/14"
     yield url
     client = redis.Redis.from_url(url)
-    for name in client.scan_iter(match="vigil:limits:*:auth:198.18.*"):
-        client.delete(name)
+    for address in _ADDRESSES:
+        for name in client.scan_iter(match=f"vigil:limits:*:auth:{address}"):
+            client.delete(name)
+    _ADDRESSES.clear()
     client.close()
 
 
 def _address() -> str:
     """An address no other test run on this Redis uses (198.18.0.0/15 is for testing)."""
-    return f"198.18.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+    address = f"198.18.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+    _ADDRESSES.append(address)
+    return address
 
 
 def test_failed_auth_locks_the_address_out_with_retry_after(

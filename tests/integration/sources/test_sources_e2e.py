@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +112,13 @@ def test_scores_flow_back_through_restarts_and_outages(tmp_path: Path,
         (flags,) = series_range(prom, 'vigil_anomaly{for="load",app="shop"}',
                                 spike_at - 30, spike_at + 10)
         ones = [float(t) for t, v in flags["values"] if v == "1"]
-        assert spike_at <= ones[0] <= spike_at + 6, (spike_at, ones)
-        assert all(v == "0" for t, v in flags["values"] if float(t) < spike_at)
+        assert any(spike_at <= t <= spike_at + 6 for t in ones), (spike_at, ones)
+        # before the spike, vigil_anomaly is 1 only where Vigil stored an anomaly (the wave's
+        # noise depends on the wall clock, and the detector may flag a point of it)
+        (shop,) = [s for s in vigil.series("load") if s["labels"].get("app") == "shop"]
+        stored = {datetime.fromisoformat(a["timestamp"]).timestamp() for a in
+                  vigil.get("/api/v1/anomalies", series_id=shop["id"], limit=1000)["items"]}
+        assert {t for t in ones if t < spike_at} <= stored, (ones, stored)
         assert len([t for t, v in flags["values"] if v == "0"]) >= 5
         (band,) = instant(prom, 'vigil_expected_upper{for="load",app="shop"}', spike_at + 1)
         assert 55 < float(band["value"][1]) < 400  # the band the spike broke out of
