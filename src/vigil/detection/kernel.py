@@ -728,10 +728,11 @@ def _shift_onset(resid: float, scale: float, n: int, learn: int, rest: int, zalp
     """Onset of a level shift: the EW mean of the signed residual strays `zshift`
     times further than it usually does on this series.
 
-    Calibrated per series against its own history: the usual size is a slow EW
-    mean of |EW mean|, learned from values clipped to HUBER_CLIP times it, so a
-    noisy or autocorrelated series needs a larger shift than a clean one, and a
-    shift does not become the usual size within hours.
+    Calibrated per series against its own history: the usual size is the mean
+    of |EW mean| over the second warm-up (points learn..2 learn, once the EW mean
+    has settled), then a slow EW mean learned from values clipped to HUBER_CLIP
+    times it, so a noisy or autocorrelated series needs a larger shift than a
+    clean one, and a shift does not become the usual size within hours.
     """
     if not scale > 0.0:
         return 0.0
@@ -740,11 +741,16 @@ def _shift_onset(resid: float, scale: float, n: int, learn: int, rest: int, zalp
     m = fs[F_MEW] + zalpha * (r - fs[F_MEW])
     fs[F_MEW] = m
     usual = fs[F_MABS]
-    a = max(SELECT_RATE, 1.0 / (n + 1.0))
-    fs[F_MABS] = usual + a * (min(abs(m), HUBER_CLIP * usual if usual > 0.0 else abs(m))
-                              - usual)
+    if n < learn:
+        return 0.0  # the EW mean is still settling from 0: its size is no guide yet
+    a = 1.0 / (n - learn + 1.0)
     if n < DRIFT_AFTER_LEARNS * learn or not usual > 0.0:
+        # the second warm-up: the plain mean of |m| (a clip relative to an estimate
+        # that starts near 0 would hold it near 0 for thousands of points)
+        fs[F_MABS] = usual + a * (abs(m) - usual)
         return 0.0
+    a = max(SELECT_RATE, a)
+    fs[F_MABS] = usual + a * (min(abs(m), HUBER_CLIP * usual) - usual)
     stat = abs(m) / usual
     if fs[F_MUP] > 0.0 and stat >= 1.0:
         return 0.0  # one report per shift: it re-arms once back within the usual size
