@@ -62,7 +62,9 @@ def report(
     if store:
         stored = store_and_send(db, config, document)
         typer.echo(f"stored as run {stored.run_id}; delivery {stored.delivery}"
-                   + (f": {stored.error}" if stored.error else ""), err=True)
+                   + (f": {stored.error}" if stored.error else "")
+                   + ("; the reports job of `vigil serve` tries again"
+                      if stored.delivery == "retrying" else ""), err=True)
     health = document.get("health")
     if health is not None and not health["ok"]:
         raise typer.Exit(code=1)

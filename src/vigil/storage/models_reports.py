@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.storage.models import Base, BigId
@@ -27,8 +27,10 @@ class ReportRunRow(Base):
     document: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     receiver: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    delivery: Mapped[str] = mapped_column(String(16))  # none | sent | failed
+    delivery: Mapped[str] = mapped_column(String(16))  # none | sent | retrying | failed
     delivery_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivery_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    delivery_next_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 Index("idx_report_runs_kind_period", ReportRunRow.kind, ReportRunRow.period_start)

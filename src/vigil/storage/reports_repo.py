@@ -25,12 +25,15 @@ class ReportRun:
     receiver: str | None
     delivery: str
     delivery_error: str | None
+    delivery_attempts: int = 0
+    delivery_next_at: datetime | None = None
 
 
 def _run(row: ReportRunRow) -> ReportRun:
     return ReportRun(row.id, row.kind, row.period_label, required(row.period_start),
                      required(row.period_end), required(row.generated_at), row.receiver,
-                     row.delivery, row.delivery_error)
+                     row.delivery, row.delivery_error, int(row.delivery_attempts or 0),
+                     row.delivery_next_at)
 
 
 def add_run(session: Session, *, kind: str, period_label: str, period_start: datetime,
@@ -45,11 +48,21 @@ def add_run(session: Session, *, kind: str, period_label: str, period_start: dat
 
 
 def set_delivery(session: Session, run_id: int, receiver: str, status: str,
-                 error: str | None) -> None:
-    """Record how sending a run to its receiver went (`sent` or `failed`)."""
+                 error: str | None, attempts: int = 1,
+                 next_at: datetime | None = None) -> None:
+    """Record how sending a run to its receiver went (`sent`, `retrying` at `next_at`,
+    or `failed`) after `attempts` attempts."""
     row = session.get(ReportRunRow, run_id)
     if row is not None:
         row.receiver, row.delivery, row.delivery_error = receiver, status, error
+        row.delivery_attempts, row.delivery_next_at = attempts, next_at
+
+
+def due_retries(session: Session, now: datetime) -> list[int]:
+    """Ids of the runs whose delivery is `retrying` and due by `now`, oldest first."""
+    return list(session.scalars(select(ReportRunRow.id).where(
+        ReportRunRow.delivery == "retrying", ReportRunRow.delivery_next_at <= now)
+        .order_by(ReportRunRow.id)))
 
 
 def find_run(session: Session, kind: str, period_start: datetime) -> ReportRun | None:

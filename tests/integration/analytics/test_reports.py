@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,13 @@ from tests.integration.analytics.seeding import WEEK, seed_history
 from tests.support import auth
 from vigil.cli.main import app as cli
 from vigil.config import OperatorConfig, Settings
-from vigil.services.reports import generate, render, run_due_reports
+from vigil.services.reports import (
+    generate,
+    render,
+    reports_job,
+    retry_deliveries,
+    run_due_reports,
+)
 from vigil.services.reports.queries import list_report_runs, stored_report
 from vigil.storage.database import Database
 
@@ -139,10 +145,11 @@ def test_api_reports_and_analytics(client: TestClient, keys: dict[str, str],
     assert security["threats"] == 2
 
 
-def _config(url: str) -> OperatorConfig:
+def _config(url: str, daily: bool = True) -> OperatorConfig:
     return OperatorConfig.model_validate({
         "alerting": {"receivers": {"ops-slack": {"type": "slack", "url": url}}},
-        "analytics": {"reports": {"receiver": "ops-slack", "daily_at": "06:00", "keep": 3}}})
+        "analytics": {"reports": {"receiver": "ops-slack", "daily_at": "06:00", "keep": 3,
+                                  "daily": daily}}})
 
 
 def test_scheduled_job_writes_reports_once_and_sends_them_to_slack(
@@ -166,14 +173,60 @@ def test_scheduled_job_writes_reports_once_and_sends_them_to_slack(
     assert stored is not None and "<svg" in stored[1]
 
 
-def test_failed_delivery_is_recorded_and_the_report_kept(
+def test_failed_delivery_is_kept_and_retried_with_back_off_until_sent(
         db: Database, settings: Settings, receiver_factory: Any) -> None:
-    with receiver_factory([500, 500]) as rx:
-        done = run_due_reports(db, settings, _config(f"{rx.url}/slack"),
-                               datetime(2026, 11, 30, 7, tzinfo=UTC))
-    assert [r.delivery for r in done] == ["failed", "failed"]
+    at = datetime(2026, 11, 30, 7, tzinfo=UTC)
+    with receiver_factory([500, 500, 503]) as rx:
+        config = _config(f"{rx.url}/slack")
+        done = run_due_reports(db, settings, config, at)
+        assert [r.delivery for r in done] == ["retrying", "retrying"]
+        runs = list_report_runs(db)
+        assert len(runs) == 2 and all("HTTP 500" in (r["delivery_error"] or "") for r in runs)
+        assert {(r["delivery_attempts"], r["delivery_next_at"]) for r in runs} == \
+            {(1, (at + timedelta(minutes=5)).isoformat())}
+        assert retry_deliveries(db, config, at + timedelta(minutes=4)) == []  # not due yet
+        # the job retries (oldest first: the daily run gets the 503), then writes nothing new
+        job = reports_job(db, settings, config)
+        assert job(at + timedelta(minutes=5)) == (
+            f"daily 24 h to 2026-11-30 06:00 UTC: run {runs[1]['id']}, delivery retrying; "
+            f"weekly 2026-W48: run {runs[0]['id']}, delivery sent")
+        assert job(at + timedelta(minutes=14)) == "no report due"  # 10 minutes after a 2nd
+        assert [r.delivery for r in retry_deliveries(db, config, at + timedelta(minutes=15))] \
+            == ["sent"]
+        assert rx.attempts == 5 and len(rx.requests) == 2  # each report arrived once
     runs = list_report_runs(db)
-    assert len(runs) == 2 and all("HTTP 500" in (r["delivery_error"] or "") for r in runs)
+    assert [(r["delivery"], r["delivery_attempts"], r["delivery_error"], r["delivery_next_at"])
+            for r in runs] == [("sent", 2, None, None), ("sent", 3, None, None)]
+
+
+def test_delivery_fails_for_good_on_a_4xx_or_after_its_last_attempt(
+        db: Database, settings: Settings, receiver_factory: Any) -> None:
+    at = datetime(2026, 11, 30, 7, tzinfo=UTC)
+    with receiver_factory([400]) as rx:  # a 4xx will not pass by itself
+        (done,) = run_due_reports(db, settings, _config(f"{rx.url}/slack", daily=False), at)
+    assert (done.delivery, rx.attempts) == ("failed", 1) and "HTTP 400" in (done.error or "")
+    with receiver_factory([500] * 20) as rx:
+        config = _config(f"{rx.url}/slack")  # the daily report is due now too
+        (daily,) = run_due_reports(db, settings, config, at)
+        outcomes = [r.delivery for hour in range(1, 12)
+                    for r in retry_deliveries(db, config, at + timedelta(hours=hour))]
+        assert outcomes == ["retrying"] * 6 + ["failed"] and rx.attempts == 8
+    (stored,) = [r for r in list_report_runs(db) if r["id"] == daily.run_id]
+    assert (stored["delivery"], stored["delivery_attempts"], stored["delivery_next_at"]) == \
+        ("failed", 8, None)
+    assert "HTTP 500" in stored["delivery_error"]
+
+
+def test_a_retry_to_a_receiver_no_longer_configured_fails(
+        db: Database, settings: Settings, receiver_factory: Any) -> None:
+    at = datetime(2026, 11, 30, 7, tzinfo=UTC)
+    with receiver_factory([500]) as rx:
+        (done,) = run_due_reports(db, settings, _config(f"{rx.url}/slack", daily=False), at)
+    assert done.delivery == "retrying"
+    other = OperatorConfig.model_validate({"alerting": {"receivers": {
+        "hook": {"type": "webhook", "url": "http://127.0.0.1:9/hook"}}}})
+    (again,) = retry_deliveries(db, other, at + timedelta(minutes=5))
+    assert again.delivery == "failed" and "no longer configured" in (again.error or "")
 
 
 def test_email_delivery_carries_the_html(db: Database, settings: Settings,

@@ -19,6 +19,7 @@ from vigil.services.reports.runs import (
     generate,
     render,
     reports_job,
+    retry_deliveries,
     run_due_reports,
     store_and_send,
 )
@@ -27,4 +28,4 @@ from vigil.services.reports.sections import SECTIONS
 __all__ = ["FORMATS", "JOB_INTERVAL_SECONDS", "JOB_NAME", "KINDS", "SECTIONS", "FormatError",
            "Period", "PeriodError", "StoredReport", "build_report", "build_section",
            "check_kind", "generate", "parse_at", "period_for", "render", "reports_job",
-           "run_due_reports", "store_and_send"]
+           "retry_deliveries", "run_due_reports", "store_and_send"]

@@ -15,7 +15,10 @@ def run_json(run: reports_repo.ReportRun) -> dict[str, Any]:
             "period_start": run.period_start.isoformat(),
             "period_end": run.period_end.isoformat(),
             "generated_at": run.generated_at.isoformat(), "receiver": run.receiver,
-            "delivery": run.delivery, "delivery_error": run.delivery_error}
+            "delivery": run.delivery, "delivery_error": run.delivery_error,
+            "delivery_attempts": run.delivery_attempts,
+            "delivery_next_at": (run.delivery_next_at.isoformat()
+                                 if run.delivery_next_at is not None else None)}
 
 
 def list_report_runs(db: Database, kind: str | None = None, limit: int = 50

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from vigil.alerting.retry import DeliveryError
+from vigil.alerting.retry import Backoff, DeliveryError
 from vigil.analytics.render_html import render_html
 from vigil.analytics.render_markdown import render_markdown
 from vigil.config import OperatorConfig, Settings
@@ -26,6 +26,11 @@ from vigil.telemetry.logging import log_event
 FORMATS = ("html", "json", "md")
 JOB_NAME = "reports"
 JOB_INTERVAL_SECONDS = 300.0
+DELIVERY_BACKOFF = Backoff(initial=timedelta(minutes=5), factor=2.0,
+                           maximum=timedelta(hours=1))
+"""Waits between the attempts of a report delivery that failed for a reason that may pass."""
+DELIVERY_ATTEMPTS = 8
+"""Attempts in all (about 4 h 15 min of retrying) before a delivery is `failed` for good."""
 
 
 class FormatError(ValueError):
@@ -63,8 +68,12 @@ class StoredReport:
 
 
 def store_and_send(db: Database, config: OperatorConfig, report: Mapping[str, Any],
-                   send: bool = True) -> StoredReport:
-    """Store a report run, then send it to `analytics.reports.receiver` (if set and `send`)."""
+                   send: bool = True, now: datetime | None = None) -> StoredReport:
+    """Store a report run, then send it to `analytics.reports.receiver` (if set and `send`).
+
+    A delivery that fails for a reason that may pass (a 5xx or 429 answer, a network or
+    SMTP error) is `retrying`: the reports job tries again with back-off.
+    """
     html = render_html(report)
     period = report["period"]
     with db.session() as s:
@@ -78,16 +87,50 @@ def store_and_send(db: Database, config: OperatorConfig, report: Mapping[str, An
     name = config.analytics.reports.receiver
     if not send or name is None:
         return StoredReport(run_id, report["kind"], period["label"], "none", None)
-    status, error = "sent", None
+    return _attempt(db, config, run_id, name, report, html, 0, now or datetime.now(UTC))
+
+
+def _attempt(db: Database, config: OperatorConfig, run_id: int, name: str,
+             report: Mapping[str, Any], html: str, attempts_before: int,
+             now: datetime) -> StoredReport:
+    """Deliver a stored run once more and record the outcome (and the next attempt)."""
+    attempts = attempts_before + 1
+    status, error, next_at = "sent", None, None
+    receiver = config.alerting.receivers.get(name)
     try:
-        deliver_report(config.alerting.receivers[name], report, html)
+        if receiver is None:
+            raise DeliveryError(f"receiver {name!r} is no longer configured", retryable=False)
+        deliver_report(receiver, report, html)
     except DeliveryError as exc:
-        status, error = "failed", str(exc)
-        log_event("ERROR", "ERROR", job=JOB_NAME, receiver=name,
+        error = str(exc)
+        if exc.retryable and attempts < DELIVERY_ATTEMPTS:
+            status, next_at = "retrying", now + DELIVERY_BACKOFF.delay(attempts)
+        else:
+            status = "failed"
+        log_event("ERROR", "ERROR", job=JOB_NAME, receiver=name, run_id=run_id,
+                  attempt=attempts, next_attempt=next_at,
                   message=f"report delivery failed: {exc}")
     with db.session() as s:
-        reports_repo.set_delivery(s, run_id, name, status, error)
+        reports_repo.set_delivery(s, run_id, name, status, error, attempts, next_at)
+    period = report["period"]
     return StoredReport(run_id, report["kind"], period["label"], status, error)
+
+
+def retry_deliveries(db: Database, config: OperatorConfig,
+                     now: datetime) -> list[StoredReport]:
+    """Try again every `retrying` delivery whose next attempt is due by `now`."""
+    with db.session() as s:
+        due = reports_repo.due_retries(s, now)
+    done = []
+    for run_id in due:
+        with db.session() as s:
+            found = reports_repo.run_content(s, run_id)
+        if found is None:  # pruned meanwhile
+            continue
+        run, document, html = found
+        done.append(_attempt(db, config, run_id, run.receiver or "", json.loads(document),
+                             html, run.delivery_attempts, now))
+    return done
 
 
 def due_periods(config: OperatorConfig, now: datetime) -> list[Period]:
@@ -113,16 +156,17 @@ def run_due_reports(db: Database, settings: Settings, config: OperatorConfig,
             if reports_repo.find_run(s, period.kind, period.start) is not None:
                 continue
         report = build_report(db, settings, config, period, now)
-        written.append(store_and_send(db, config, report))
+        written.append(store_and_send(db, config, report, now=now))
     return written
 
 
 def reports_job(db: Database, settings: Settings,
                 config: OperatorConfig) -> Callable[[datetime], str]:
-    """The scheduled job: every few minutes, write the reports that fell due."""
+    """The scheduled job: every few minutes, retry the deliveries that are due again, then
+    write (and send) the reports that fell due."""
 
     def run(now: datetime) -> str:
-        done = run_due_reports(db, settings, config, now)
+        done = retry_deliveries(db, config, now) + run_due_reports(db, settings, config, now)
         if not done:
             return "no report due"
         return "; ".join(f"{r.kind} {r.label}: run {r.run_id}, delivery {r.delivery}"
