@@ -2,7 +2,11 @@
 
 For each configuration (a `DefaultConfig` field override given as NAME=VALUE,...)
 prints the nab-dev plain and leave-one-category-out scores and the synthetic
-corpus scores for each seed given, plus a per-category breakdown of synthCounts.
+corpus scores for each seed given, with the per-category CV scores. With two
+configurations or more, a last line per configuration compares it with the first,
+seed by seed: the synthetic CV mean's paired differences, their mean, standard
+error and how many seeds gained (one seed's score moves by several points when
+a threshold crosses a cliff of equal scores, so judge a change on many seeds).
 Not a test: an evaluation tool (docs/detection.md cites its numbers).
 
     .venv/bin/python benchmarks/generalise.py --nab-root /work/shared/data/nab-dev \
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import tempfile
 from dataclasses import fields, replace
 from pathlib import Path
@@ -68,12 +73,32 @@ def main() -> None:
         root = tmp / str(seed)
         write_corpus(root, seed, args.traces)
         corpora[f"synth{seed}"] = load_corpus(root)
+    lines: list[dict[str, Any]] = []
     for spec in args.configs:
         cfg = parse_config(spec)
         line: dict[str, Any] = {"config": spec or "default"}
         for name, files in corpora.items():
             line[name] = evaluate(files, cfg)
         print(json.dumps(line), flush=True)
+        lines.append(line)
+    for line in lines[1:]:
+        print(json.dumps(compare(lines[0], line)), flush=True)
+
+
+def compare(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Paired differences of `other` against `base`: nab-dev, and per synthetic seed."""
+    out: dict[str, Any] = {"compare": other["config"], "against": base["config"]}
+    if "nab" in base:
+        out["nab_plain"] = round(other["nab"]["plain"] - base["nab"]["plain"], 2)
+        out["nab_cv_mean"] = round(other["nab"]["cv_mean"] - base["nab"]["cv_mean"], 2)
+    diffs = [other[k]["cv_mean"] - base[k]["cv_mean"] for k in base if k.startswith("synth")]
+    if diffs:
+        mean = sum(diffs) / len(diffs)
+        var = sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1) if len(diffs) > 1 else 0.0
+        out["synth_cv_mean"] = {"diffs": [round(d, 2) for d in diffs], "mean": round(mean, 2),
+                                "stderr": round(math.sqrt(var / len(diffs)), 2),
+                                "gained": sum(d > 0 for d in diffs), "seeds": len(diffs)}
+    return out
 
 
 if __name__ == "__main__":
