@@ -128,10 +128,11 @@ def _decaying(n: int, start: int, peak: float, tau: float) -> FloatArray:
 
 
 def _bursts(rng: np.random.Generator, name: str, n: int,
-            tail: tuple[float, float] = (1.2, 2.0)) -> SynthSeries:
+            tail: tuple[float, float] = (1.2, 2.0),
+            levels: tuple[float, float] = (0.5, 30.0)) -> SynthSeries:
     """Mention volumes: unlabelled bursts (Pareto tail index drawn from `tail`),
-    labelled news surges."""
-    level = float(np.exp(rng.uniform(np.log(0.5), np.log(30))))
+    labelled news surges, around a daily × weekly level drawn log-uniformly from `levels`."""
+    level = float(np.exp(rng.uniform(np.log(levels[0]), np.log(levels[1]))))
     mean = level * _profile(rng, n)
     per_day = rng.uniform(1, 6)
     alpha = rng.uniform(*tail)
@@ -257,6 +258,14 @@ def generate(seed: int = 0, traces: Path | None = None,
     corpus["synthNews"] = [_bursts(news_rng, f"news_{i}", 4 * n, NEWS_TAIL)
                            for i in range(8)]
     return corpus
+
+
+def burst_series(seed: int, files: int, n: int, tail: tuple[float, float],
+                 levels: tuple[float, float]) -> list[SynthSeries]:
+    """`files` mention-volume series like synthBursts' with the given tail and level
+    range (for diagnostics; the corpus itself is `generate`)."""
+    rng = np.random.default_rng([seed, 7])
+    return [_bursts(rng, f"bursts_{i}", n, tail, levels) for i in range(files)]
 
 
 def _stamp(seconds: float) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from vigil.evaluation.corpus import load_corpus
-from vigil.evaluation.synth import generate, windows_of, write_corpus
+from vigil.evaluation.synth import burst_series, generate, windows_of, write_corpus
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -106,3 +106,16 @@ def test_news_surges_stand_out_more_than_in_bursts() -> None:
         return hits / total
 
     assert top_share("synthNews") > top_share("synthBursts")
+
+
+def test_burst_series_for_diagnostics_follow_their_level_range_and_seed() -> None:
+    """burst_series draws synthBursts-like files at a chosen level, reproducibly."""
+    low = burst_series(4, 3, 4032, (2.5, 4.0), (0.5, 2.0))
+    high = burst_series(4, 3, 4032, (2.5, 4.0), (50.0, 200.0))
+    again = burst_series(4, 3, 4032, (2.5, 4.0), (50.0, 200.0))
+    assert all(np.array_equal(a.values, b.values) for a, b in zip(high, again, strict=True))
+    for lo_s, hi_s in zip(low, high, strict=True):
+        assert np.median(hi_s.values) > 10 * max(float(np.median(lo_s.values)), 1.0)
+        assert 2 <= len(hi_s.onsets) <= 3
+    assert burst_series(5, 1, 4032, (2.5, 4.0), (50.0, 200.0))[0].values.tolist() != \
+        high[0].values.tolist()
