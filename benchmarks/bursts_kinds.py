@@ -3,7 +3,8 @@
 Generates mention-volume series like the synthetic corpus' `synthBursts` (Pareto
 tail index from --tail, daily × weekly level from --levels a step), scores them
 with NAB's standard profile at the best threshold, and counts the detections
-outside and inside windows by kind of finding and seasonal context. Not a test:
+outside and inside windows by kind of finding and seasonal context, one JSON
+line per detector. Not a test:
 a diagnostic (docs/detection.md cites its output).
 
     .venv/bin/python benchmarks/bursts_kinds.py --levels 20,200 --tail 2.5,4 vigil zscore
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 
 import numpy as np
 from generalise import parse_config
@@ -72,10 +74,10 @@ def main() -> None:
         for name, f in rows.items():
             for p in np.flatnonzero(f.scores >= res.threshold):
                 (inside if f.window_id[p] >= 0 else outside)[label(int(kinds[name][p]))] += 1
-        print(f"{spec or 'vigil'}: standard {res.normalised:.2f} at threshold "
-              f"{res.threshold:.3f}, TP {res.tp} FP {res.fp} FN {res.fn}")
-        print("  outside windows:", ", ".join(f"{k} {v}" for k, v in outside.most_common()))
-        print("  inside windows: ", ", ".join(f"{k} {v}" for k, v in inside.most_common()))
+        print(json.dumps({"detector": spec or "vigil", "standard": round(res.normalised, 2),
+                          "threshold": round(res.threshold, 4), "tp": res.tp, "fp": res.fp,
+                          "fn": res.fn, "outside": dict(outside.most_common()),
+                          "inside": dict(inside.most_common())}), flush=True)
 
 
 if __name__ == "__main__":
