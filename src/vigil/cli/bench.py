@@ -137,8 +137,13 @@ def nab(
 @app.command("synth")
 def synth(
     out: Path = typer.Option(Path("synth-corpus"), "--out",
-                             help="Folder the corpus is written to (NAB layout)"),
+                             help="Folder the corpus is written to (NAB layout); with "
+                                  "--seeds, one sub-folder seed-N per seed"),
     seed: int = typer.Option(0, "--seed", help="Generator seed (same seed, same corpus)"),
+    seeds: str | None = typer.Option(
+        None, "--seeds", help="Many seeds instead of --seed ('0-11', '0,3,5'): scores per "
+                              "seed, then each detector's mean and spread over the seeds and "
+                              "its seed-by-seed difference from the first detector"),
     traces: Path | None = typer.Option(None, "--traces",
                                        help="Folder with the request-rate traces "
                                             "(nasa_http_1995_per_minute.csv, ...)"),
@@ -151,6 +156,7 @@ def synth(
     """Write the seeded synthetic ops corpus and score detectors on it with NAB's rules."""
     from vigil.detection.registry import DETECTORS
     from vigil.evaluation.bench import run_nab
+    from vigil.evaluation.seeds import parse_seeds
     from vigil.evaluation.synth import write_corpus
     from vigil.evaluation.variants import candidate_names
     from vigil.telemetry.logging import log_event
@@ -161,28 +167,80 @@ def synth(
     for d in names:
         if d not in known:
             fail_usage(f"--detectors: unknown detector {d!r}; known: {', '.join(known)}")
+    if not names:
+        fail_usage("--detectors: no detector given")
     if traces is not None and not traces.is_dir():
         fail_usage(f"--traces: {traces} is not a directory")
+    many = seeds is not None
     try:
-        write_corpus(out, seed, traces)
-    except OSError as exc:
-        fail_usage(f"--out: cannot write the corpus: {exc}")
-    table = Table(title=f"Synthetic ops corpus (seed {seed}, {out})")
-    for col in ("detector", "standard", "low FP", "low FN", "CV mean (std)", "CV pooled (std)"):
+        seed_list = parse_seeds(seeds) if seeds is not None else [seed]
+    except ValueError as exc:
+        fail_usage(f"--seeds: {exc}")
+    title = (f"Synthetic ops corpus (seeds {seeds}, {out})" if many
+             else f"Synthetic ops corpus (seed {seed}, {out})")
+    table = Table(title=title)
+    cols = ("detector", "seed", "standard", "low FP", "low FN", "CV mean (std)", "CV pooled (std)")
+    for col in cols if many else cols[:1] + cols[2:]:
         table.add_column(col, justify="left" if col == "detector" else "right")
-    for name in names:
-        res = run_nab(out, name, results_dir, cv=True)
-        summary = res.summary()
-        cv = summary.pop("cv")["standard"]
-        line = {**summary, "corpus": "synth", "seed": seed, "cv_standard_mean": cv["mean"],
-                "cv_standard_pooled": cv["pooled"]}
-        log_event("Benchmark completed", benchmark="synth", **line)
+    per_detector: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    for s in seed_list:
+        corpus = out / f"seed-{s}" if many else out
+        try:
+            write_corpus(corpus, s, traces)
+        except OSError as exc:
+            fail_usage(f"--out: cannot write the corpus: {exc}")
+        for name in names:
+            res = run_nab(corpus, name, results_dir / f"seed-{s}" if many else results_dir,
+                          cv=True)
+            summary = res.summary()
+            cv = summary.pop("cv")["standard"]
+            line = {**summary, "corpus": "synth", "seed": s, "cv_standard_mean": cv["mean"],
+                    "cv_standard_pooled": cv["pooled"]}
+            per_detector[name].append((summary["standard"], cv["mean"]))
+            log_event("Benchmark completed", benchmark="synth", **line)
+            if fmt is OutputFormat.JSON:
+                typer.echo(json.dumps(line))
+            else:
+                cells = [f"{summary['standard']:.2f}", f"{summary['reward_low_FP_rate']:.2f}",
+                         f"{summary['reward_low_FN_rate']:.2f}", f"{cv['mean']:.2f}",
+                         f"{cv['pooled']:.2f}"]
+                table.add_row(name, *([str(s)] if many else []), *cells)
+    if fmt is OutputFormat.TABLE:
+        Console().print(table)
+    if many:
+        _seed_summary(per_detector, fmt)
+
+
+def _seed_summary(per_detector: dict[str, list[tuple[float, float]]],
+                  fmt: OutputFormat) -> None:
+    """Each detector's spread over the seeds and its paired difference from the first."""
+    from vigil.evaluation.seeds import paired, spread
+
+    names = list(per_detector)
+    first = [cv for _, cv in per_detector[names[0]]]
+    table = Table(title="Over the seeds: mean ± sd (min–max); CV mean paired with "
+                        f"{names[0]}, seed by seed")
+    for col in ("detector", "standard", "CV mean (std)", f"CV mean − {names[0]}",
+                "seeds better"):
+        table.add_column(col, justify="left" if col == "detector" else "right")
+    for name, scores in per_detector.items():
+        std = spread([p for p, _ in scores])
+        cvs = [cv for _, cv in scores]
+        cvm = spread(cvs)
+        line: dict[str, object] = {"corpus": "synth", "detector": name,
+                                   "summary": "seeds", "standard": std.as_dict(),
+                                   "cv_standard_mean": cvm.as_dict()}
+        diff_cell = better_cell = "–"
+        if name != names[0]:
+            pd = paired(first, cvs)
+            line["cv_standard_mean_vs"] = {"detector": names[0], **pd.as_dict()}
+            diff_cell = f"{pd.mean:+.2f} ± {pd.stderr:.2f}"
+            better_cell = f"{pd.better} of {pd.n}"
         if fmt is OutputFormat.JSON:
             typer.echo(json.dumps(line))
         else:
-            table.add_row(name, f"{summary['standard']:.2f}",
-                          f"{summary['reward_low_FP_rate']:.2f}",
-                          f"{summary['reward_low_FN_rate']:.2f}", f"{cv['mean']:.2f}",
-                          f"{cv['pooled']:.2f}")
+            table.add_row(name, f"{std.mean:.2f} ± {std.sd:.2f} ({std.low:.2f}–{std.high:.2f})",
+                          f"{cvm.mean:.2f} ± {cvm.sd:.2f} ({cvm.low:.2f}–{cvm.high:.2f})",
+                          diff_cell, better_cell)
     if fmt is OutputFormat.TABLE:
         Console().print(table)

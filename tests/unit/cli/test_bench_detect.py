@@ -202,6 +202,36 @@ def test_bench_synth_writes_the_corpus_and_scores_each_detector(tmp_path: Path) 
     assert bad.exit_code == 2
 
 
+def test_bench_synth_over_many_seeds_reports_spread_and_paired_differences(
+        tmp_path: Path) -> None:
+    out = tmp_path / "synth"
+    res = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--seeds", "1-2",
+                                 "--detectors", "vigil,zscore", "--format", "json",
+                                 "--results-dir", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.stdout.strip().splitlines()]
+    per_seed = [x for x in lines if "seed" in x]
+    summaries = {x["detector"]: x for x in lines if x.get("summary") == "seeds"}
+    assert [(x["seed"], x["detector"]) for x in per_seed] == [
+        (1, "vigil"), (1, "zscore"), (2, "vigil"), (2, "zscore")]
+    assert (out / "seed-1" / "labels" / "combined_windows.json").is_file()
+    assert (out / "seed-2" / "labels" / "combined_windows.json").is_file()
+    cv = {d: [x["cv_standard_mean"] for x in per_seed if x["detector"] == d]
+          for d in ("vigil", "zscore")}
+    assert summaries["vigil"]["cv_standard_mean"]["mean"] == pytest.approx(
+        sum(cv["vigil"]) / 2, abs=0.01)
+    assert summaries["zscore"]["standard"]["seeds"] == 2
+    assert "cv_standard_mean_vs" not in summaries["vigil"]
+    vs = summaries["zscore"]["cv_standard_mean_vs"]
+    diffs = [z - v for v, z in zip(cv["vigil"], cv["zscore"], strict=True)]
+    assert vs["detector"] == "vigil"
+    assert vs["mean"] == pytest.approx(sum(diffs) / 2, abs=0.01)
+    assert vs["seeds_better"] == sum(d > 0 for d in diffs)
+    bad = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--seeds", "2-1"])
+    assert bad.exit_code == 2
+    assert "upwards" in bad.stderr
+
+
 def test_ablations_are_for_benchmarks_not_for_users(corpus: Path, tmp_path: Path) -> None:
     res = runner.invoke(_app(), ["bench", "nab", "--nab-root", str(corpus), "--detector",
                                  "vigilnotod", "--results-dir", str(tmp_path / "r"),
