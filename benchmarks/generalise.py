@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import tempfile
 from dataclasses import fields, replace
 from pathlib import Path
@@ -28,6 +27,7 @@ from vigil.evaluation.bench import detect_corpus
 from vigil.evaluation.corpus import NabFile, load_corpus
 from vigil.evaluation.cv import cross_validate
 from vigil.evaluation.nab import score_corpus
+from vigil.evaluation.seeds import paired
 from vigil.evaluation.synth import write_corpus
 
 
@@ -91,13 +91,12 @@ def compare(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     if "nab" in base:
         out["nab_plain"] = round(other["nab"]["plain"] - base["nab"]["plain"], 2)
         out["nab_cv_mean"] = round(other["nab"]["cv_mean"] - base["nab"]["cv_mean"], 2)
-    diffs = [other[k]["cv_mean"] - base[k]["cv_mean"] for k in base if k.startswith("synth")]
-    if diffs:
-        mean = sum(diffs) / len(diffs)
-        var = sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1) if len(diffs) > 1 else 0.0
-        out["synth_cv_mean"] = {"diffs": [round(d, 2) for d in diffs], "mean": round(mean, 2),
-                                "stderr": round(math.sqrt(var / len(diffs)), 2),
-                                "gained": sum(d > 0 for d in diffs), "seeds": len(diffs)}
+    keys = [k for k in base if k.startswith("synth")]
+    if keys:
+        ref = [base[k]["cv_mean"] for k in keys]
+        new = [other[k]["cv_mean"] for k in keys]
+        out["synth_cv_mean"] = {"diffs": [round(b - a, 2) for a, b in zip(ref, new, strict=True)],
+                                **paired(ref, new).as_dict()}
     return out
 
 
