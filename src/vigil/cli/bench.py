@@ -22,6 +22,7 @@ from vigil.cli.common import (
 
 if TYPE_CHECKING:
     from vigil.evaluation.bench import BenchResult
+    from vigil.evaluation.kinds import Found
 
 app = typer.Typer(help="Benchmarks: detection quality on public corpora.", no_args_is_help=True)
 
@@ -156,6 +157,7 @@ def synth(
     """Write the seeded synthetic ops corpus and score detectors on it with NAB's rules."""
     from vigil.detection.registry import DETECTORS
     from vigil.evaluation.bench import run_nab
+    from vigil.evaluation.kinds import found_by_kind, load_kinds
     from vigil.evaluation.seeds import parse_seeds
     from vigil.evaluation.synth import write_corpus
     from vigil.evaluation.variants import candidate_names
@@ -183,20 +185,25 @@ def synth(
     for col in cols if many else cols[:1] + cols[2:]:
         table.add_column(col, justify="left" if col == "detector" else "right")
     per_detector: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    found: dict[str, list[Found]] = {name: [] for name in names}
     for s in seed_list:
         corpus = out / f"seed-{s}" if many else out
         try:
             write_corpus(corpus, s, traces)
         except OSError as exc:
             fail_usage(f"--out: cannot write the corpus: {exc}")
+        kinds = load_kinds(corpus)
         for name in names:
             res = run_nab(corpus, name, results_dir / f"seed-{s}" if many else results_dir,
                           cv=True)
             summary = res.summary()
             cv = summary.pop("cv")["standard"]
+            by_kind = found_by_kind(res.per_file, kinds, res.results["standard"].threshold)
             line = {**summary, "corpus": "synth", "seed": s, "cv_standard_mean": cv["mean"],
-                    "cv_standard_pooled": cv["pooled"]}
+                    "cv_standard_pooled": cv["pooled"],
+                    "found_by_kind": {k: list(v) for k, v in by_kind.items()}}
             per_detector[name].append((summary["standard"], cv["mean"]))
+            found[name].append(by_kind)
             log_event("Benchmark completed", benchmark="synth", **line)
             if fmt is OutputFormat.JSON:
                 typer.echo(json.dumps(line))
@@ -208,12 +215,31 @@ def synth(
     if fmt is OutputFormat.TABLE:
         Console().print(table)
     if many:
-        _seed_summary(per_detector, fmt)
+        _seed_summary(per_detector, found, fmt)
+    elif fmt is OutputFormat.TABLE:
+        Console().print(_kinds_table({name: f[0] for name, f in found.items()}, f"seed {seed}"))
+
+
+def _kinds_table(found: dict[str, Found], title: str) -> Table:
+    """Windows found / windows per kind of labelled anomaly (rows) and detector (columns)."""
+    table = Table(title=f"Labelled anomalies found at each detector's standard threshold, "
+                        f"by kind ({title.lower()})")
+    table.add_column("kind")
+    for name in found:
+        table.add_column(name, justify="right")
+    for kind in sorted({k for f in found.values() for k in f}):
+        cells = []
+        for f in found.values():
+            a, b = f.get(kind, (0, 0))
+            cells.append(f"{a} / {b}")
+        table.add_row(kind, *cells)
+    return table
 
 
 def _seed_summary(per_detector: dict[str, list[tuple[float, float]]],
-                  fmt: OutputFormat) -> None:
+                  found: dict[str, list[Found]], fmt: OutputFormat) -> None:
     """Each detector's spread over the seeds and its paired difference from the first."""
+    from vigil.evaluation.kinds import add_found
     from vigil.evaluation.seeds import paired, spread
 
     names = list(per_detector)
@@ -229,7 +255,9 @@ def _seed_summary(per_detector: dict[str, list[tuple[float, float]]],
         cvm = spread(cvs)
         line: dict[str, object] = {"corpus": "synth", "detector": name,
                                    "summary": "seeds", "standard": std.as_dict(),
-                                   "cv_standard_mean": cvm.as_dict()}
+                                   "cv_standard_mean": cvm.as_dict(),
+                                   "found_by_kind": {k: list(v) for k, v in
+                                                     add_found(found[name]).items()}}
         diff_cell = better_cell = "–"
         if name != names[0]:
             pd = paired(first, cvs)
@@ -244,3 +272,6 @@ def _seed_summary(per_detector: dict[str, list[tuple[float, float]]],
                           diff_cell, better_cell)
     if fmt is OutputFormat.TABLE:
         Console().print(table)
+        seeds = len(next(iter(found.values())))
+        Console().print(_kinds_table({n: add_found(f) for n, f in found.items()},
+                                     f"summed over {seeds} seeds"))

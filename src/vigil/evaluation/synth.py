@@ -61,6 +61,10 @@ TRACE_FILES = {  # file -> (value column, first minute's UTC time)
 }
 NEWS_TAIL = (2.5, 4.0)              # synthNews: lighter-tailed unlabelled bursts
 ZERO_RUN_STEPS = 12                 # a trace at 0 for an hour or more is an outage
+GAUGE_EVENTS = {"shift": "level shift", "variance": "variance change",
+                "drift": "drift to a limit", "stuck": "stuck value"}
+TRACE_EVENTS = {"surge": "surge", "dip": "dip", "shift": "level shift up"}
+KINDS_FILE = "synth_kinds.json"     # labels/: the kind of each labelled anomaly, per file
 
 
 @dataclass(slots=True)
@@ -71,6 +75,7 @@ class SynthSeries:
     seconds: FloatArray
     values: FloatArray
     onsets: list[int] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # what each onset is, same order
 
 
 def _profile(rng: np.random.Generator, n: int) -> FloatArray:
@@ -101,22 +106,27 @@ def _counts(rng: np.random.Generator, name: str, n: int) -> SynthSeries:
     mean = level * _profile(rng, n)
     onsets = _onsets(rng, n, 3, DAY_STEPS)
     kinds = rng.permutation(["surge", "dip", "shift"])
+    labels: list[str] = []
     for start, kind in zip(onsets, kinds, strict=True):
         if kind == "surge":
             length = int(rng.integers(2, 13))
             mean[start:start + length] *= rng.uniform(4, 20) + 3 / max(level, 0.1)
+            labels.append("surge")
         elif kind == "dip":
             length = int(rng.integers(12, 72))
             mean[start:start + length] *= rng.uniform(0.0, 0.1)
+            labels.append("dip")
         else:
-            mean[start:] *= rng.choice([rng.uniform(1.8, 3.0), rng.uniform(0.25, 0.5)])
+            factor = rng.choice([rng.uniform(1.8, 3.0), rng.uniform(0.25, 0.5)])
+            mean[start:] *= factor
+            labels.append("level shift up" if factor > 1 else "level shift down")
     if rng.uniform() < 0.5:
         values = rng.poisson(mean).astype(np.float64)
     else:  # negative binomial (gamma-Poisson): over-dispersed, heavier tail
         shape = rng.uniform(0.5, 3.0)
         values = rng.poisson(rng.gamma(shape, mean / shape)).astype(np.float64)
     seconds = np.asarray(START + STEP_S * np.arange(n), dtype=np.float64)
-    return SynthSeries(name, seconds, values, onsets)
+    return SynthSeries(name, seconds, values, onsets, labels)
 
 
 def _decaying(n: int, start: int, peak: float, tau: float) -> FloatArray:
@@ -141,17 +151,20 @@ def _bursts(rng: np.random.Generator, name: str, n: int,
         peak = level * scale * (1 + rng.pareto(alpha))
         mean += _decaying(n, int(burst), peak, rng.uniform(1, 6))
     onsets = _onsets(rng, n, int(rng.integers(2, 4)), DAY_STEPS)
+    labels: list[str] = []
     for start in onsets:
         if rng.uniform() < 0.75:
             peak = level * rng.uniform(10, 40) + 10
             mean += _decaying(n, start, peak, rng.uniform(2, 12))
+            labels.append("news surge")
         else:
             length = int(rng.integers(DAY_STEPS // 2, 2 * DAY_STEPS))
             mean[start:start + length] *= rng.uniform(2, 4)
+            labels.append("raised level")
     shape = rng.uniform(2, 10)
     values = rng.poisson(rng.gamma(shape, mean / shape)).astype(np.float64)
     seconds = np.asarray(START + STEP_S * np.arange(n), dtype=np.float64)
-    return SynthSeries(name, seconds, values, onsets)
+    return SynthSeries(name, seconds, values, onsets, labels)
 
 
 def _gauge(rng: np.random.Generator, name: str, n: int, kind: str) -> SynthSeries:
@@ -197,9 +210,10 @@ def _gauge(rng: np.random.Generator, name: str, n: int, kind: str) -> SynthSerie
         keep[o] = True  # an anomaly's first row stays, so its window is anchored
     keep &= ~np.isnan(values)
     index = np.flatnonzero(keep)
-    remap = np.searchsorted(index, onsets)
-    return SynthSeries(name, seconds[index], values[index],
-                       [int(r) for r in remap if r < len(index)])
+    kept = [(o, ev) for o, ev in zip(onsets, events, strict=True) if keep[o]]
+    remap = np.searchsorted(index, [o for o, _ in kept])
+    return SynthSeries(name, seconds[index], values[index], [int(r) for r in remap],
+                       [GAUGE_EVENTS[str(ev)] for _, ev in kept])
 
 
 def _read_trace(path: Path) -> FloatArray:
@@ -221,11 +235,13 @@ def _trace(rng: np.random.Generator, path: Path, start: datetime) -> SynthSeries
                                              np.flatnonzero(edges == -1), strict=True)
             if b - a >= ZERO_RUN_STEPS]
     onsets = [a for a, _ in runs]
+    labels = ["outage (the trace's own zeros)"] * len(onsets)
     injected = _onsets(rng, n, 3, 3 * DAY_STEPS)
     for o, kind in zip(injected, ("surge", "dip", "shift"), strict=True):
         if any(a - 3 * DAY_STEPS <= o <= b + DAY_STEPS for a, b in runs):
             continue  # keep injections away from the trace's own outages
         onsets.append(o)
+        labels.append(TRACE_EVENTS[kind])
         if kind == "surge":
             values[o:o + 6] *= rng.uniform(3, 8)
         elif kind == "dip":
@@ -234,7 +250,9 @@ def _trace(rng: np.random.Generator, path: Path, start: datetime) -> SynthSeries
             end = min(o + 2 * DAY_STEPS, n)
             values[o:end] = np.round(values[o:end] * rng.uniform(1.8, 2.5))
     seconds = np.asarray(start.timestamp() + STEP_S * np.arange(n), dtype=np.float64)
-    return SynthSeries(path.stem.replace("_per_minute", ""), seconds, values, sorted(onsets))
+    order = sorted(range(len(onsets)), key=onsets.__getitem__)
+    return SynthSeries(path.stem.replace("_per_minute", ""), seconds, values,
+                       [onsets[i] for i in order], [labels[i] for i in order])
 
 
 def generate(seed: int = 0, traces: Path | None = None,
@@ -285,6 +303,7 @@ def write_corpus(out: Path, seed: int = 0, traces: Path | None = None,
                  on_file: Callable[[str], None] | None = None) -> int:
     """Write the corpus under `out` in NAB layout; returns the number of files."""
     labels: dict[str, list[list[str]]] = {}
+    kinds: dict[str, list[str]] = {}  # per file, the kind of each window, in window order
     for category, items in generate(seed, traces).items():
         folder = out / "data" / category
         folder.mkdir(parents=True, exist_ok=True)
@@ -295,6 +314,7 @@ def write_corpus(out: Path, seed: int = 0, traces: Path | None = None,
                 w.writerow(["timestamp", "value"])
                 for t, v in zip(s.seconds, s.values, strict=True):
                     w.writerow([_stamp(float(t)), repr(round(float(v), 6))])
+            kinds[name] = list(s.kinds)
             labels[name] = [[_stamp(float(s.seconds[a])) + ".000000",
                              _stamp(float(s.seconds[b])) + ".000000"]
                             for a, b in windows_of(s)]
@@ -303,6 +323,7 @@ def write_corpus(out: Path, seed: int = 0, traces: Path | None = None,
     (out / "labels").mkdir(parents=True, exist_ok=True)
     (out / "labels" / "combined_windows.json").write_text(
         json.dumps(labels, indent=1, sort_keys=True))
+    (out / "labels" / KINDS_FILE).write_text(json.dumps(kinds, indent=1, sort_keys=True))
     (out / "labels" / "synth.json").write_text(json.dumps({"seed": seed, "traces": bool(
         traces)}))
     return len(labels)

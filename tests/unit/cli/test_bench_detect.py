@@ -197,7 +197,14 @@ def test_bench_synth_writes_the_corpus_and_scores_each_detector(tmp_path: Path) 
     assert [x["detector"] for x in lines] == ["vigil", "zscore"]
     assert all(x["files"] == 30 and 0 <= x["standard"] <= 100 for x in lines)
     assert "cv_standard_mean" in lines[0]
+    found = lines[0]["found_by_kind"]
+    assert {"surge", "dip", "stuck value", "news surge"} <= found.keys()
+    assert all(0 <= a <= b for a, b in found.values())
     assert (out / "labels" / "combined_windows.json").is_file()
+    table = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--seed", "1",
+                                   "--detectors", "zscore", "--results-dir", str(tmp_path / "r")])
+    assert table.exit_code == 0, table.output
+    assert "by kind" in table.stdout and "news surge" in table.stdout
     bad = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--detectors", "nope"])
     assert bad.exit_code == 2
 
@@ -227,6 +234,11 @@ def test_bench_synth_over_many_seeds_reports_spread_and_paired_differences(
     assert vs["detector"] == "vigil"
     assert vs["mean"] == pytest.approx(sum(diffs) / 2, abs=0.01)
     assert vs["seeds_better"] == sum(d > 0 for d in diffs)
+    for d in ("vigil", "zscore"):
+        summed = summaries[d]["found_by_kind"]
+        for kind, (a, b) in summed.items():
+            parts = [x["found_by_kind"].get(kind, [0, 0]) for x in per_seed if x["detector"] == d]
+            assert [a, b] == [sum(p[0] for p in parts), sum(p[1] for p in parts)]
     bad = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--seeds", "2-1"])
     assert bad.exit_code == 2
     assert "upwards" in bad.stderr

@@ -119,3 +119,37 @@ def test_burst_series_for_diagnostics_follow_their_level_range_and_seed() -> Non
         assert 2 <= len(hi_s.onsets) <= 3
     assert burst_series(5, 1, 4032, (2.5, 4.0), (50.0, 200.0))[0].values.tolist() != \
         high[0].values.tolist()
+
+
+def test_every_labelled_anomaly_has_its_kind(tmp_path: Path) -> None:
+    """Kinds line up with onsets in every category and are written next to the windows."""
+    corpus = generate(2, _trace(tmp_path))
+    for category, items in corpus.items():
+        for s in items:
+            assert len(s.kinds) == len(s.onsets), (category, s.name)
+    assert {k for s in corpus["synthCounts"] for k in s.kinds} <= {
+        "surge", "dip", "level shift up", "level shift down"}
+    assert {k for s in corpus["synthGauges"] for k in s.kinds} <= {
+        "level shift", "variance change", "drift to a limit", "stuck value"}
+    assert {k for s in corpus["synthBursts"] for k in s.kinds} <= {"news surge", "raised level"}
+    trace = corpus["synthTraces"][0]
+    assert trace.kinds[trace.onsets.index(min(trace.onsets))] in (
+        "outage (the trace's own zeros)", "surge", "dip", "level shift up")
+    out = tmp_path / "c"
+    write_corpus(out, 2, tmp_path / "traces")
+    kinds = json.loads((out / "labels" / "synth_kinds.json").read_text())
+    windows = json.loads((out / "labels" / "combined_windows.json").read_text())
+    assert kinds.keys() == windows.keys()
+    assert all(len(kinds[k]) == len(windows[k]) for k in kinds)
+
+
+def test_a_stuck_gauge_is_flat_from_its_onset() -> None:
+    """The label says what the data shows: a 'stuck value' repeats its first value."""
+    seen = 0
+    for seed in range(4):
+        for s in generate(seed)["synthGauges"]:
+            for onset, kind in zip(s.onsets, s.kinds, strict=True):
+                if kind == "stuck value":
+                    seen += 1
+                    assert np.all(s.values[onset:onset + 12] == s.values[onset])
+    assert seen > 0
