@@ -30,7 +30,8 @@ from vigil.evaluation.variants import make_candidate
 KIND_NAMES = {K.K_NONE: "score", K.K_NEW_HIGH: "new high", K.K_NEW_LOW: "new low",
               K.K_PATTERN: "pattern", K.K_TIME_OF_DAY: "time of day",
               K.K_RESIDUAL: "residual", K.K_DRIFT: "drift", K.K_SIZE: "glaring",
-              K.K_OUTAGE: "outage", K.K_SHIFT: "shift", K.K_SILENCE: "silence"}
+              K.K_OUTAGE: "outage", K.K_SHIFT: "shift", K.K_SILENCE: "silence",
+              K.K_STUCK: "stuck"}
 CONTEXTS = {K.CTX_FLAT: "flat", K.CTX_DAY: "daily", K.CTX_WEEK: "weekly"}
 
 

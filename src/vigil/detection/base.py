@@ -29,6 +29,7 @@ from vigil.detection.kernel import K_RESIDUAL as K_RESIDUAL
 from vigil.detection.kernel import K_SHIFT as K_SHIFT
 from vigil.detection.kernel import K_SILENCE as K_SILENCE
 from vigil.detection.kernel import K_SIZE as K_SIZE
+from vigil.detection.kernel import K_STUCK as K_STUCK
 from vigil.detection.kernel import K_TIME_OF_DAY as K_TIME_OF_DAY
 
 FloatArray = npt.NDArray[np.float64]
@@ -36,8 +37,9 @@ FloatArray = npt.NDArray[np.float64]
 # The kinds of finding (K_*, low 4 bits of BatchResult.kinds) are defined in the
 # kernel module: everything its compiled code reads must live in that one file
 # (numba's on-disk cache is keyed on it alone).
-# Findings about size (not shape) are never capped by the band check.
-_SIZE_KINDS = (K_RESIDUAL, K_DRIFT, K_SIZE, K_OUTAGE, K_SHIFT, K_SILENCE)
+# Findings about size (not shape) are never capped by the band check; nor is a stuck
+# value, which sits inside its band by nature.
+_SIZE_KINDS = (K_RESIDUAL, K_DRIFT, K_SIZE, K_OUTAGE, K_SHIFT, K_SILENCE, K_STUCK)
 
 BAND_MARGIN = 0.25
 

@@ -8,6 +8,7 @@ docs/detection.md.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from vigil.detection.base import (
     K_SHIFT,
     K_SILENCE,
     K_SIZE,
+    K_STUCK,
     K_TIME_OF_DAY,
     BatchResult,
     DetectionResult,
@@ -93,6 +95,7 @@ class DefaultConfig:
     # this share of its usual level for the time of day is reported hourly (0: off)
     outage_share: float = 0.1
     outage_freezes_baseline: bool = False  # the seasonal baseline does not learn an outage
+    stuck_values: bool = True  # report one non-zero value repeated improbably long
     # count series (every value of the warm-up a non-negative integer) are modelled
     # in a space where their noise does not grow with the level: 1 = 2 sqrt(x + 3/8)
     # (Anscombe), 2 = log(1 + x); 0: off
@@ -182,6 +185,7 @@ PARAM_TABLE: tuple[tuple[int, str, Callable[[Any], float]], ...] = (
     (K.P_ZSHIFT, "shift_usual", _at_least(_TINY)),
     (K.P_SILENCE, "silences", _flag),
     (K.P_OUT_FREEZE, "outage_freezes_baseline", _flag),
+    (K.P_STUCK, "stuck_values", _flag),
     (K.P_COUNTS, "count_model", lambda x: float(min(max(int(x), 0), 2))),
 )
 
@@ -200,6 +204,8 @@ _REASONS = {
              "this series usually strays",
     K_OUTAGE: "far below the usual level for this time of day for a while (an outage?); "
               "repeated at most hourly while it lasts",
+    K_STUCK: "the same value again and again, for longer than ever before on this series "
+             "(less likely than one in a million at its own rate of repeats): stuck?",
 }
 
 
@@ -236,17 +242,25 @@ def _grow(arr: npt.NDArray[np.generic] | None, fresh: npt.NDArray[np.generic], o
 
 def _migrate(fmt: int, arrays: dict[str, npt.NDArray[np.generic]],
              fresh: dict[str, Any]) -> dict[str, npt.NDArray[np.generic]]:
-    """Arrays of state format `fmt` (1-3) in the current layout.
+    """Arrays of state format `fmt` (1-4) in the current layout.
 
     Format 1 lacked the glaring-point floats (F_FIRE_SIZE, F_SIZE_MAX: 0, so the
     next glaring point is a record); formats 1-2 the outage state (fresh: the
     time-of-day reference re-learns); formats 1-3 the level-shift floats (0: the
     statistic re-learns its usual size), the count-model flag (plain: what was
     learned is in the series' own units, never read as a count space; this also
-    keeps the silence rule off) and the silence state (fresh).
+    keeps the silence rule off) and the silence state (fresh); formats 1-4 the
+    stuck-value state (fresh: no run yet, the rate of repeats re-learns).
     """
     out = dict(arrays)
     fs = out.get("fs")
+    if fmt == 4:
+        grown4 = _grow(fs, fresh["fs"], K.F_RUN_V, math.nan)
+        ist4 = _grow(out.get("ist"), fresh["ist"], K.I_RUN, 0.0)
+        for key, value in (("fs", grown4), ("ist", ist4)):
+            if value is not None:
+                out[key] = value
+        return out
     if fmt == 1:
         fs = _grow(fs, fresh["fs"][:K.F_MEW], K.F_FIRE_SIZE, 0.0)
     if fmt in (1, 2):
@@ -259,6 +273,8 @@ def _migrate(fmt: int, arrays: dict[str, npt.NDArray[np.generic]],
         if tref is not None and tref.shape == (K.R_ZEROS, K.DAY_BINS) and tref.dtype == np.float64:
             out["tref"] = np.vstack([tref, fresh["tref"][K.R_ZEROS:]])
     grown = _grow(fs, fresh["fs"], K.F_MEW, 0.0)
+    if grown is not None and grown is not fs:
+        grown[K.F_RUN_V] = math.nan  # no run yet
     ist = _grow(out.get("ist"), fresh["ist"], K.I_COUNTS, float(K.COUNTS_NO))
     for key, value in (("fs", grown), ("ist", ist)):
         if value is not None:
@@ -359,10 +375,16 @@ class NoveltyDetector(Detector):
         expected = K.new_state(int(det._params[K.P_K]))
         if fmt < STATE_FORMAT:
             arrays = _migrate(fmt, arrays, expected)
-            _log.info("detector state format %d upgraded to %d: %sthe level-shift "
-                      "statistic re-learns from new points, and the series keeps its "
-                      "own units (no count model)", fmt, STATE_FORMAT,
-                      "outage reference re-learns from new points, " if fmt < 3 else "")
+            if fmt == 4:
+                _log.info("detector state format 4 upgraded to %d: stuck values are "
+                          "judged from new points (runs and the rate of repeats re-learn)",
+                          STATE_FORMAT)
+            else:
+                _log.info("detector state format %d upgraded to %d: %sthe level-shift "
+                          "statistic re-learns from new points, the series keeps its "
+                          "own units (no count model), and stuck values are judged from "
+                          "new points", fmt, STATE_FORMAT,
+                          "outage reference re-learns from new points, " if fmt < 3 else "")
         for key, ref in expected.items():
             arr = arrays.get(key)
             if arr is None or arr.shape != ref.shape or arr.dtype != ref.dtype:

@@ -79,6 +79,7 @@ K_SIZE = 8  # far outside the expected band: overrides rest and rarity
 K_OUTAGE = 9  # far below the usual level for this time of day for a while (repeats hourly)
 K_SHIFT = 10  # the recent mean strays from the expectation far more than it usually does
 K_SILENCE = 11  # a count series silent (all zeros) for longer than it ever was, p < 1e-6
+K_STUCK = 12  # the same non-zero value repeated for longer than ever before, p < 1e-6
 
 # Parameter indices (float64 vector).
 P_LEARN = 0      # points before scores are emitted (warming up)
@@ -124,7 +125,8 @@ P_WSHIFT = 39     # weight of the level-shift onset (0: off)
 P_ZSHIFT = 40     # shift onset: EW mean residual beyond this many times its own usual size
 P_SILENCE = 41    # 1: report silences of count series (runs of zeros deeper than ever)
 P_OUT_FREEZE = 42  # 1: the seasonal baseline does not learn during an outage
-N_PARAMS = 43
+P_STUCK = 43     # 1: report stuck values (a value repeated improbably long)
+N_PARAMS = 44
 
 # Float state indices.
 F_LO = 0
@@ -155,7 +157,8 @@ F_SIZE_MAX = 24  # largest size seen so far (after warm-up)
 F_MEW = 25       # EW mean of the signed residual (span P_ZSPAN)
 F_MABS = 26      # slow EW mean of |F_MEW|: how far it usually strays on this series
 F_MUP = 27       # 1 while the shift statistic is above its threshold
-N_FLOAT = 28  # state layout 4 (layout 1 had 23 floats, 2-3 had 25; default.py migrates)
+F_RUN_V = 28    # the value of the current run of equal values (NaN: none yet)
+N_FLOAT = 29  # state layout 5 (layout 1 had 23 floats, 2-3 had 25, 4 had 28; default.py migrates)
 
 # Outage state ("out" array, floats) and the time-of-day reference ("tref", rows x bins).
 O_BIN = 0        # half-hour bin of the current visit (-1: none yet)
@@ -188,7 +191,12 @@ I_NDEC = 7
 I_NINC = 8
 I_NSEEN = 9      # points seen in total (valid)
 I_COUNTS = 10    # -1 counts so far (undecided, transformed), 0 plain, 1 a count series
-N_INT = 11  # state layout 4 (layouts 1-3 had 10 ints: no count model, default.py migrates)
+I_RUN = 11       # length of the current run of one non-zero value
+I_RUN_MAX = 12   # the longest such run before it
+I_REPS = 13      # steps to a non-zero value that repeated the previous one (learned)
+I_STEPS = 14     # steps to a non-zero value (learned)
+I_RUN_UP = 15    # 1 once the current run was reported
+N_INT = 16  # state layout 5 (layouts 1-3 had 10 ints, 4 had 11; default.py migrates)
 
 # ---- sizes of the state tables -------------------------------------------------
 TABLE_BITS = 16
@@ -271,6 +279,11 @@ OUTAGE_REPEAT_LEVEL = 1.0  # hourly reminders while it lasts score 1 - 2^-1 = 0.
 SILENCE_LOG_P = math.log(1e-6)  # a run of zeros this unlikely (one in a million) ...
 SILENCE_LEVEL = 1.0            # ... and deeper than any before scores 1 - 2^-1 = 0.5
 
+# ---- stuck values: one non-zero value repeated for longer than its own repeats make likely
+STUCK_LOG_P = math.log(1e-6)   # a run this unlikely (one in a million) ...
+STUCK_LEVEL = 2.0              # ... and longer than any before scores 1 - 2^-2 = 0.75, like
+                               # an outage's first report: both say the data stopped moving
+
 # Seasonal contexts (kinds >> CTX_SHIFT).
 CTX_FLAT = 0
 CTX_DAY = 1
@@ -298,6 +311,7 @@ def new_state(k: int) -> dict[str, Any]:
     fs[F_FIRST_TS] = np.nan
     fs[F_PREV_RAW] = np.nan
     fs[F_PREV_V] = np.nan
+    fs[F_RUN_V] = np.nan
     ist = np.zeros(N_INT, dtype=np.int64)
     ist[I_LAST_FIRE] = NEVER
     ist[I_COUNTER] = COUNTER_UNDECIDED
@@ -686,6 +700,43 @@ def _time_of_day_novelty(t: float, v: float, lo: float, rng: float, n: int, wtod
         tlastday[tb] = day
         tdays[tb] += 1
     return tscore, undamped
+
+
+@_helper
+def _stuck(v: float, n: int, learn: int, rest: int, fs: npt.NDArray[np.float64],
+           ist: npt.NDArray[np.int64]) -> float:
+    """Level (0: none) of a stuck value: one non-zero value repeated so long that, at
+    this series' own rate of repeats, the run has a chance below one in a million,
+    and longer than any run before it. Reported once per run; like an onset, a
+    run that becomes unlikely during a rest waits for its end (one alert per
+    event: a spike that stays at one value was reported already).
+
+    The rate is learned from every step to a non-zero value, (repeats + 1) /
+    (steps + 2), except those of a run already reported. A zero is not a value
+    that sticks: a run of zeros is a silence or an outage (their own rules).
+    """
+    prev = fs[F_RUN_V]
+    same = v == prev and v != 0.0
+    if same:
+        ist[I_RUN] += 1
+    else:
+        if ist[I_RUN] > ist[I_RUN_MAX]:
+            ist[I_RUN_MAX] = ist[I_RUN]
+        ist[I_RUN] = 0 if v == 0.0 else 1
+        ist[I_RUN_UP] = 0
+        fs[F_RUN_V] = v
+    level = 0.0
+    if (same and ist[I_RUN_UP] == 0 and n >= learn and ist[I_RUN] > ist[I_RUN_MAX]
+            and n - ist[I_LAST_FIRE] > rest):
+        rate = (ist[I_REPS] + 1.0) / (ist[I_STEPS] + 2.0)
+        if (ist[I_RUN] - 1) * math.log(rate) < STUCK_LOG_P:
+            ist[I_RUN_UP] = 1
+            level = STUCK_LEVEL
+    if v != 0.0 and math.isfinite(prev) and ist[I_RUN_UP] == 0:
+        ist[I_STEPS] += 1
+        if same:
+            ist[I_REPS] += 1
+    return level
 
 
 @_helper
@@ -1098,6 +1149,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
     zshift = p[P_ZSHIFT]
     silence_on = p[P_SILENCE] > 0.0
     out_freeze = p[P_OUT_FREEZE] > 0.0
+    stuck_on = p[P_STUCK] > 0.0
     for j in range(len(xs)):
         t = ts[j]
         if not math.isfinite(t):
@@ -1183,6 +1235,12 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                 quiet = QUIET_RARITY
             else:
                 quiet = QUIET_SEEN
+        klevel = _stuck(raw_v, n, learn, rest, fs, ist) if stuck_on else 0.0
+        if klevel > 0.0:
+            kscore = 1.0 - math.exp(-LN2 * klevel)
+            if kscore > score:
+                score = kscore
+                kind = K_STUCK
         slevel = _silence(raw_v, n, learn, count_flag, day_b, out, tref) if silence_on else 0.0
         if slevel > 0.0:
             sscore2 = 1.0 - math.exp(-LN2 * slevel)

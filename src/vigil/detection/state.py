@@ -14,6 +14,8 @@ a format 1 or 2 state is restored with that state fresh (and a log line).
 Format 4 added the level-shift statistic (three floats) and the count-model
 flag (one int); formats 1-3 are restored with the statistic re-learning and
 the series in its own units (no count model), with a log line.
+Format 5 added the stuck-value state (one float, five ints); formats 1-4 are
+restored with it fresh (runs and the rate of repeats re-learn), with a log line.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-STATE_FORMAT = 4
-READABLE_FORMATS = (1, 2, 3, 4)
+STATE_FORMAT = 5
+READABLE_FORMATS = (1, 2, 3, 4, 5)
 _MAGIC = b"VGST"
 _ALLOWED_DTYPES = {"<f8", "<i8", "|u1", "|b1", "<i4"}
 
