@@ -26,8 +26,8 @@ DEFAULT_DETECTOR = "vigil"
 DETECTOR_NAMES = ("vigil", "novelty", "zscore")
 # ... and the ablations of vigil.evaluation.variants, which only the benchmarks accept
 BENCH_NAMES = (*DETECTOR_NAMES, "vigilnotod", "vigilnojump", "vigilnorarity", "vigilnoops",
-               "vigilnoagree", "vigilnores", "vigilnooutage", "vigilnoshift", "vigilsilence",
-               "vigilsqrtcounts", "vigillogcounts")
+               "vigilnoagree", "vigilnores", "vigilnooutage", "vigilnoshift",
+               "vigilnostuck", "vigilsilence", "vigilsqrtcounts", "vigillogcounts")
 
 
 class OutputFormat(str, Enum):

@@ -30,6 +30,7 @@ ABLATIONS: dict[str, tuple[DefaultConfig, str]] = {
     "vigilnores": (replace(_D, residual_weight=0.0), "default without the seasonal residual onset"),
     "vigilnooutage": (replace(_D, outage_share=0.0), "default without outage reports"),
     "vigilnoshift": (replace(_D, shift_weight=0.0), "default without the level-shift onset"),
+    "vigilnostuck": (replace(_D, stuck_values=False), "default without stuck values"),
     "vigilsilence": (replace(_D, silences=True),
                      "default with silences of count series reported"),
     "vigilsqrtcounts": (replace(_D, count_model=1),
