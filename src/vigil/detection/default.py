@@ -106,8 +106,9 @@ class DefaultConfig:
     shift_weight: float = 0.0936
     shift_usual: float = 5.0
     # off: report a count series at 0 for a run less likely than one in a million
-    # under its own per-half-hour zero rates and deeper than any run before
-    # (better plain scores on the synthetic corpus, worse cross-validated ones)
+    # under its own per-half-hour zero rates, deeper than any run before and missing
+    # at least 20 expected events (0.75, warning); better synthetic CV scores, a
+    # little worse on nab-dev (docs/detection.md)
     silences: bool = False
     # input handling
     gap_steps: float = 12.0           # a gap of this many typical steps resets the context
@@ -257,7 +258,8 @@ def _migrate(fmt: int, arrays: dict[str, npt.NDArray[np.generic]],
     if fmt == 4:
         grown4 = _grow(fs, fresh["fs"], K.F_RUN_V, math.nan)
         ist4 = _grow(out.get("ist"), fresh["ist"], K.I_RUN, 0.0)
-        for key, value in (("fs", grown4), ("ist", ist4)):
+        out4 = _grow(out.get("out"), fresh["out"], K.O_SIL_MASS, 0.0)
+        for key, value in (("fs", grown4), ("ist", ist4), ("out", out4)):
             if value is not None:
                 out[key] = value
         return out

@@ -171,7 +171,8 @@ O_LAST_SEEN = 6  # time of the previous point (for the EW mean's time step)
 O_SIL = 7        # log-probability of the current run of zeros (count series; 0: none)
 O_SIL_MIN = 8    # the lowest such log-probability of any run before (the record)
 O_SIL_UP = 9     # 1 once the current run of zeros was reported
-N_OUT = 10  # state layout 4 (layouts 1-3 had 7; default.py migrates)
+O_SIL_MASS = 10  # events the time-of-day reference expected during the current run of zeros
+N_OUT = 11  # state layout 5 (layouts 1-3 had 7, 4 had 10; default.py migrates)
 R_MEAN = 0       # per half-hour of day: EW mean of the visits' means
 R_DEV = 1        # ... EW mean absolute deviation of the visits' means from it
 R_DAYS = 2       # ... visits learned
@@ -277,7 +278,8 @@ OUTAGE_REPEAT_LEVEL = 1.0  # hourly reminders while it lasts score 1 - 2^-1 = 0.
 
 # ---- silences: a count series at 0 for longer than its own zero rates make likely ------
 SILENCE_LOG_P = math.log(1e-6)  # a run of zeros this unlikely (one in a million) ...
-SILENCE_LEVEL = 1.0            # ... and deeper than any before scores 1 - 2^-1 = 0.5
+SILENCE_LEVEL = 2.0            # ... and deeper than any before scores 1 - 2^-2 = 0.75, like an
+                               # outage's first report (at 0.5 it sat on the threshold's cliff)
 
 # ---- stuck values: one non-zero value repeated for longer than its own repeats make likely
 STUCK_LOG_P = math.log(1e-6)   # a run this unlikely (one in a million) ...
@@ -1055,7 +1057,7 @@ def _outage(t: float, v: float, n: int, learn: int, lo: float, share: float, day
 
 
 @_helper
-def _silence(v: float, n: int, learn: int, counts: bool, day_b: int,
+def _silence(v: float, n: int, learn: int, counts: bool, day_b: int, may_report: bool,
              out: npt.NDArray[np.float64], tref: npt.NDArray[np.float64]) -> float:
     """Level of a silence report at this point (0: none); learns the zero rates too.
 
@@ -1063,23 +1065,31 @@ def _silence(v: float, n: int, learn: int, counts: bool, day_b: int,
     (zeros + 1) / (points + 2). A run of zeros is as likely as the product of
     its points' rates; a run less likely than SILENCE_LOG_P that is also
     deeper than every run before (a series whose lulls are long gets no free
-    alarm: it is calibrated on its own history) is reported once.
+    alarm: it is calibrated on its own history) is reported once. Like the
+    outage rule, only half-hours seen on OUTAGE_MIN_DAYS days count (a rate
+    from three points is no evidence), and the run must have missed at least
+    OUTAGE_MIN_MASS events by the time-of-day reference (a lull of a sparse
+    series is no silence). While `may_report` is false (a rest after an alert,
+    or an outage already reported) the report waits.
     """
     if not counts:
         return 0.0
     level = 0.0
     if v == 0.0:
-        p0 = (tref[R_ZEROS, day_b] + 1.0) / (tref[R_POINTS, day_b] + 2.0)
-        sil = out[O_SIL] + math.log(p0)
-        out[O_SIL] = sil
-        if (n >= learn and out[O_SIL_UP] == 0.0 and sil < SILENCE_LOG_P
-                and sil < out[O_SIL_MIN]):
+        if tref[R_DAYS, day_b] >= OUTAGE_MIN_DAYS:
+            p0 = (tref[R_ZEROS, day_b] + 1.0) / (tref[R_POINTS, day_b] + 2.0)
+            out[O_SIL] += math.log(p0)
+            out[O_SIL_MASS] += tref[R_MEAN, day_b]
+        sil = out[O_SIL]
+        if (may_report and n >= learn and out[O_SIL_UP] == 0.0 and sil < SILENCE_LOG_P
+                and sil < out[O_SIL_MIN] and out[O_SIL_MASS] >= OUTAGE_MIN_MASS):
             out[O_SIL_UP] = 1.0
             level = SILENCE_LEVEL
         tref[R_ZEROS, day_b] += 1.0
     else:
         out[O_SIL_MIN] = min(out[O_SIL_MIN], out[O_SIL])
         out[O_SIL] = 0.0
+        out[O_SIL_MASS] = 0.0
         out[O_SIL_UP] = 0.0
     tref[R_POINTS, day_b] += 1.0
     return level
@@ -1241,8 +1251,15 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
             if kscore > score:
                 score = kscore
                 kind = K_STUCK
-        slevel = _silence(raw_v, n, learn, count_flag, day_b, out, tref) if silence_on else 0.0
+        slevel = 0.0
+        if silence_on:  # like an onset, a silence waits out a rest; an outage holds it
+            quiet_now = n - ist[I_LAST_FIRE] > rest and out[O_ALARM] == 0.0
+            slevel = _silence(raw_v, n, learn, count_flag, day_b, quiet_now, out, tref)
         if slevel > 0.0:
+            out[O_LAST_T] = t  # one event: the outage rule's hourly clock starts here
+            ist[I_LAST_FIRE] = n  # ... and a rest, so onsets do not report it again
+            fs[F_FIRE_RAW] = cal * LN2 * slevel
+            fs[F_FIRE_SIZE] = 0.0
             sscore2 = 1.0 - math.exp(-LN2 * slevel)
             if sscore2 > score:
                 score = sscore2
@@ -1254,7 +1271,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
             if olevel > 0.0:
                 score = max(score, 1.0 - math.exp(-LN2 * olevel))
                 kind = K_OUTAGE
-            else:
+            elif slevel == 0.0:  # (a silence reported on this point stands)
                 score = 0.0
                 quiet = QUIET_OUTAGE
             ctx = CTX_DAY

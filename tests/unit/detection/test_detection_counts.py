@@ -160,25 +160,61 @@ def test_a_format_3_state_loads_in_its_own_units(caplog: pytest.LogCaptureFixtur
     assert any(s in ALERT for s in sev[at - 4 * DAY:at - 4 * DAY + DAY])
 
 
+SILENCES = replace(DefaultConfig(), silences=True)
+
+
 def test_a_silence_of_a_count_series_is_reported_once_when_asked_for() -> None:
     ts, vals, _ = poisson_counts(14, 3.0)
     at = 9 * DAY + 144  # noon: about 5 events a step are usual
     vals[at:at + 48] = 0.0
-    cfg = replace(DefaultConfig(), silences=True)
-    det = NoveltyDetector(cfg)
+    det = NoveltyDetector(SILENCES)
     batch = det.update_batch(ts, vals)
     silent = [i for i in range(len(ts)) if int(batch.kinds[i]) & 15 == K_SILENCE]
     assert len(silent) == 1 and at <= silent[0] < at + 12
+    assert batch.scores[silent[0]] == pytest.approx(0.75)  # like an outage's first report
     assert batch.severities()[silent[0]] in ALERT
     assert "no events" in batch.result(silent[0], det.explain).explanation
-    # off by default; and a series with fractions is no count series
-    assert not any(int(k) & 15 == K_SILENCE for k in NoveltyDetector().update_batch(ts, vals).kinds)
-    fractions = NoveltyDetector(cfg).update_batch(ts, vals + 0.5)
+    # off by default
+    off = NoveltyDetector().update_batch(ts, vals)
+    assert not any(int(k) & 15 == K_SILENCE for k in off.kinds)
+    # a series with fractions is no count series
+    fractions = NoveltyDetector(SILENCES).update_batch(ts, vals + 0.5)
     assert not any(int(k) & 15 == K_SILENCE for k in fractions.kinds)
+
+
+def test_a_young_all_zero_series_is_not_silent_against_expectation() -> None:
+    """Rates of zeros learned from a few points per half-hour are no evidence."""
+    ts = times(3)
+    batch = NoveltyDetector(SILENCES).update_batch(ts, np.zeros(len(ts)))
+    assert not any(int(k) & 15 == K_SILENCE for k in batch.kinds)
 
 
 def test_natural_lulls_of_a_sparse_count_series_are_no_silence() -> None:
     ts = times(14)
     vals = np.random.default_rng(4).poisson(0.3, len(ts)).astype(np.float64)
-    batch = NoveltyDetector(replace(DefaultConfig(), silences=True)).update_batch(ts, vals)
+    batch = NoveltyDetector(SILENCES).update_batch(ts, vals)
     assert not any(int(k) & 15 == K_SILENCE for k in batch.kinds)
+
+
+def test_lulls_of_a_sparse_series_are_no_silence_even_when_asked_for() -> None:
+    """Four hours without an event at 0.3 a step misses about 14 expected events: fewer
+    than the 20 below which the outage rule calls a drop insignificant too."""
+    ts = times(14)
+    vals = np.random.default_rng(3).poisson(0.3, len(ts)).astype(np.float64)
+    vals[6 * DAY + 40:6 * DAY + 88] = 0.0
+    batch = NoveltyDetector(SILENCES).update_batch(ts, vals)
+    assert not any(int(k) & 15 == K_SILENCE for k in batch.kinds)
+    vals[6 * DAY + 40:6 * DAY + 160] = 0.0  # ten hours: about 36 events missed
+    batch = NoveltyDetector(SILENCES).update_batch(ts, vals)
+    assert any(int(k) & 15 == K_SILENCE for k in batch.kinds[6 * DAY + 40:6 * DAY + 160])
+
+
+def test_a_silence_and_the_outage_it_starts_are_one_event() -> None:
+    """The silence is reported first; the outage rule's reports follow an hour later."""
+    ts, vals, _ = poisson_counts(14, 30.0)
+    at = 9 * DAY + 144
+    vals[at:at + 72] = 0.0  # six hours of nothing where 30 a step are usual
+    batch = NoveltyDetector(SILENCES).update_batch(ts, vals)
+    sev = batch.severities()
+    found = [i for i in range(at, at + 72) if sev[i] in ALERT]
+    assert found and np.all(np.diff(found) >= 12)  # at most hourly, one event
