@@ -6,6 +6,7 @@ import csv
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -187,13 +188,18 @@ def test_bench_nab_cross_validated_by_category(corpus: Path, tmp_path: Path) -> 
     assert bad.exit_code == 2
 
 
-def test_bench_synth_writes_the_corpus_and_scores_each_detector(tmp_path: Path) -> None:
-    out = tmp_path / "synth"
-    res = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--seed", "1",
+def _synth_json(tmp_path: Path, *seed_args: str) -> list[dict[str, Any]]:
+    """JSON lines of `vigil bench synth` for vigil and zscore, corpus under tmp/synth."""
+    res = runner.invoke(_app(), ["bench", "synth", "--out", str(tmp_path / "synth"), *seed_args,
                                  "--detectors", "vigil,zscore", "--format", "json",
                                  "--results-dir", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
-    lines = [json.loads(x) for x in res.stdout.strip().splitlines()]
+    return [json.loads(x) for x in res.stdout.strip().splitlines()]
+
+
+def test_bench_synth_writes_the_corpus_and_scores_each_detector(tmp_path: Path) -> None:
+    out = tmp_path / "synth"
+    lines = _synth_json(tmp_path, "--seed", "1")
     assert [x["detector"] for x in lines] == ["vigil", "zscore"]
     assert all(x["files"] == 30 and 0 <= x["standard"] <= 100 for x in lines)
     assert "cv_standard_mean" in lines[0]
@@ -212,11 +218,7 @@ def test_bench_synth_writes_the_corpus_and_scores_each_detector(tmp_path: Path) 
 def test_bench_synth_over_many_seeds_reports_spread_and_paired_differences(
         tmp_path: Path) -> None:
     out = tmp_path / "synth"
-    res = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--seeds", "1-2",
-                                 "--detectors", "vigil,zscore", "--format", "json",
-                                 "--results-dir", str(tmp_path / "r")])
-    assert res.exit_code == 0, res.output
-    lines = [json.loads(x) for x in res.stdout.strip().splitlines()]
+    lines = _synth_json(tmp_path, "--seeds", "1-2")
     per_seed = [x for x in lines if "seed" in x]
     summaries = {x["detector"]: x for x in lines if x.get("summary") == "seeds"}
     assert [(x["seed"], x["detector"]) for x in per_seed] == [
