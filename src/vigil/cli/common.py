@@ -23,11 +23,11 @@ err_console = Console(stderr=True, soft_wrap=True)  # never break paths or messa
 # The names in vigil.detection.registry.DETECTORS, for option defaults and help texts
 # without importing the detectors (numpy, numba); a unit test keeps the two in step.
 DEFAULT_DETECTOR = "vigil"
-DETECTOR_NAMES = ("vigil", "novelty", "zscore")
+DETECTOR_NAMES = ("vigil", "vigilevents", "novelty", "zscore")
 # ... and the ablations of vigil.evaluation.variants, which only the benchmarks accept
 BENCH_NAMES = (*DETECTOR_NAMES, "vigilnotod", "vigilnojump", "vigilnorarity", "vigilnoops",
                "vigilnoagree", "vigilnores", "vigilnooutage", "vigilnoshift",
-               "vigilnostuck", "vigilsilence", "vigilsqrtcounts", "vigillogcounts")
+               "vigilnostuck", "vigilsqrtcounts", "vigillogcounts")
 
 
 class OutputFormat(str, Enum):

@@ -19,6 +19,9 @@ _D = DefaultConfig()
 DETECTORS: dict[str, tuple[Callable[[], Detector], str]] = {
     "vigil": (NoveltyDetector, "default: range + contextual + time-of-day novelty, rarity, rest, "
                                "seasonal band, outages"),
+    "vigilevents": (lambda: NoveltyDetector(replace(_D, silences=True)),
+                    "the default for series that count events (requests, errors, logins a "
+                    "step): also reports a silence, zeros improbable at this time of day"),
     "novelty": (lambda: NoveltyDetector(replace(
         _D, grid1=8, grid2=0, rest=50, range_saturation=10.0, pattern_weight=1.0,
         pattern_rarity=1e-9, range_rarity=1e-9, time_of_day_weight=0.0, jump_weight=0.0,

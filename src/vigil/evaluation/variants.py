@@ -31,8 +31,6 @@ ABLATIONS: dict[str, tuple[DefaultConfig, str]] = {
     "vigilnooutage": (replace(_D, outage_share=0.0), "default without outage reports"),
     "vigilnoshift": (replace(_D, shift_weight=0.0), "default without the level-shift onset"),
     "vigilnostuck": (replace(_D, stuck_values=False), "default without stuck values"),
-    "vigilsilence": (replace(_D, silences=True),
-                     "default with silences of count series reported"),
     "vigilsqrtcounts": (replace(_D, count_model=1),
                         "default with count series modelled as 2 sqrt(x + 3/8)"),
     "vigillogcounts": (replace(_D, count_model=2),
