@@ -1269,6 +1269,8 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
             # one event: while it lasts only its (hourly) reports score, and the
             # expectation is the time-of-day reference
             if olevel > 0.0:
+                if out[O_SIL_UP] > 0.0:
+                    olevel = OUTAGE_REPEAT_LEVEL  # the silence reported was the news
                 score = max(score, 1.0 - math.exp(-LN2 * olevel))
                 kind = K_OUTAGE
             elif slevel == 0.0:  # (a silence reported on this point stands)

@@ -218,6 +218,7 @@ def test_a_silence_and_the_outage_it_starts_are_one_event() -> None:
     sev = batch.severities()
     found = [i for i in range(at, at + 72) if sev[i] in ALERT]
     assert found and np.all(np.diff(found) >= 12)  # at most hourly, one event
+    assert int(batch.kinds[found[0]]) & 15 == K_SILENCE and batch.scores[found[0]] > 0.7
 
 
 def test_vigilevents_is_the_default_that_also_reports_silences() -> None:
@@ -234,6 +235,10 @@ def test_vigilevents_is_the_default_that_also_reports_silences() -> None:
     first_default = next(i for i in range(at, at + 96) if default.severities()[i] in ALERT)
     assert int(events.kinds[first_events]) & 15 == K_SILENCE
     assert first_events + 12 < first_default
+    # one event: the outage rule's reports that follow the silence are reminders
+    later = [i for i in range(first_events + 1, at + 96) if events.severities()[i] in ALERT]
+    assert later and all(events.scores[i] == pytest.approx(0.5) for i in later)
+    assert default.scores[first_default] == pytest.approx(0.75)
     # the state remembers which detector it is
     state = make_detector("vigilevents")
     state.update_batch(ts[:at], vals[:at])
