@@ -109,6 +109,11 @@ def test_scores_flow_back_through_restarts_and_outages(tmp_path: Path,
         wait_for(lambda: instant(prom, 'max_over_time(vigil_anomaly{for="load",app="shop"}'
                                        '[2m]) == 1', time.time()), 60,
                  "vigil_anomaly to be 1", log=vigil.log)
+        # ... and written back past the window read below: a range query carries the last
+        # sample forward, so a noise anomaly just before the spike, written back before
+        # the points after it, would read as 1 at every step of the window
+        wait_for(lambda: max(written_steps(prom, time.time()), default=0.0) >= spike_at + 10,
+                 60, "the write-back to pass the spike", log=vigil.log)
         (flags,) = series_range(prom, 'vigil_anomaly{for="load",app="shop"}',
                                 spike_at - 30, spike_at + 10)
         ones = [float(t) for t, v in flags["values"] if v == "1"]
