@@ -1276,6 +1276,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
             elif slevel == 0.0:  # (a silence reported on this point stands)
                 score = 0.0
                 quiet = QUIET_OUTAGE
+        if out[O_ALARM] > 0.0 or kind == K_SILENCE:  # judged against the time of day
             ctx = CTX_DAY
             ref = tref[R_MEAN, day_b]
             half = OUTAGE_DEV_SIGMAS * tref[R_DEV, day_b]
