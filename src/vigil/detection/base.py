@@ -143,6 +143,15 @@ class BatchResult:
 ExplainFn = Callable[[BatchResult, int], str]
 
 
+def band_cap_note(batch: BatchResult, i: int) -> str:
+    """Why a score of warning level or more is reported as info (else ""): the value
+    lies within its band, or less than a quarter of its half-width past it."""
+    if (batch.warming_up[i] or not float(batch.scores[i]) >= WARNING_AT
+            or not batch.inside_band(i)):
+        return ""
+    return "; info only: the value is within its band or just past it"
+
+
 class Detector(ABC):
     """Streaming + batch anomaly detector with serialisable state."""
 
@@ -160,7 +169,7 @@ class Detector(ABC):
 
     def explain(self, batch: BatchResult, i: int) -> str:
         """One-line human explanation of point i of a batch."""
-        return explain_generic(batch, i)
+        return explain_generic(batch, i) + band_cap_note(batch, i)
 
     @abstractmethod
     def get_state(self) -> bytes:

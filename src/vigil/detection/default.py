@@ -33,6 +33,7 @@ from vigil.detection.base import (
     BatchResult,
     DetectionResult,
     Detector,
+    band_cap_note,
     explain_generic,
 )
 from vigil.detection.state import STATE_FORMAT, StateError, dump_state, load_state
@@ -343,7 +344,7 @@ class NoveltyDetector(Detector):
             text += ": " + reason.replace("{direction}", direction)
         elif quiet in _QUIET:
             text += f": {_QUIET[quiet]}"
-        return text
+        return text + band_cap_note(batch, i)
 
     @property
     def points_seen(self) -> int:

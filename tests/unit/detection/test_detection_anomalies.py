@@ -185,3 +185,21 @@ def test_weekly_seasonality_is_learned_and_a_broken_weekend_is_found() -> None:
     det2 = NoveltyDetector()
     b2 = det2.update_batch(ts, broken)
     assert "Saturdays" in det2.explain(b2, found[0])
+
+
+def test_a_high_score_capped_at_info_by_the_band_says_so() -> None:
+    """A novelty inside its band scores high but is reported as info: the explanation
+    says why, and a point outside its band does not get the clause."""
+    ts, vals = seasonal(N, 0)
+    det = NoveltyDetector()
+    batch = det.update_batch(ts, vals)
+    capped = [i for i in range(N) if batch.scores[i] >= 0.5 and batch.inside_band(i)
+              and not batch.warming_up[i]]
+    assert capped, "no novelty inside its band on this series"
+    r = batch.result(capped[0], det.explain)
+    assert r.severity is Severity.INFO
+    assert r.explanation.endswith("info only: the value is within its band or just past it")
+    spiked = NoveltyDetector()
+    batch = spiked.update_batch(ts, inject("spike", vals, AT))
+    assert batch.severities()[AT] in ALERT
+    assert "info only" not in batch.result(AT, spiked.explain).explanation
