@@ -145,9 +145,10 @@ ExplainFn = Callable[[BatchResult, int], str]
 
 def band_cap_note(batch: BatchResult, i: int) -> str:
     """Why a score of warning level or more is reported as info (else ""): the value
-    lies within its band, or less than a quarter of its half-width past it."""
-    if (batch.warming_up[i] or not float(batch.scores[i]) >= WARNING_AT
-            or not batch.inside_band(i)):
+    lies within its band, or less than a quarter of its half-width past it (the cap
+    of `severity_of`)."""
+    score, warming = float(batch.scores[i]), bool(batch.warming_up[i])
+    if severity_of(score, warming, batch.inside_band(i)) == severity_of(score, warming):
         return ""
     return "; info only: the value is within its band or just past it"
 
