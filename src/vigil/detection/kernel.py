@@ -705,8 +705,20 @@ def _time_of_day_novelty(t: float, v: float, lo: float, rng: float, n: int, wtod
 
 
 @_helper
-def _stuck(v: float, n: int, learn: int, rest: int, fs: npt.NDArray[np.float64],
-           ist: npt.NDArray[np.int64]) -> float:
+def _count_repeat(v: float) -> float:
+    """P(X = v) for X ~ Poisson(v): the chance that a count at level v repeats.
+
+    No count model gives a value at its own mean much more weight than the
+    Poisson does (over-dispersion spreads it), so this is the most repeats a
+    count series at that level can be expected to show: 0.37 at 1, 0.18 at 5,
+    0.04 at 100.
+    """
+    return math.exp(v * math.log(v) - v - math.lgamma(v + 1.0)) if v > 0.0 else 1.0
+
+
+@_helper
+def _stuck(v: float, n: int, learn: int, rest: int, count: bool,
+           fs: npt.NDArray[np.float64], ist: npt.NDArray[np.int64]) -> float:
     """Level (0: none) of a stuck value: one non-zero value repeated so long that, at
     this series' own rate of repeats, the run has a chance below one in a million,
     and longer than any run before it. Reported once per run; like an onset, a
@@ -714,8 +726,11 @@ def _stuck(v: float, n: int, learn: int, rest: int, fs: npt.NDArray[np.float64],
     event: a spike that stays at one value was reported already).
 
     The rate is learned from every step to a non-zero value, (repeats + 1) /
-    (steps + 2), except those of a run already reported. A zero is not a value
-    that sticks: a run of zeros is a silence or an outage (their own rules).
+    (steps + 2), except those of a run already reported. On a count series it
+    is never taken below the chance that a Poisson count at that very level
+    draws it again (`_count_repeat`): 1, 1, 1 … at night is what small counts
+    do, 37, 37, 37 … is not. A zero is not a value that sticks: a run of zeros
+    is a silence or an outage (their own rules).
     """
     prev = fs[F_RUN_V]
     same = v == prev and v != 0.0
@@ -731,6 +746,8 @@ def _stuck(v: float, n: int, learn: int, rest: int, fs: npt.NDArray[np.float64],
     if (same and ist[I_RUN_UP] == 0 and n >= learn and ist[I_RUN] > ist[I_RUN_MAX]
             and n - ist[I_LAST_FIRE] > rest):
         rate = (ist[I_REPS] + 1.0) / (ist[I_STEPS] + 2.0)
+        if count and _is_count(v):
+            rate = max(rate, _count_repeat(v))
         if (ist[I_RUN] - 1) * math.log(rate) < STUCK_LOG_P:
             ist[I_RUN_UP] = 1
             level = STUCK_LEVEL
@@ -1173,7 +1190,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
         raw_v = v  # the value as reported (a counter's rate), for outages and output
         counts = False      # modelled in count space
         count_flag = False  # a count series (so far)
-        if (count_mode > 0 or silence_on) and math.isfinite(v):
+        if (count_mode > 0 or silence_on or stuck_on) and math.isfinite(v):
             count_flag = _count_check(v, learn, count_mode > 0, fs, ist, table, ttab, tdays,
                                       tlastday, dprof, dcnt, wprof, wcnt)
             if count_flag and count_mode > 0:
@@ -1245,7 +1262,7 @@ def run(ts: npt.NDArray[np.float64], xs: npt.NDArray[np.float64],
                 quiet = QUIET_RARITY
             else:
                 quiet = QUIET_SEEN
-        klevel = _stuck(raw_v, n, learn, rest, fs, ist) if stuck_on else 0.0
+        klevel = _stuck(raw_v, n, learn, rest, count_flag, fs, ist) if stuck_on else 0.0
         if klevel > 0.0:
             kscore = 1.0 - math.exp(-LN2 * klevel)
             if kscore > score:

@@ -139,3 +139,23 @@ def test_a_stuck_run_during_a_rest_waits_for_its_end() -> None:
     vals[at + 1:at + rest + 20] = vals[at - 1]  # ... while the gauge sticks at a usual value
     found = stuck_at(NoveltyDetector().update_batch(ts, vals).kinds)
     assert found == [at + rest + 1]
+
+
+def test_small_counts_repeat_as_counts_do_and_a_count_that_sticks_is_still_found() -> None:
+    """On a count series, a value repeats at least as often as a Poisson count at that
+    level would: runs of 1s at night are not stuck, a run of 37s at noon is."""
+    n = 8 * DAY
+    ts = np.asarray(T0 + STEP * np.arange(n), dtype=np.float64)
+    level = 1.0 + 29.0 * (0.5 + 0.5 * np.sin(2 * np.pi * (np.arange(n) / DAY - 0.25)))
+    counts = np.random.default_rng(11).poisson(level).astype(np.float64)
+    night = 6 * DAY + 5  # level about 1
+    assert level[night] < 1.5
+    ones = counts.copy()
+    ones[night:night + 8] = 1.0  # chance 0.37^7, about 1 in 1,000 at this level
+    assert stuck_at(NoveltyDetector().update_batch(ts, ones).kinds) == []
+    noon = 6 * DAY + DAY // 2  # level about 30
+    assert level[noon] > 29.0
+    stuck = counts.copy()
+    stuck[noon:noon + 8] = 37.0  # chance below 0.07^7: stuck
+    found = stuck_at(NoveltyDetector().update_batch(ts, stuck).kinds)
+    assert len(found) == 1 and noon < found[0] < noon + 8
