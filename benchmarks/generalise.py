@@ -28,7 +28,7 @@ from vigil.evaluation.corpus import NabFile, load_corpus
 from vigil.evaluation.cv import cross_validate
 from vigil.evaluation.nab import score_corpus
 from vigil.evaluation.seeds import paired
-from vigil.evaluation.synth import write_corpus
+from vigil.evaluation.synth import CORPUS_VERSION, write_corpus
 
 
 def parse_config(spec: str) -> DefaultConfig:
@@ -63,6 +63,8 @@ def main() -> None:
     ap.add_argument("--nab-root", type=Path)
     ap.add_argument("--traces", type=Path)
     ap.add_argument("--seeds", default="0")
+    ap.add_argument("--corpus-version", type=int, default=CORPUS_VERSION,
+                    help="synthetic generator version (1 reproduces older figures)")
     ap.add_argument("configs", nargs="*", default=[""])
     args = ap.parse_args()
     corpora: dict[str, list[NabFile]] = {}
@@ -71,7 +73,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="synth-"))
     for seed in (int(s) for s in args.seeds.split(",") if s):
         root = tmp / str(seed)
-        write_corpus(root, seed, args.traces)
+        write_corpus(root, seed, args.traces, version=args.corpus_version)
         corpora[f"synth{seed}"] = load_corpus(root)
     lines: list[dict[str, Any]] = []
     for spec in args.configs:

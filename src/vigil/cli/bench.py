@@ -148,6 +148,9 @@ def synth(
     traces: Path | None = typer.Option(None, "--traces",
                                        help="Folder with the request-rate traces "
                                             "(nasa_http_1995_per_minute.csv, ...)"),
+    corpus_version: int = typer.Option(
+        2, "--corpus-version", help="Generator version: 2 (default); 1 reproduces figures "
+                                    "recorded before it (see docs/detection.md)"),
     detectors: str = typer.Option("all", "--detectors",
                                   help="Comma-separated detectors or ablations, or 'all' "
                                        "registered detectors"),
@@ -159,7 +162,7 @@ def synth(
     from vigil.evaluation.bench import run_nab
     from vigil.evaluation.kinds import found_by_kind, load_kinds
     from vigil.evaluation.seeds import parse_seeds
-    from vigil.evaluation.synth import write_corpus
+    from vigil.evaluation.synth import CORPUS_VERSIONS, write_corpus
     from vigil.evaluation.variants import candidate_names
     from vigil.telemetry.logging import log_event
 
@@ -173,6 +176,9 @@ def synth(
         fail_usage("--detectors: no detector given")
     if traces is not None and not traces.is_dir():
         fail_usage(f"--traces: {traces} is not a directory")
+    if corpus_version not in CORPUS_VERSIONS:
+        fail_usage(f"--corpus-version: {corpus_version} is not one of "
+                   f"{', '.join(map(str, CORPUS_VERSIONS))}")
     many = seeds is not None
     try:
         seed_list = parse_seeds(seeds) if seeds is not None else [seed]
@@ -189,7 +195,7 @@ def synth(
     for s in seed_list:
         corpus = out / f"seed-{s}" if many else out
         try:
-            write_corpus(corpus, s, traces)
+            write_corpus(corpus, s, traces, version=corpus_version)
         except OSError as exc:
             fail_usage(f"--out: cannot write the corpus: {exc}")
         kinds = load_kinds(corpus)

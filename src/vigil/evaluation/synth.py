@@ -35,6 +35,18 @@ on synthBursts (below). The generator is deterministic for a seed.
 
 Label windows follow NAB: a file's windows share 10 % of its rows, each centred
 on the start of its anomaly.
+
+Corpus versions (`version`, recorded in labels/synth.json). Version 2 (the
+default) fixes one fault of version 1, which stays available so its recorded
+figures can be reproduced: a level shift of a gauge was ±(3-6) standard
+deviations of its noise, added. A downward one could take the gauge below its
+floor (0 % CPU, 0.1 ms latency: the noise of latency is log-normal and wide),
+where it was clipped and stayed flat for the rest of the file, an unlabelled
+"outage" of days (41 of the 312 gauge files of seeds 0-51 sat at the floor for
+an hour or more). In version 2 latency shifts multiply by (or divide by)
+1 + (3-6) × its noise's coefficient of variation, the same size at its mean
+level, and a CPU or memory shift that would reach the floor goes up instead.
+Everything else is identical for a seed, as it draws the same random numbers.
 """
 
 from __future__ import annotations
@@ -65,6 +77,8 @@ GAUGE_EVENTS = {"shift": "level shift", "variance": "variance change",
                 "drift": "drift to a limit", "stuck": "stuck value"}
 TRACE_EVENTS = {"surge": "surge", "dip": "dip", "shift": "level shift up"}
 KINDS_FILE = "synth_kinds.json"     # labels/: the kind of each labelled anomaly, per file
+CORPUS_VERSION = 2                  # the default; 1 reproduces figures recorded before it
+CORPUS_VERSIONS = (1, 2)
 
 
 @dataclass(slots=True)
@@ -167,7 +181,8 @@ def _bursts(rng: np.random.Generator, name: str, n: int,
     return SynthSeries(name, seconds, values, onsets, labels)
 
 
-def _gauge(rng: np.random.Generator, name: str, n: int, kind: str) -> SynthSeries:
+def _gauge(rng: np.random.Generator, name: str, n: int, kind: str,
+           version: int = CORPUS_VERSION) -> SynthSeries:
     """A CPU, memory or latency gauge with level shifts, variance changes, drifts,
     stuck values and gaps."""
     shape = _profile(rng, n)
@@ -186,7 +201,11 @@ def _gauge(rng: np.random.Generator, name: str, n: int, kind: str) -> SynthSerie
     limit = 100.0 if kind != "latency" else float(np.max(values)) * 3
     for start, ev in zip(onsets, events, strict=True):
         if ev == "shift":
-            values[start:] += rng.choice([-1, 1]) * rng.uniform(3, 6) * np.std(noise)
+            sign, size = rng.choice([-1, 1]), rng.uniform(3, 6)
+            if version >= 2:
+                _shift_within_range(values[start:], kind, int(sign), size, noise, base)
+            else:
+                values[start:] += sign * size * np.std(noise)
         elif ev == "variance":
             length = int(rng.integers(DAY_STEPS // 4, DAY_STEPS))
             values[start:start + length] += noise[start:start + length] * rng.uniform(3, 6)
@@ -255,14 +274,32 @@ def _trace(rng: np.random.Generator, path: Path, start: datetime) -> SynthSeries
                        [onsets[i] for i in order], [labels[i] for i in order])
 
 
-def generate(seed: int = 0, traces: Path | None = None,
-             n: int = 4032) -> dict[str, list[SynthSeries]]:
-    """The corpus by category (deterministic for a seed); `n` rows per generated file,
-    4 n (8 weeks at the default) for the burst categories."""
+def _shift_within_range(after: FloatArray, kind: str, sign: int, size: float,
+                        noise: FloatArray, base: FloatArray) -> None:
+    """Shift a gauge's values from the onset on (in place) by `size` noise deviations,
+    never below its floor: latency by a factor (its noise is relative), CPU and
+    memory by a step that goes up if going down would reach 0."""
+    if kind == "latency":
+        factor = 1.0 + size * float(np.std(noise)) / float(np.mean(base))
+        after *= factor if sign > 0 else 1.0 / factor
+        return
+    step = size * float(np.std(noise))
+    if sign < 0 and float(np.quantile(after, 0.05)) - step <= 0.0:
+        sign = 1  # CPU at 10 % cannot fall by 20 points: the shift goes up
+    after += sign * step
+
+
+def generate(seed: int = 0, traces: Path | None = None, n: int = 4032,
+             version: int = CORPUS_VERSION) -> dict[str, list[SynthSeries]]:
+    """The corpus by category (deterministic for a seed and version); `n` rows per
+    generated file, 4 n (8 weeks at the default) for the burst categories."""
+    if version not in CORPUS_VERSIONS:
+        raise ValueError(f"corpus version {version}: known versions are "
+                         f"{', '.join(map(str, CORPUS_VERSIONS))}")
     rng = np.random.default_rng(seed)
     corpus: dict[str, list[SynthSeries]] = {
         "synthCounts": [_counts(rng, f"counts_{i}", n) for i in range(8)],
-        "synthGauges": [_gauge(rng, f"{kind}_{i}", n, kind)
+        "synthGauges": [_gauge(rng, f"{kind}_{i}", n, kind, version)
                         for i in range(2) for kind in ("cpu", "memory", "latency")],
     }
     if traces is not None:
@@ -300,11 +337,12 @@ def windows_of(s: SynthSeries) -> list[tuple[int, int]]:
 
 
 def write_corpus(out: Path, seed: int = 0, traces: Path | None = None,
-                 on_file: Callable[[str], None] | None = None) -> int:
+                 on_file: Callable[[str], None] | None = None,
+                 version: int = CORPUS_VERSION) -> int:
     """Write the corpus under `out` in NAB layout; returns the number of files."""
     labels: dict[str, list[list[str]]] = {}
     kinds: dict[str, list[str]] = {}  # per file, the kind of each window, in window order
-    for category, items in generate(seed, traces).items():
+    for category, items in generate(seed, traces, version=version).items():
         folder = out / "data" / category
         folder.mkdir(parents=True, exist_ok=True)
         for s in items:
@@ -324,6 +362,6 @@ def write_corpus(out: Path, seed: int = 0, traces: Path | None = None,
     (out / "labels" / "combined_windows.json").write_text(
         json.dumps(labels, indent=1, sort_keys=True))
     (out / "labels" / KINDS_FILE).write_text(json.dumps(kinds, indent=1, sort_keys=True))
-    (out / "labels" / "synth.json").write_text(json.dumps({"seed": seed, "traces": bool(
-        traces)}))
+    (out / "labels" / "synth.json").write_text(json.dumps(
+        {"seed": seed, "traces": bool(traces), "version": version}))
     return len(labels)

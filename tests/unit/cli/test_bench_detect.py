@@ -213,6 +213,15 @@ def test_bench_synth_writes_the_corpus_and_scores_each_detector(tmp_path: Path) 
     assert "by kind" in table.stdout and "news surge" in table.stdout
     bad = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--detectors", "nope"])
     assert bad.exit_code == 2
+    assert json.loads((out / "labels" / "synth.json").read_text())["version"] == 2
+    old = runner.invoke(_app(), ["bench", "synth", "--out", str(out), "--seed", "1",
+                                 "--corpus-version", "1", "--detectors", "zscore",
+                                 "--results-dir", str(tmp_path / "r")])
+    assert old.exit_code == 0, old.output
+    assert json.loads((out / "labels" / "synth.json").read_text())["version"] == 1
+    unknown = runner.invoke(_app(), ["bench", "synth", "--out", str(out),
+                                     "--corpus-version", "7", "--detectors", "zscore"])
+    assert unknown.exit_code == 2 and "--corpus-version" in unknown.output
 
 
 def test_bench_synth_over_many_seeds_reports_spread_and_paired_differences(

@@ -153,3 +153,36 @@ def test_a_stuck_gauge_is_flat_from_its_onset() -> None:
                     seen += 1
                     assert np.all(s.values[onset:onset + 12] == s.values[onset])
     assert seen > 0
+
+
+def _longest_run(flags: np.ndarray) -> int:
+    """The longest run of True in a boolean array."""
+    longest = run = 0
+    for f in flags:
+        run = run + 1 if f else 0
+        longest = max(longest, run)
+    return longest
+
+
+def test_a_gauge_shift_never_pins_it_to_its_floor_in_version_2() -> None:
+    """Version 1 could shift a gauge below its floor, where it was clipped and sat
+    unlabelled for days; version 2 keeps every shift inside the gauge's range and
+    draws everything else the same."""
+    def pinned(version: int) -> int:
+        pinned_files = 0
+        for seed in range(8):
+            for s in generate(seed, version=version)["synthGauges"]:
+                floor = 0.1 if s.name.startswith("latency") else 0.0
+                pinned_files += _longest_run(s.values <= floor) >= 12
+        return pinned_files
+
+    assert pinned(1) > 0 and pinned(2) == 0
+    v1, v2 = generate(3, version=1), generate(3, version=2)
+    for category in ("synthCounts", "synthBursts", "synthNews"):
+        assert all(np.array_equal(a.values, b.values)
+                   for a, b in zip(v1[category], v2[category], strict=True))
+    shifted = [(a, b) for a, b in zip(v1["synthGauges"], v2["synthGauges"], strict=True)
+               if not np.array_equal(a.values, b.values, equal_nan=True)]
+    assert shifted and all(a.onsets == b.onsets and a.kinds == b.kinds for a, b in shifted)
+    with pytest.raises(ValueError, match="corpus version"):
+        generate(0, version=3)
