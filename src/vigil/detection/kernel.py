@@ -713,7 +713,11 @@ def _count_repeat(v: float) -> float:
     count series at that level can be expected to show: 0.37 at 1, 0.18 at 5,
     0.04 at 100.
     """
-    return math.exp(v * math.log(v) - v - math.lgamma(v + 1.0)) if v > 0.0 else 1.0
+    if v <= 0.0:
+        return 1.0
+    if v > 1e6:  # Stirling: the exact terms below would cancel to noise in float64
+        return math.exp(-0.5 * math.log(2.0 * math.pi * v))
+    return math.exp(v * math.log(v) - v - math.lgamma(v + 1.0))
 
 
 @_helper

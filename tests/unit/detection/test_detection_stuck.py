@@ -4,6 +4,7 @@ likely, and longer than ever before, is reported once (warning)."""
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -159,3 +160,15 @@ def test_small_counts_repeat_as_counts_do_and_a_count_that_sticks_is_still_found
     stuck[noon:noon + 8] = 37.0  # chance below 0.07^7: stuck
     found = stuck_at(NoveltyDetector().update_batch(ts, stuck).kinds)
     assert len(found) == 1 and noon < found[0] < noon + 8
+
+
+@pytest.mark.parametrize("v", [1.0, 2.0, 7.0, 40.0, 140.0])
+def test_the_repeat_chance_of_a_count_is_the_poisson_mass_at_its_own_level(v: float) -> None:
+    exact = math.exp(-v) * v ** int(v) / math.factorial(int(v))
+    assert K._count_repeat(v) == pytest.approx(exact, rel=1e-9)
+
+
+def test_the_repeat_chance_of_a_huge_count_stays_a_small_probability() -> None:
+    below, above = K._count_repeat(1e6), K._count_repeat(1e6 + 1.0)
+    assert above == pytest.approx(below, rel=1e-6)  # Stirling takes over without a jump
+    assert 0.0 < K._count_repeat(1e15) < 1e-7
