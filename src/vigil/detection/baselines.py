@@ -96,6 +96,10 @@ class ZScoreDetector(Detector):
         st = arrays.get("st")
         if st is None or st.shape != (3,) or st.dtype != np.float64:
             raise StateError("state array 'st' missing or malformed")
-        det = cls(float(meta["alpha"]), int(meta["learn"]))
+        try:
+            alpha, learn = float(meta["alpha"]), int(meta["learn"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateError(f"corrupt detector state: {exc!r}") from exc
+        det = cls(alpha, learn)
         det._st = np.ascontiguousarray(st)
         return det

@@ -242,6 +242,30 @@ def _grow(arr: npt.NDArray[np.generic] | None, fresh: npt.NDArray[np.generic], o
     return grown
 
 
+def _config_from_meta(meta: dict[str, Any]) -> DefaultConfig:
+    """The configuration a state was saved with; StateError when it is not one.
+
+    Knobs added since the state was written take their defaults (a format-1 state gets
+    the glaring-point rule: it fixes missed alerts); a knob of the wrong type is
+    corruption, never guessed at.
+    """
+    raw = meta.get("config", {})
+    if not isinstance(raw, dict):
+        raise StateError("corrupt detector state: its configuration is not an object")
+    default = DefaultConfig()
+    cfg: dict[str, Any] = {}
+    for f in fields(DefaultConfig):
+        if f.name not in raw:
+            continue
+        value, kind = raw[f.name], type(getattr(default, f.name))
+        fits = (type(value) is kind or
+                (kind is float and type(value) is int))  # JSON writes 2.0 as 2 at times
+        if not fits:
+            raise StateError(f"corrupt detector state: configuration {f.name!r} is {value!r}")
+        cfg[f.name] = kind(value)
+    return replace(default, **cfg)
+
+
 def _migrate(fmt: int, arrays: dict[str, npt.NDArray[np.generic]],
              fresh: dict[str, Any]) -> dict[str, npt.NDArray[np.generic]]:
     """Arrays of state format `fmt` (1-4) in the current layout.
@@ -370,11 +394,7 @@ class NoveltyDetector(Detector):
         kind, meta, arrays, fmt = load_state(state)
         if kind != cls.name:
             raise StateError(f"state of a {kind!r} detector, not {cls.name!r}")
-        names = {f.name for f in fields(DefaultConfig)}
-        # knobs added since the state was written take their defaults (a format-1
-        # state gets the glaring-point rule: it fixes missed alerts)
-        cfg: dict[str, Any] = {k: v for k, v in meta.get("config", {}).items() if k in names}
-        det = cls(replace(DefaultConfig(), **cfg))
+        det = cls(_config_from_meta(meta))
         expected = K.new_state(int(det._params[K.P_K]))
         if fmt < STATE_FORMAT:
             arrays = _migrate(fmt, arrays, expected)

@@ -22,6 +22,7 @@ from vigil.core.types import Severity
 from vigil.detection.base import BatchResult, Detector
 from vigil.detection.config import DetectionConfig, WatchRule
 from vigil.detection.registry import make_detector, restore_detector
+from vigil.detection.state import StateError
 from vigil.detection.training import firing_scores
 from vigil.services.data_quality import DataQualityMonitor
 from vigil.services.model_adoption import Adoption, adopt
@@ -30,7 +31,7 @@ from vigil.sources.naming import is_source_series
 from vigil.storage import detection_repo
 from vigil.storage.anomalies_repo import insert_anomalies
 from vigil.storage.database import Database
-from vigil.storage.detection_repo import SeriesInfo
+from vigil.storage.detection_repo import SeriesInfo, StoredState
 from vigil.telemetry.detection_metrics import (
     ANOMALIES_DETECTED,
     ANOMALY_SCORE,
@@ -180,13 +181,7 @@ class DetectionWorker:
             if not detection_repo.try_lock_series(session, info.id):
                 return SeriesOutcome(0, 0, 0)  # another replica is scoring it right now
             stored = detection_repo.load_state(session, info.id, rule.detector)
-            detector: Detector
-            if stored is not None and stored.model_version == version:
-                detector = restore_detector(stored.state)
-                last_ts: float | None = stored.last_ts
-            else:
-                detector = make_detector(rule.detector)
-                last_ts, warmed = self._warm_up(session, detector, info)
+            detector, last_ts, warmed = self._resume(session, info, rule, version, stored)
             adoption = adopt(session, info.id, rule.detector, version, last_ts)
             adopted = adoption is not None and adoption.detector is not None
             if adoption is not None and adoption.detector is not None:
@@ -220,18 +215,53 @@ class DetectionWorker:
                       detector=rule.detector, points=warmed)
         return SeriesOutcome(scored, anomalies, warmed)
 
-    def _warm_up(self, session: Any, detector: Detector, info: SeriesInfo
-                 ) -> tuple[float | None, int]:
-        """Learn silently from history that predates watching; returns (last ts, points)."""
-        if info.created_at >= self._started_at or self._config.history_points == 0:
+    def _resume(self, session: Any, info: SeriesInfo, rule: WatchRule, version: str,
+                stored: StoredState | None) -> tuple[Detector, float | None, int]:
+        """The series' detector, where scoring goes on from, and points learned silently.
+
+        A stored state of this version is restored. One written by another version, or
+        one that cannot be read, is never guessed at: a new detector re-learns the stored
+        history up to the state's last point, silently, scoring goes on after that point
+        (nothing is scored twice), and a log line says why.
+        """
+        if stored is None:
+            detector = make_detector(rule.detector)
+            last_ts, warmed = self._warm_up(session, detector, info)
+            return detector, last_ts, warmed
+        level, reason = "INFO", f"the stored state was written by {stored.model_version}"
+        if stored.model_version == version:
+            try:
+                return restore_detector(stored.state), stored.last_ts, 0
+            except StateError as exc:
+                level, reason = "WARNING", f"the stored state cannot be read ({exc})"
+        detector = make_detector(rule.detector)
+        _, warmed = self._learn_history(session, detector, info, stored.last_ts)
+        log_event("Detector state re-learned", level, series_id=info.id, series=info.name,
+                  detector=rule.detector, model_version=version, reason=reason,
+                  relearned_points=warmed, resumes_after_ts=stored.last_ts)
+        return detector, stored.last_ts, warmed
+
+    def _learn_history(self, session: Any, detector: Detector, info: SeriesInfo,
+                       upto_ts: float) -> tuple[float | None, int]:
+        """Feed the detector, silently, the newest stored points at or before `upto_ts`.
+
+        Returns the last point learned and how many (None, 0 when nothing was).
+        """
+        if self._config.history_points == 0:
             return None, 0
-        cutoff = self._started_at.timestamp()
-        ts, values = detection_repo.last_points(session, info.id, cutoff,
+        ts, values = detection_repo.last_points(session, info.id, upto_ts,
                                                 self._config.history_points)
         if not ts:
             return None, 0
         detector.update_batch(np.asarray(ts), np.asarray(values))
         return ts[-1], len(ts)
+
+    def _warm_up(self, session: Any, detector: Detector, info: SeriesInfo
+                 ) -> tuple[float | None, int]:
+        """Learn silently from history that predates watching; returns (last ts, points)."""
+        if info.created_at >= self._started_at:
+            return None, 0
+        return self._learn_history(session, detector, info, self._started_at.timestamp())
 
 
 def firing_points(batch: BatchResult, rule: WatchRule,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from datetime import UTC, datetime
@@ -83,6 +84,61 @@ def test_restart_continues_from_stored_state(db: Database, settings: Settings) -
     arr = np.asarray(points)
     uninterrupted.update_batch(arr[:, 0], arr[:, 1])
     assert resumed is not None and resumed.state == uninterrupted.get_state()
+
+
+def replace_state(db: Database, sid: int, state: bytes, model_version: str) -> float:
+    """Overwrite a series' stored state (its last point stays); returns that point."""
+    with db.session() as session:
+        saved = detection_repo.load_state(session, sid, "vigil")
+        assert saved is not None
+        detection_repo.save_state(session, sid, "vigil", model_version, state, saved.last_ts)
+    return saved.last_ts
+
+
+@pytest.mark.parametrize(("broken", "level", "reason"), [
+    ("garbage", "WARNING", "cannot be read (not a detector state)"),
+    ("truncated", "WARNING", "cannot be read (corrupt detector state"),
+    ("old version", "INFO", "written by vigil-0.0.1"),
+])
+def test_a_state_it_cannot_use_is_relearned_from_history_with_a_log_line(
+        db: Database, settings: Settings, capsys: pytest.CaptureFixture[str],
+        broken: str, level: str, reason: str) -> None:
+    start = time.time() - 2000 * STEP
+    points = seasonal(800, start)
+    points[450] = (points[450][0], 400.0)  # reported once, before the state breaks
+    first = DetectionWorker(db, watch_cpu())  # watching before the series exists: scores it
+    sid = ingest(db, settings, [SeriesInput("cpu_c", {"env": "prod"}, points[:500])]).series_ids[0]
+    assert first.run_once(poll=True)[sid].scored == 500
+    first.stop()  # gives its partitions back
+    reported = len(anomalies(db))
+    assert reported >= 1
+    with db.session() as session:
+        good = detection_repo.load_state(session, sid, "vigil")
+    assert good is not None
+    version = good.model_version
+    state, stamp = {"garbage": (b"not a state", version),
+                    "truncated": (good.state[:60], version),
+                    "old version": (good.state, "vigil-0.0.1")}[broken]
+    resume_after = replace_state(db, sid, state, stamp)
+    capsys.readouterr()
+    ingest(db, settings, [SeriesInput("cpu_c", {"env": "prod"}, points[500:])])
+    outcome = DetectionWorker(db, watch_cpu()).run_once(poll=True)[sid]
+    # the 500 stored points are learned again silently, the 300 new ones are scored
+    assert outcome.warmed_up_on == 500 and outcome.scored == 300
+    logged = [json.loads(line) for line in capsys.readouterr().err.splitlines()
+              if "Detector state re-learned" in line]
+    assert len(logged) == 1
+    assert logged[0]["level"] == level and reason in logged[0]["reason"]
+    assert logged[0]["series_id"] == sid and logged[0]["resumes_after_ts"] == resume_after
+    assert len(anomalies(db)) == reported  # the old spike is not reported again
+    from vigil.detection.registry import make_detector
+    uninterrupted = make_detector("vigil")
+    arr = np.asarray(points)
+    uninterrupted.update_batch(arr[:, 0], arr[:, 1])
+    with db.session() as session:
+        resumed = detection_repo.load_state(session, sid, "vigil")
+    assert resumed is not None and resumed.model_version == version
+    assert resumed.state == uninterrupted.get_state()  # as if nothing had broken
 
 
 def test_history_that_predates_watching_is_learned_silently(db: Database,

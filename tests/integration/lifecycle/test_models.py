@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
+from sqlalchemy import select
 
 from tests.support import auth
 from vigil.api.app import create_app
@@ -25,6 +27,7 @@ from vigil.storage import detection_repo, lifecycle_repo
 from vigil.storage.anomalies_repo import AnomalyFilter, list_anomalies
 from vigil.storage.database import Database
 from vigil.storage.keys_repo import list_audit
+from vigil.storage.models_lifecycle import ModelVersionRow
 
 STEP = 300.0
 LABELS = {"env": "prod"}
@@ -86,6 +89,40 @@ def test_retrain_versions_and_rollback_restores_exact_state(db: Database,
     with db.session() as session:
         found = list_anomalies(session, AnomalyFilter(series_id=sid), None, 100)
     assert any(a.value == 500.0 and a.model_version.endswith("+m1") for a in found)
+
+
+def test_a_version_whose_state_cannot_be_read_gives_its_threshold_only(
+        db: Database, settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = config()
+    start = time.time() - 3000 * STEP
+    sid = ingest(db, settings, [SeriesInput("api_queue", LABELS,
+                                            points(2000, start, 3))]).series_ids[0]
+    worker = DetectionWorker(db, cfg.detection)
+    worker.run_once(poll=True)
+    [one] = retraining.retrain(db, settings, cfg, datetime.now(UTC), actor="test").series
+    assert one.promoted
+    own = state_of(db, sid).state
+    with db.session() as session:  # the version's bytes rot in the database
+        row = session.scalar(select(ModelVersionRow).where(ModelVersionRow.series_id == sid,
+                                                           ModelVersionRow.version == 1))
+        assert row is not None
+        row.state = b"VGST" + row.state[4:40]
+    capsys.readouterr()
+    worker.run_once(poll=True)  # no crash: the worker keeps its own detector
+    logged = [json.loads(line) for line in capsys.readouterr().err.splitlines()
+              if "Model version state unreadable" in line]
+    assert len(logged) == 1 and logged[0]["level"] == "WARNING"
+    assert logged[0]["series_id"] == sid and "cannot be read" in logged[0]["reason"]
+    assert state_of(db, sid).state == own
+    with db.session() as session:
+        active = lifecycle_repo.active_model(session, sid)
+    assert active is not None and active.adopted_version == 1  # not retried every pass
+    ingest(db, settings, [SeriesInput("api_queue", LABELS, [(start + 2000 * STEP, 900.0)])])
+    worker.run_once(poll=True)
+    with db.session() as session:
+        found = list_anomalies(session, AnomalyFilter(series_id=sid), None, 100)
+    assert any(a.value == 900.0 and a.model_version.endswith("+m1") for a in found)
+    assert "Model version state unreadable" not in capsys.readouterr().err
 
 
 def test_a_retrain_that_lowers_precision_is_not_promoted(db: Database,

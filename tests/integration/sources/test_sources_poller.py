@@ -4,6 +4,7 @@ store modes, chunking, bad queries, an unreachable store, replicas sharing parti
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Iterator
@@ -120,6 +121,42 @@ def test_warm_up_then_score_incrementally_across_restarts(
     assert "app" in flags[0]["metric"] and "vigil_source" not in flags[0]["metric"]
     exposed = poller.latest.render()
     assert f'vigil_anomaly_score{{app="a",for="{key}"}}' in exposed
+
+
+def test_a_state_it_cannot_read_is_replaced_not_a_crash(
+        db: Database, seeded: tuple[str, int], capsys: pytest.CaptureFixture[str]) -> None:
+    url, end = seeded
+    key = f"rot_{db.dialect}"
+    cfg = source(url, name="rotten", queries={key: "seeded_load"}, write_back={"expose": True})
+    poll_at(db, cfg, end - 100)  # warm-up
+    poll_at(db, cfg, end - 50)
+    with db.session() as session:
+        rows = session.scalars(select(SourceSeriesRow)
+                               .where(SourceSeriesRow.source == "rotten")).all()
+        ids = sorted(r.series_id for r in rows)
+        rotten = session.scalars(select(DetectorStateRow)
+                                 .where(DetectorStateRow.series_id == ids[0])).one()
+        rotten.state = b"not a state"  # the bytes rot in the database
+        older = session.scalars(select(DetectorStateRow)
+                                .where(DetectorStateRow.series_id == ids[1])).one()
+        older.model_version = "vigil-0.0.1"  # and one was written by an older Vigil
+    capsys.readouterr()
+    (outcome,), _ = poll_at(db, cfg, end)
+    assert outcome.error is None and outcome.points == 3 * 50  # every series scored on
+    err = capsys.readouterr().err
+    logged = [json.loads(line) for line in err.splitlines()
+              if "Detector state re-learned" in line]
+    assert [(e["series_id"], e["level"]) for e in logged] == [(ids[0], "WARNING")]
+    assert "cannot be read" in logged[0]["reason"]
+    (upgraded,) = [json.loads(line) for line in err.splitlines()
+                   if "Detector states re-learned" in line]
+    assert upgraded["series"] == 1 and "written by vigil-0.0.1" in upgraded["reason"]
+    with db.session() as session:
+        states = {s.series_id: s for s in session.scalars(
+            select(DetectorStateRow).where(DetectorStateRow.series_id.in_(ids)))}
+    assert {s.last_ts for s in states.values()} == {float(end)}
+    assert states[ids[0]].state.startswith(b"VGST")  # a new, readable state
+    assert len({s.model_version for s in states.values()}) == 1  # all of this version
 
 
 def test_bad_queries_are_reported_by_name_and_the_others_keep_running(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import struct
+
 import numpy as np
 import pytest
 
@@ -73,6 +76,42 @@ def test_garbage_state_is_refused() -> None:
             restore_detector(bad)
     with pytest.raises(StateError):
         NoveltyDetector.from_state(make_detector("zscore").get_state())
+
+
+def _with_meta(blob: bytes, meta: object) -> bytes:
+    """The same state with its header's metadata replaced (arrays untouched)."""
+    fmt, hlen = struct.unpack("<BI", blob[4:9])
+    header = json.loads(blob[9:9 + hlen])
+    header["meta"] = meta
+    raw = json.dumps(header).encode()
+    return blob[:4] + struct.pack("<BI", fmt, len(raw)) + raw + blob[9 + hlen:]
+
+
+@pytest.mark.parametrize("meta", [
+    {"config": "rest=30"},
+    {"config": {"rest": "30"}},
+    {"config": {"silences": 1}},
+    {"config": {"fire_at": None}},
+])
+def test_a_state_whose_configuration_is_damaged_is_refused(meta: object) -> None:
+    blob = make_detector().get_state()
+    with pytest.raises(StateError, match="configuration"):
+        restore_detector(_with_meta(blob, meta))
+
+
+def test_a_stored_configuration_is_read_with_its_types() -> None:
+    blob = NoveltyDetector(DefaultConfig(rest=7)).get_state()
+    meta = load_state(blob).meta
+    meta["config"]["fire_at"] = 1  # a float knob that JSON wrote as an integer
+    restored = NoveltyDetector.from_state(_with_meta(blob, meta))
+    assert restored.config.rest == 7 and restored.config.fire_at == 1.0
+    assert isinstance(restored.config.fire_at, float)
+
+
+@pytest.mark.parametrize("meta", [{}, {"alpha": "x", "learn": 3}, {"alpha": 0.1, "learn": None}])
+def test_a_zscore_state_with_damaged_settings_is_refused(meta: object) -> None:
+    with pytest.raises(StateError):
+        restore_detector(_with_meta(make_detector("zscore").get_state(), meta))
 
 
 @pytest.mark.parametrize("name", detector_names())

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from vigil.detection.base import Detector
 from vigil.detection.config import WatchRule
 from vigil.detection.registry import make_detector, restore_detector
+from vigil.detection.state import StateError
 from vigil.services.detection_worker import anomaly_rows, firing_points, model_version
 from vigil.services.model_adoption import adopt
 from vigil.sources.config import SourceConfig, StoreMode
@@ -32,6 +33,7 @@ from vigil.sources.ring import append_ring
 from vigil.sources.writeback import ScoredPoints
 from vigil.storage import detection_repo, lifecycle_repo, sources_repo
 from vigil.storage.anomalies_repo import insert_anomalies
+from vigil.storage.detection_repo import StoredState
 from vigil.storage.series_repo import SeriesIdCache, append_samples, resolve_series_ids
 from vigil.storage.sources_repo import SourceSeriesRecord
 from vigil.telemetry.detection_metrics import (
@@ -39,6 +41,7 @@ from vigil.telemetry.detection_metrics import (
     MODEL_INFERENCE_TIME,
     POINTS_SCORED,
 )
+from vigil.telemetry.logging import log_event
 
 BATCH_SERIES = 2000
 """Series whose states are held in memory at once (bounds a cycle's memory)."""
@@ -98,10 +101,9 @@ def _score_batch(session: Session, source: SourceConfig, query_key: str,
     sample_ids: list[int] = []
     sample_ts: list[float] = []
     sample_values: list[float] = []
+    other_versions: dict[str, int] = {}
     for series_id, (identity, partition, series) in zip(ids, mine, strict=True):
         stored = states.get(series_id)
-        if stored is not None and stored.model_version != version:
-            stored = None
         record = known.get(series_id)
         floor = max(x for x in (cursors[partition], stored.last_ts if stored else None,
                                 record.last_ts if record else None, -np.inf) if x is not None)
@@ -109,10 +111,12 @@ def _score_batch(session: Session, source: SourceConfig, query_key: str,
         ts, values = series.ts[keep], series.values[keep]
         if not len(ts):
             continue
-        detector: Detector = (restore_detector(stored.state) if stored is not None
-                              else make_detector(rule.detector))
+        restored = _restore(stored, version, identity, series_id) if stored is not None else None
+        if stored is not None and stored.model_version != version:
+            other_versions[stored.model_version] = other_versions.get(stored.model_version, 0) + 1
+        detector: Detector = restored if restored is not None else make_detector(rule.detector)
         warm_up = cursors[partition] is None
-        scored_to = stored.last_ts if stored is not None else None
+        scored_to = stored.last_ts if stored is not None and restored is not None else None
         adoption = (adopt(session, series_id, rule.detector, version, scored_to)
                     if series_id in promoted else None)
         if adoption is not None and adoption.detector is not None:
@@ -147,3 +151,29 @@ def _score_batch(session: Session, source: SourceConfig, query_key: str,
     detection_repo.save_states(session, new_states)
     sources_repo.save_source_series_many(session, new_records, now)
     append_samples(session, sample_ids, sample_ts, sample_values)
+    for old, count in sorted(other_versions.items()):
+        log_event("Detector states re-learned", "INFO", source=source.name, query=query_key,
+                  detector=rule.detector, model_version=version, series=count,
+                  reason=f"the stored states were written by {old}; new detectors warm up "
+                         "on the points that come")
+
+
+def _restore(stored: StoredState, version: str, identity: SeriesIdentity,
+             series_id: int) -> Detector | None:
+    """The detector of a stored state of this version; None otherwise.
+
+    A state written by another version (counted by the caller, one log line a batch), or
+    one that cannot be read (a log line of its own), is never guessed at: the caller
+    starts a new detector, which warms up on the points that come (the source's history
+    is not stored here to re-learn from).
+    """
+    if stored.model_version != version:
+        return None
+    try:
+        return restore_detector(stored.state)
+    except StateError as exc:
+        log_event("Detector state re-learned", "WARNING", series_id=series_id,
+                  series=identity.name, detector=stored.detector, model_version=version,
+                  reason=f"the stored state cannot be read ({exc})", relearned_points=0,
+                  resumes_after_ts=stored.last_ts)
+        return None
