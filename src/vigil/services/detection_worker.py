@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from sqlalchemy.exc import SQLAlchemyError
 
 from vigil import __version__
 from vigil.core.types import Severity
@@ -40,6 +41,7 @@ from vigil.telemetry.detection_metrics import (
     MODEL_INFERENCE_TIME,
     PARTITIONS_OWNED,
     POINTS_SCORED,
+    SERIES_FAILURES,
     WATCHED_SERIES,
 )
 from vigil.telemetry.logging import log_event
@@ -154,7 +156,17 @@ class DetectionWorker:
             watched = self._watched.get(series_id)
             if watched is None or not self._claims.owns(series_id):
                 continue
-            outcomes[series_id] = self._score_series(watched, arrived)
+            try:
+                outcomes[series_id] = self._score_series(watched, arrived)
+            except SQLAlchemyError:
+                raise  # the database itself: one error a pass (`_loop`), not one a series
+            except Exception as exc:  # one series must not hold up the others
+                SERIES_FAILURES.labels(watched.rule.detector).inc()
+                log_event("Series scoring failed", "ERROR", component="detection_worker",
+                          series_id=series_id, series=watched.info.name,
+                          detector=watched.rule.detector,
+                          message=f"{type(exc).__name__}: {exc}; retried at the next poll")
+                continue
             self._quality.maybe_assess(watched.info)
         WATCHED_SERIES.set(sum(1 for sid in self._watched if self._claims.owns(sid)))
         return outcomes

@@ -25,3 +25,6 @@ POINTS_SCORED = Counter("vigil_detection_points_scored_total", "Points scored by
 PARTITIONS_OWNED = Gauge("vigil_detection_partitions_owned",
                          "Partitions of the series space this process scores.")
 WATCHED_SERIES = Gauge("vigil_detection_watched_series", "Series this process watches.")
+SERIES_FAILURES = Counter("vigil_detection_series_failures_total",
+                          "Passes over one series that failed and were skipped (the log says "
+                          "why); the other series were scored.", ["detector"])

@@ -141,6 +141,46 @@ def test_a_state_it_cannot_use_is_relearned_from_history_with_a_log_line(
     assert resumed.state == uninterrupted.get_state()  # as if nothing had broken
 
 
+def test_a_series_that_fails_is_skipped_and_retried_the_others_are_scored(
+        db: Database, settings: Settings, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from prometheus_client import REGISTRY
+
+    from vigil.services import detection_worker
+
+    start = time.time() - 2000 * STEP
+    worker = DetectionWorker(db, watch_cpu())
+    report = ingest(db, settings, [SeriesInput("cpu_d", {"env": "prod"}, seasonal(300, start)),
+                                   SeriesInput("cpu_e", {"env": "prod"}, seasonal(300, start))])
+    poison, healthy = sorted(report.series_ids)
+    real_rows = detection_worker.anomaly_rows
+
+    def rows_failing_for_poison(*args: object, **kwargs: object) -> list[dict[str, object]]:
+        if args[2] == poison:  # an unforeseen bug on one series' data
+            raise RuntimeError("unforeseen")
+        return real_rows(*args, **kwargs)  # type: ignore[arg-type]
+
+    def failures() -> float:
+        return REGISTRY.get_sample_value("vigil_detection_series_failures_total",
+                                         {"detector": "vigil"}) or 0.0
+
+    before = failures()
+    monkeypatch.setattr(detection_worker, "anomaly_rows", rows_failing_for_poison)
+    capsys.readouterr()
+    outcomes = worker.run_once(poll=True)
+    assert poison not in outcomes and outcomes[healthy].scored == 300
+    assert failures() == before + 1
+    (logged,) = [json.loads(line) for line in capsys.readouterr().err.splitlines()
+                 if "Series scoring failed" in line]
+    assert logged["series_id"] == poison and "RuntimeError: unforeseen" in logged["message"]
+    with db.session() as session:  # its pass was rolled back: nothing half-stored
+        assert detection_repo.load_state(session, poison, "vigil") is None
+    monkeypatch.setattr(detection_worker, "anomaly_rows", real_rows)
+    retried = worker.run_once(poll=True)  # the next poll: nothing lost
+    assert retried[poison].scored == 300
+    assert healthy not in retried or retried[healthy].scored == 0  # scored once, not twice
+
+
 def test_history_that_predates_watching_is_learned_silently(db: Database,
                                                            settings: Settings) -> None:
     start = time.time() - 3000 * STEP
