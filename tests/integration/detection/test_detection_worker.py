@@ -16,6 +16,7 @@ from vigil.api.app import create_app
 from vigil.config import OperatorConfig, Settings
 from vigil.core.ingest import SeriesInput
 from vigil.detection.config import DetectionConfig, WatchRule
+from vigil.detection.registry import make_detector
 from vigil.services.detection_worker import DetectionWorker
 from vigil.services.ingest import ingest
 from vigil.storage import detection_repo
@@ -33,6 +34,14 @@ def seasonal(n: int, start: float, seed: int = 1) -> list[tuple[float, float]]:
 
 def watch_cpu() -> DetectionConfig:
     return DetectionConfig(watch=[WatchRule(name="cpu_.*", labels={"env": "prod"})])
+
+
+def uninterrupted_state(points: list[tuple[float, float]]) -> bytes:
+    """The state of a default detector that scored every point in one run."""
+    detector = make_detector("vigil")
+    arr = np.asarray(points)
+    detector.update_batch(arr[:, 0], arr[:, 1])
+    return detector.get_state()
 
 
 def anomalies(db: Database) -> list[object]:
@@ -79,11 +88,7 @@ def test_restart_continues_from_stored_state(db: Database, settings: Settings) -
     assert outcome.scored == 300 and outcome.warmed_up_on == 0
     with db.session() as session:
         resumed = detection_repo.load_state(session, sid, "vigil")
-    from vigil.detection.registry import make_detector
-    uninterrupted = make_detector("vigil")
-    arr = np.asarray(points)
-    uninterrupted.update_batch(arr[:, 0], arr[:, 1])
-    assert resumed is not None and resumed.state == uninterrupted.get_state()
+    assert resumed is not None and resumed.state == uninterrupted_state(points)
 
 
 def replace_state(db: Database, sid: int, state: bytes, model_version: str) -> float:
@@ -131,14 +136,10 @@ def test_a_state_it_cannot_use_is_relearned_from_history_with_a_log_line(
     assert logged[0]["level"] == level and reason in logged[0]["reason"]
     assert logged[0]["series_id"] == sid and logged[0]["resumes_after_ts"] == resume_after
     assert len(anomalies(db)) == reported  # the old spike is not reported again
-    from vigil.detection.registry import make_detector
-    uninterrupted = make_detector("vigil")
-    arr = np.asarray(points)
-    uninterrupted.update_batch(arr[:, 0], arr[:, 1])
     with db.session() as session:
         resumed = detection_repo.load_state(session, sid, "vigil")
     assert resumed is not None and resumed.model_version == version
-    assert resumed.state == uninterrupted.get_state()  # as if nothing had broken
+    assert resumed.state == uninterrupted_state(points)  # as if nothing had broken
 
 
 def test_a_series_that_fails_is_skipped_and_retried_the_others_are_scored(
